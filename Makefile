@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`. Everything else is their plumbing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: run test lint bench db system-deps clean
+
+run: $(VENV)/.installed
+	$(PY) -m simulator init-db
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: $(VENV)/.installed-test system-deps
+	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
+	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
+
+bench: $(VENV)/.installed-test system-deps
+	$(PY) -m benchmarks
+
+db: $(VENV)/.installed
+	$(PY) -m simulator init-db
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+# Debian packages the suite uses as real parts: promtool, amtool, Chromium, PostgreSQL.
+system-deps:
+	bash scripts/ensure-system-deps.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

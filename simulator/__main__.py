@@ -1,0 +1,5 @@
+"""`python -m simulator` is the `firedrill` command."""
+
+from .cli import run
+
+run()

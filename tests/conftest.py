@@ -1,0 +1,53 @@
+"""Shared test fixtures: real external tools, temporary stores, the project root.
+
+A test that needs a real tool (promtool, amtool, chromium, PostgreSQL) asks `require_tool`: it
+returns the tool's path, skips with a loud reason on a developer machine without it, and fails
+under CI=true, where a missing tool must never pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+pytest_plugins = ["tests.pg"] if (Path(__file__).parent / "pg.py").exists() else []
+
+
+def missing(reason: str) -> None:
+    """Skip loudly, or fail under CI=true."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}: nothing may be skipped in CI", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {reason} (install it or run `make test`, which installs it)")
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    if path is None:
+        missing(f"the real `{name}` is not installed")
+    return path  # type: ignore[return-value]
+
+
+@pytest.fixture
+def tmp_store(tmp_path, monkeypatch):
+    """A fresh SQLite store in a temporary folder, also set as FIREDRILL_DATABASE_URL."""
+    from simulator.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'firedrill.db'}"
+    monkeypatch.setenv("FIREDRILL_DATABASE_URL", url)
+    store = open_store(url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="session")
+def seed_scenario():
+    from simulator.scenario import load_scenario
+
+    return load_scenario(SCENARIOS / "db-pool-exhaustion.yaml")

@@ -1,0 +1,160 @@
+"""Browser journeys: a real `streamlit run` server and Debian's Chromium driven by Playwright.
+
+The server runs on a free loopback port against a temporary SQLite database holding the test
+users (admin, trainer, trainee1..3, password `firedrill-test-pw`). Chromium is never downloaded:
+Debian's /usr/bin/chromium is launched directly. Every helper waits for Streamlit to be idle and
+fails the test on any exception box on the page.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, missing
+
+PASSWORD = "firedrill-test-pw"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, port: int | None = None, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` on loopback; return the process and its base URL once healthy."""
+    port = port or _free_port()
+    env = {**os.environ, "FIREDRILL_DATABASE_URL": db_url, **(extra_env or {})}
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited early:\n{out}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def prepare_database(db_url: str) -> None:
+    """Create the schema, the built-in content and the test users."""
+    from simulator.store import open_store
+
+    store = open_store(db_url)
+    try:
+        from tests.helpers import make_users
+
+        make_users(store)
+        try:
+            from simulator.store.scenarios import sync_builtin
+
+            sync_builtin(store, ROOT / "scenarios")
+        except ImportError:
+            pass
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """Base URL of a real streamlit server with the test users."""
+    if not Path(CHROMIUM).exists():
+        missing("Debian's chromium is not installed (/usr/bin/chromium)")
+    db = tmp_path_factory.mktemp("e2e") / "firedrill.db"
+    url = f"sqlite:///{db}"
+    prepare_database(url)
+    proc, base = start_server(url)
+    yield base
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("the playwright package is not installed")
+    if not Path(CHROMIUM).exists():
+        missing("Debian's chromium is not installed (/usr/bin/chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(playwright_browser):
+    ctx = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    page = browser_context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until Streamlit finished its script run, then fail on any exception box."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_function(
+        """() => { const a = document.querySelector('[data-testid="stApp"]');
+                   return a && a.getAttribute('data-test-script-state') === 'notRunning'; }""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(150)
+    exc = page.locator('[data-testid="stException"]')
+    if exc.count():
+        raise AssertionError("the page shows an exception: " + exc.first.inner_text()[:2000])
+
+
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(base_url)
+    wait_idle(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page)
+
+
+def open_page(page, title: str) -> None:
+    """Open a page from the sidebar menu by its title (keeps the signed-in session: a
+    `page.goto` would reload the tab and start a new Streamlit session)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    wait_idle(page)

@@ -1,0 +1,55 @@
+"""Which pages exist, in which section, and who may open them.
+
+The navigation menu is built from this table filtered by the signed-in role; every page also
+checks the role itself on the server side (`ui.auth.require_role`), because a hidden menu entry
+is not a permission check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EVERYONE = ("admin", "trainer", "trainee")
+STAFF = ("admin", "trainer")
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    path: str
+    title: str
+    icon: str
+    section: str
+    roles: tuple[str, ...] = EVERYONE
+    default: bool = False
+
+
+PAGES: list[PageEntry] = [
+    PageEntry("pages/home.py", "Home", ":material/home:", "Start", default=True),
+    PageEntry("pages/curriculum.py", "Curriculum", ":material/school:", "Start"),
+    PageEntry("pages/drill.py", "Drill", ":material/local_fire_department:", "Practise"),
+    PageEntry("pages/debrief.py", "Debrief", ":material/fact_check:", "Practise"),
+    PageEntry("pages/attempts.py", "My attempts", ":material/history:", "Practise"),
+    PageEntry("pages/runbooks.py", "Runbook exercises", ":material/menu_book:", "Practise"),
+    PageEntry("pages/sandbox.py", "Consoles sandbox", ":material/terminal:", "Practise"),
+    PageEntry("pages/cohort_join.py", "Cohort drill", ":material/groups:", "Practise"),
+    PageEntry("pages/library.py", "Scenario library", ":material/library_books:", "Learn"),
+    PageEntry("pages/alerts.py", "Alerts", ":material/notifications_active:", "Learn"),
+    PageEntry("pages/oncall.py", "On-call", ":material/calendar_month:", "Learn"),
+    PageEntry("pages/authoring.py", "Scenario studio", ":material/edit_note:", "Train", STAFF),
+    PageEntry("pages/cohorts.py", "Cohorts", ":material/diversity_3:", "Train", STAFF),
+    PageEntry("pages/cohort_board.py", "Live drill board", ":material/monitor_heart:", "Train", STAFF),
+    PageEntry("pages/signoff.py", "Sign-off", ":material/verified:", "Train", STAFF),
+    PageEntry("pages/team_overview.py", "Team overview", ":material/dashboard:", "Train", STAFF),
+    PageEntry("pages/audit.py", "Audit log", ":material/policy:", "Admin", STAFF),
+    PageEntry("pages/admin.py", "People", ":material/manage_accounts:", "Admin", ("admin",)),
+]
+
+
+def pages_for(role: str | None) -> list[PageEntry]:
+    if role is None:
+        return []
+    # While the team builds pages in parallel a planned page may not exist yet.
+    return [p for p in PAGES if role in p.roles and (ROOT / p.path).exists()]

@@ -1,0 +1,66 @@
+"""Shared, cached handles for pages: the database and the built-in content.
+
+`get_store` is a `cache_resource` (one thread-safe engine per server); scenario loading and trace
+generation are `cache_data` keyed by the scenario's content, so every user gets their own copy of
+the values and nobody shares a mutable object.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from simulator.scenario import LoadedScenario, load_scenario, parse_scenario, scenario_files
+from simulator.store import Store, database_url, open_store
+from simulator.timeseries import Trace
+from simulator.traces import generate_trace
+from simulator.yamlio import FormatError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = ROOT / "scenarios"
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for(url: str) -> Store:
+    return open_store(url)
+
+
+def get_store() -> Store:
+    """The database for this server (created with its schema on first use)."""
+    return _store_for(database_url())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def builtin_scenarios() -> dict[str, LoadedScenario]:
+    """The built-in pack, by scenario id. Files that do not validate are left out here and
+    reported by `builtin_scenario_errors` (and by `firedrill validate scenarios/`)."""
+    out: dict[str, LoadedScenario] = {}
+    for path in scenario_files(SCENARIO_DIR):
+        try:
+            loaded = load_scenario(path)
+        except FormatError:
+            continue
+        out[loaded.scenario.id] = loaded
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def builtin_scenario_errors() -> list[str]:
+    errors: list[str] = []
+    for path in scenario_files(SCENARIO_DIR):
+        try:
+            load_scenario(path)
+        except FormatError as exc:
+            errors.extend(str(p) for p in exc.problems)
+    return errors
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def scenario_from_text(text: str, source: str) -> LoadedScenario:
+    return parse_scenario(text, source, base_dir=SCENARIO_DIR)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs={LoadedScenario: lambda s: s.content_hash})
+def trace_for(loaded: LoadedScenario, seed: int) -> Trace:
+    return generate_trace(loaded.scenario, seed=seed)

@@ -128,8 +128,15 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         loader.dispose()
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _construct(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, positions: dict) -> Any:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        # Safe construction would ignore a tag on a collection; refuse it so nobody thinks
+        # `!!python/object` did anything.
+        raise yaml.MarkedYAMLError(problem=f"the tag {node.tag!r} is not allowed", problem_mark=node.start_mark)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}

@@ -1,0 +1,1 @@
+"""Reproducible speed, load and fault measurements; `python -m benchmarks` runs them all."""

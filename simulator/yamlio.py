@@ -104,8 +104,9 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         raise FormatError(
             [Problem(source, None, None, "", f"file is larger than {MAX_BYTES // 1024} KiB, the limit")]
         )
-    loader = _LimitedLoader(text)
+    loader: _LimitedLoader | None = None
     try:
+        loader = _LimitedLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, Positions({})
@@ -120,12 +121,22 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         if exc.context:
             what = f"{exc.context}, {what}"
         raise FormatError([Problem(source, line, col, "", f"YAML syntax error: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        what = f"character {exc.character!r} is not allowed in YAML" if exc.character else exc.reason
+        raise FormatError([Problem(source, line, col, "", f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
         raise FormatError([Problem(source, None, None, "", f"YAML error: {exc}")]) from None
     except RecursionError:
         raise FormatError([Problem(source, None, None, "", "YAML nesting is too deep")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}

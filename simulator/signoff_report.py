@@ -1,0 +1,201 @@
+"""The sign-off report per trainee (HTML and PDF) and the cohort CSV.
+
+Owns presenting an assessment, the trainer's decision and the week's progress as documents an
+organisation can keep: every criterion with its rating, score and dated evidence; the trainer,
+the decision, its date and comment. HTML escapes every value; the PDF is written with fpdf2.
+It decides nothing: it renders what `simulator.curriculum` and `simulator.signoff` computed.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fpdf import FPDF
+
+from .curriculum import CurriculumProgress, SignoffAssessment
+from .signoff import status
+
+
+@dataclass(frozen=True)
+class TraineeReport:
+    username: str
+    display_name: str
+    assessment: SignoffAssessment
+    decisions: Sequence[Any]  # objects with trainer, decision, comment, at, confirmed
+    progress: CurriculumProgress | None
+    generated_at: datetime
+
+    @property
+    def latest(self) -> Any | None:
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def status(self) -> str:
+        return status(self.assessment, self.decisions)
+
+
+def _fmt(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "—"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _decision_text(r: TraineeReport) -> tuple[str, str, str, str]:
+    d = r.latest
+    if d is None:
+        return ("not yet decided", "—", "—", "")
+    return ("CONFIRMED — ready for primary on-call" if d.confirmed else "REJECTED", d.trainer, _fmt(d.at), d.comment)
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.3rem .5rem;
+text-align:left;vertical-align:top}th{background:#f3f3f3}.met{color:#0a6b2d;font-weight:600}.unmet{color:#a3120c;
+font-weight:600}.rating{font-weight:700}"""
+
+
+def render_html(r: TraineeReport) -> str:
+    e = html.escape
+    decision, trainer, when, comment = _decision_text(r)
+    out = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Sign-off report — {e(r.display_name)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>On-call sign-off report: {e(r.display_name)}</h1>",
+        f"<p>Username: <code>{e(r.username)}</code> · Status: <strong>{e(r.status)}</strong> · "
+        f"Generated {e(_fmt(r.generated_at))}</p>",
+        "<h2>Trainer decision</h2><table><tr><th>Decision</th><th>Trainer</th><th>Date</th><th>Comment</th></tr>",
+        f"<tr><td>{e(decision)}</td><td>{e(trainer)}</td><td>{e(when)}</td><td>{e(comment)}</td></tr></table>",
+        f"<h2>Sign-off criteria ({r.assessment.met_count} of {len(r.assessment.criteria)} met)</h2>",
+        "<table><tr><th>Criterion</th><th>Met</th><th>Rating</th><th>Score</th><th>Evidence</th></tr>",
+    ]
+    for c in r.assessment.criteria:
+        ev_lines = []
+        for q in c.requirements:
+            mark = "✔" if q.met else "✘"
+            detail = "; ".join(x.describe() for x in q.evidence) or "no evidence recorded"
+            miss = f" ({q.missing})" if q.missing and not q.met else ""
+            ev_lines.append(f"{mark} {e(q.description)}{e(miss)}: {e(detail)}")
+        cls = "met" if c.met else "unmet"
+        out.append(
+            f"<tr><td>{e(c.title)}</td><td class='{cls}'>{'yes' if c.met else 'no'}</td>"
+            f"<td class='rating'>{e(c.rating)}</td><td>{_pct(c.score)}</td><td>{'<br>'.join(ev_lines)}</td></tr>"
+        )
+    out.append("</table>")
+    if r.progress is not None:
+        out.append("<h2>The week</h2><table><tr><th>Day</th><th>Exercise</th><th>Status</th><th>Best score</th>"
+                   "<th>Passed on</th></tr>")
+        for d in r.progress.days:
+            for x in d.exercises:
+                out.append(f"<tr><td>Day {d.day.day}: {e(d.day.title)}</td><td>{e(x.exercise.title)}</td>"
+                           f"<td>{e(x.status)}</td><td>{_pct(x.best_score)}</td><td>{e(_fmt(x.passed_at))}</td></tr>")
+        out.append("</table>")
+    if len(r.decisions) > 1:
+        out.append("<h2>Decision history</h2><ul>")
+        for d in r.decisions:
+            out.append(f"<li>{e(_fmt(d.at))}: {e(d.decision)} by {e(d.trainer)} — {e(d.comment)}</li>")
+        out.append("</ul>")
+    out.append("<p>Ratings: P ≥ 90%, S ≥ 75%, M ≥ 50%, else U (HSEEP). A criterion is met only by recorded "
+               "evidence.</p></body></html>")
+    return "\n".join(out)
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+
+_ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "→": "->", "…": "...", "✔": "[x]", "✘": "[ ]",
+                        "·": "|", "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x", "•": "-"})
+
+
+def _latin1(text: str) -> str:
+    # The core PDF fonts are Latin-1; map common typography and replace anything else visibly.
+    return str(text).translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
+
+
+class _Pdf(FPDF):
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "I", 8)
+        self.cell(0, 8, f"firedrill sign-off report - page {self.page_no()}", align="C")
+
+
+def render_pdf(r: TraineeReport) -> bytes:
+    pdf = _Pdf(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(_latin1(f"Sign-off report - {r.display_name}"))
+    pdf.set_author("firedrill")
+    pdf.add_page()
+    w = pdf.epw
+
+    def line(text: str, size: float = 10, style: str = "", h: float = 5.5) -> None:
+        pdf.set_font("Helvetica", style, size)
+        pdf.multi_cell(w, h, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    line(f"On-call sign-off report: {r.display_name}", 16, "B", 9)
+    line(f"Username: {r.username}    Status: {r.status}    Generated: {_fmt(r.generated_at)}")
+    pdf.ln(3)
+    decision, trainer, when, comment = _decision_text(r)
+    line("Trainer decision", 13, "B", 7)
+    line(f"Decision: {decision}")
+    line(f"Trainer: {trainer}    Date: {when}")
+    if comment:
+        line(f"Comment: {comment}")
+    pdf.ln(3)
+    line(f"Sign-off criteria ({r.assessment.met_count} of {len(r.assessment.criteria)} met)", 13, "B", 7)
+    for c in r.assessment.criteria:
+        line(f"{c.title}", 11, "B", 6)
+        line(f"Met: {'yes' if c.met else 'no'}    Rating: {c.rating}    Score: {_pct(c.score)}"
+             f"    Last evidence: {_fmt(c.last_evidence_at)}")
+        for q in c.requirements:
+            mark = "[x]" if q.met else "[ ]"
+            miss = f" ({q.missing})" if q.missing and not q.met else ""
+            line(f"  {mark} {q.description}{miss}", 9)
+            for x in q.evidence:
+                line(f"      - {x.describe()}", 8.5, "", 4.5)
+        pdf.ln(1.5)
+    if r.progress is not None:
+        line(f"The week: {r.progress.done} of {r.progress.total} exercises passed", 13, "B", 7)
+        for d in r.progress.days:
+            line(f"Day {d.day.day}: {d.day.title} ({d.done}/{d.total})", 10, "B")
+            for x in d.exercises:
+                line(f"  {x.exercise.title}: {x.status}, best {_pct(x.best_score)}, passed {_fmt(x.passed_at)}", 9)
+    line("Ratings: P >= 90%, S >= 75%, M >= 50%, else U (HSEEP). A criterion is met only by recorded evidence.",
+         8, "I")
+    return bytes(pdf.output())
+
+
+# --- cohort CSV -----------------------------------------------------------------------------------
+
+
+def cohort_csv(reports: Sequence[TraineeReport]) -> str:
+    """One row per trainee: status, decision, and each criterion's met flag, rating and score."""
+    buf = io.StringIO()
+    criteria = [c.id for c in reports[0].assessment.criteria] if reports else []
+    header = ["username", "display_name", "status", "criteria_met", "decision", "trainer", "decided_at",
+              "exercises_passed", "exercises_total"]
+    for cid in criteria:
+        header += [f"{cid}_met", f"{cid}_rating", f"{cid}_score"]
+    wr = csv.writer(buf, lineterminator="\n")
+    wr.writerow(header)
+    for r in reports:
+        d = r.latest
+        row: list[Any] = [_csv_safe(r.username), _csv_safe(r.display_name), r.status, r.assessment.met_count,
+                          d.decision if d else "", _csv_safe(d.trainer) if d else "",
+                          d.at.isoformat() if d else "",
+                          r.progress.done if r.progress else "", r.progress.total if r.progress else ""]
+        for c in r.assessment.criteria:
+            row += ["yes" if c.met else "no", c.rating, f"{c.score:.3f}"]
+        wr.writerow(row)
+    return buf.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula in spreadsheet programs: neutralise it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

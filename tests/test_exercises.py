@@ -1,0 +1,154 @@
+"""Day 1, 2 and 4 exercises: firedrill computes the answers itself and grades the trainee's."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.exercises import Question, day1, day2, day4, handoff
+from simulator.scenario import load_scenario, scenario_files
+from tests.conftest import SCENARIOS
+
+
+def answers_for(questions):
+    return {q.id: (q.answer_value if q.numeric else q.answer) for q in questions}
+
+
+def test_service_map_covers_database_elasticsearch_redis_and_kms():
+    names = " ".join(d.name for d in day1.SERVICE_MAP)
+    for dep in ("PostgreSQL", "Elasticsearch", "Redis", "KMS"):
+        assert dep in names
+    qs = day1.service_map_questions()
+    from simulator.exercises import grade_quiz
+
+    assert grade_quiz("day1.service_map", qs, answers_for(qs)).passed
+    assert not grade_quiz("day1.service_map", qs, {}).passed
+
+
+def test_error_budget_answers_are_checked_within_tolerance():
+    trace = day1.day_of_traffic(seed=4)
+    facts = day1.slo_facts(trace, 99.9)
+    assert facts.total > 0 and 0 < facts.failed < facts.total
+    qs = {q.id: q for q in day1.error_budget_questions(trace, 99.9)}
+    exact = round(facts.availability_pct, 3)
+    assert qs["availability"].is_correct(exact + 0.004)
+    assert not qs["availability"].is_correct(exact + 0.02)
+    assert qs["budget"].is_correct(facts.budget_requests * 1.005)
+    assert not qs["budget"].is_correct(facts.budget_requests * 1.05)
+
+
+def test_the_traffic_trace_is_reproducible_from_its_seed():
+    a, b = day1.day_of_traffic(7), day1.day_of_traffic(7)
+    assert (a.series[0].values == b.series[0].values).all()
+    assert not (a.series[0].values == day1.day_of_traffic(8).series[0].values).all()
+
+
+def test_dashboard_questions_are_answered_from_the_chart_data():
+    trace = day1.day_of_traffic(seed=2)
+    qs = {q.id: q for q in day1.dashboard_questions(trace)}
+    lat = trace.by_name("latency_p95_ms")[0].values
+    assert qs["peak_latency"].is_correct(float(lat.max()))
+    assert not qs["peak_latency"].is_correct(float(lat.max()) * 0.5)
+
+
+def test_numeric_answers_that_are_not_numbers_are_wrong_not_errors():
+    q = Question("x", "?", answer_value=3.0, tolerance=0.1)
+    assert not q.is_correct("three") and not q.is_correct(None)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return {ld.scenario.id: ld for ld in (load_scenario(p) for p in scenario_files(SCENARIOS))}
+
+
+def test_alert_catalogue_lists_every_alerting_rule_in_the_pack(pack):
+    cat = day2.alert_catalogue(pack)
+    names = {e.alert for e in cat}
+    expected = {r.alert for ld in pack.values() for g in ld.rule_groups for r in g.rules if hasattr(r, "alert")}
+    assert names == expected
+    pool = next(e for e in cat if e.alert == "DBConnectionPoolHigh")
+    assert pool.threshold == "> 0.8" and pool.for_text == "2m" and "db-pool-exhaustion" in pool.scenarios
+
+
+def test_alert_quiz_includes_severity_cases_and_needs_ninety_percent(pack):
+    qs = day2.alert_quiz_questions(day2.alert_catalogue(pack), seed=1)
+    assert any(q.id.startswith("severity.") for q in qs)
+    answers = answers_for(qs)
+    assert day2.grade_alert_quiz(qs, answers).passed
+    wrong = dict(answers)
+    for q in qs[:3]:
+        wrong[q.id] = (q.answer + 1) % len(q.options)
+    assert not day2.grade_alert_quiz(qs, wrong).passed
+
+
+def test_false_positive_questions_have_both_kinds():
+    kinds = {q.answer for q in day2.false_positive_questions()}
+    assert kinds == {0, 1}
+
+
+def test_pager_practice_rewards_timely_ack_right_escalation_and_verified_resolve():
+    good = {c.id: [("ack", c.ack_target_min / 2), *([("escalate", c.escalate_to)] if c.escalate_to else []),
+                   ("verify", None), ("resolve", None)] for c in day2.PAGER_CASES}
+    assert day2.grade_pager(good).score == 1.0
+    late = dict(good)
+    late["p1"] = [("ack", 5), ("escalate", "incident_commander"), ("verify", None), ("resolve", None)]
+    assert day2.grade_pager(late).items[0].credit < 1.0
+    unverified = dict(good)
+    unverified["p2"] = [("ack", 10), ("resolve", None)]
+    r = day2.grade_pager(unverified)
+    assert "verifying" in r.items[1].feedback
+
+
+GOOD_CHAT = ("14:25 UTC: Investigating database connection pool exhaustion. 0.8% of API requests fail. "
+             "Currently terminating a long-running query. Next update in 10 minutes.")
+GOOD_STATUS = "Identified: some API requests are failing. We are deploying a fix. Next update at 15:00 UTC."
+GOOD_EMAIL = """Subject: [INCIDENT RESOLVED] Service Disruption on March 10, 2026
+We experienced a service disruption from 14:23-14:47 UTC on March 10, 2026.
+Root Cause: a query exhausted the database connection pool.
+Resolution: we terminated the query.
+Impact: approximately 450 requests failed (0.8% of traffic).
+Next Steps: query timeouts by March 17.
+We apologize for any disruption this caused."""
+
+
+def test_good_messages_pass_the_communication_exercise():
+    r = day4.grade_communication(GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL)
+    assert r.result.passed and r.result.score == 1.0
+
+
+def test_a_chat_update_without_next_update_time_loses_that_check():
+    checks = {c.name: c.ok for c in day4.check_chat_update("14:25 UTC: Investigating errors on the API.")}
+    assert checks["current action"] and checks["impact"] and not checks["next update"]
+
+
+def test_blame_language_fails_communication_whatever_the_score():
+    r = day4.grade_communication(GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL.replace("a query", "a careless customer's query"))
+    assert not r.result.passed and r.result.score > 0.9
+
+
+def test_status_page_must_not_leak_internal_hosts():
+    checks = {c.name: c.ok for c in day4.check_status_page(GOOD_STATUS + " Restarting api-2 pod.")}
+    assert not checks["no internals"]
+
+
+def test_escalation_quiz_and_workflow_order():
+    answers = {q.id: q.options[q.answer] for q in day4.escalation_questions()}
+    assert day4.grade_escalation(answers).score == 1.0
+    assert day4.grade_workflow(list(day4.PHASES)).passed
+    assert not day4.grade_workflow(list(reversed(day4.PHASES))).passed
+
+
+def test_handoff_passes_when_notes_carry_the_context_and_hidden_problems_are_caught():
+    week = handoff.simulated_week(seed=3)
+    notes = " ".join([*week.incident_ids, *week.ongoing, *week.deploys])
+    sub = handoff.HandoffSubmission({k for k, _ in handoff.ALL_ITEMS}, notes, {week.broken_access},
+                                    week.schedule_ok, True)
+    assert handoff.grade_handoff(week, sub).passed
+    missed = handoff.HandoffSubmission(sub.checked, notes, set(), week.schedule_ok, True)
+    r = handoff.grade_handoff(week, missed)
+    assert not r.passed and "backup" in r.extra_failures[0]
+
+
+def test_access_check_reveals_the_backups_lapsed_tool():
+    week = handoff.simulated_week(seed=5)
+    assert "DENIED" in handoff.access_check(week, week.backup, week.broken_access)
+    assert "ok" in handoff.access_check(week, week.incoming, week.broken_access)

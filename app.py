@@ -2,25 +2,33 @@
 
 Sets the page config, signs the user in, builds the menu for their role from `ui.navigation`, and
 runs the chosen page. Pages are thin views over `simulator/`; nothing about incidents lives here.
+A storage failure anywhere below becomes a clear message (`ui.errors`), not a traceback.
 """
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from ui import auth, navigation
+from ui.errors import STORAGE_ERRORS, describe_storage_error
 
 st.set_page_config(page_title="firedrill", page_icon="🔥", layout="wide")
 
-user = auth.current_user()
-if user is None:
-    nav = st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")])
-else:
-    sections: dict[str, list] = {}
-    for entry in navigation.pages_for(user.role):
-        sections.setdefault(entry.section, []).append(
-            st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry.default)
-        )
-    nav = st.navigation(sections)
-    auth.sidebar(user)
-nav.run()
+try:
+    user = auth.current_user()
+    if user is None:
+        nav = st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")])
+    else:
+        sections: dict[str, list] = {}
+        for entry in navigation.pages_for(user.role):
+            sections.setdefault(entry.section, []).append(
+                st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry.default)
+            )
+        nav = st.navigation(sections)
+        auth.sidebar(user)
+    nav.run()
+except STORAGE_ERRORS as exc:
+    logging.getLogger("firedrill").warning("storage error: %s", exc)
+    st.error(describe_storage_error(exc), icon=":material/database:")

@@ -29,6 +29,11 @@ class PageEntry:
 PAGES: list[PageEntry] = [
     PageEntry("pages/home.py", "Home", ":material/home:", "Start", default=True),
     PageEntry("pages/curriculum.py", "Curriculum", ":material/school:", "Start"),
+    PageEntry("pages/day1_overview.py", "Day 1 · System overview", ":material/hub:", "Curriculum"),
+    PageEntry("pages/day2_alerts.py", "Day 2 · Alerts", ":material/notification_important:", "Curriculum"),
+    PageEntry("pages/day4_response.py", "Day 4 · Incident response", ":material/campaign:", "Curriculum"),
+    PageEntry("pages/day5_shadow.py", "Day 5 · Shadow shift", ":material/visibility:", "Curriculum"),
+    PageEntry("pages/handoff.py", "Weekly handoff", ":material/swap_horiz:", "Curriculum"),
     PageEntry("pages/drill.py", "Drill", ":material/local_fire_department:", "Practise"),
     PageEntry("pages/debrief.py", "Debrief", ":material/fact_check:", "Practise"),
     PageEntry("pages/attempts.py", "My attempts", ":material/history:", "Practise"),

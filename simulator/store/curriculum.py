@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..curriculum import EvidenceRecord
+from ..curriculum import Curriculum, EvidenceRecord, compute_progress, evaluate_signoff
 from ..signoff import Decision
 from .db import Base, Store
 
@@ -220,3 +220,34 @@ def all_evidence(store: Store, username: str) -> list[EvidenceRecord]:
     known = {str(e.detail.get("attempt_id")) for e in own if e.kind == "drill" and e.detail.get("attempt_id")}
     extra = [e for e in _attempt_evidence(store, username) if e.detail.get("attempt_id") not in known]
     return sorted([*own, *extra], key=lambda e: e.at)
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def display_name(store: Store, username: str) -> str:
+    """The person's display name from the people area when it offers one, else the username."""
+    try:
+        from . import people  # type: ignore[attr-defined]
+    except ImportError:
+        return username
+    for name in ("get_user_by_username", "user_by_username", "get_user", "find_user"):
+        fn = getattr(people, name, None)
+        if fn is None:
+            continue
+        try:
+            user = fn(store, username)
+        except Exception:  # a differently-shaped lookup must not break a report
+            continue
+        if user is not None:
+            return getattr(user, "display_name", None) or username
+    return username
+
+
+def trainee_report(store: Store, curriculum: Curriculum, username: str, now: datetime):  # -> TraineeReport
+    """Everything the sign-off report shows for one trainee, read from the store and computed."""
+    from ..signoff_report import TraineeReport
+
+    ev = all_evidence(store, username)
+    return TraineeReport(username, display_name(store, username), evaluate_signoff(curriculum, ev),
+                         decisions_for(store, username), compute_progress(curriculum, ev), now)

@@ -1,0 +1,38 @@
+"""Day 5 — Shadow shift: judge a compressed shift of alert traffic (≥ 80% of ≥ 10 alerts)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator.exercises.shadow import MIN_ALERTS, READINESS, Judgement, generate_shift, grade_shift
+from ui import auth
+from ui.training import attempt_seed, grade_and_record, last_result, new_attempt, show_result, status_badge
+
+user = auth.require_role("admin", "trainer", "trainee")
+st.title("Day 5 — Shadow shift")
+st.markdown(f"An {8}-hour shift replayed in minutes: routine noise, false positives and one real incident. "
+            "For each alert decide: **is it real? is it actionable now? what severity?** Readiness bar: "
+            f"at least {READINESS:.0%} judged correctly over at least {MIN_ALERTS} alerts.")
+status_badge(user.username, "day5.shadow_shift")
+
+seed = attempt_seed(user.username, "day5.shadow_shift")
+shift = generate_shift(seed)
+with st.form(f"shadow_{seed}"):
+    judgements: dict[str, Judgement] = {}
+    for a in shift.alerts:
+        st.markdown(f"**{a.at:%H:%M} UTC · {a.alert}** `{a.labels}` — {a.value}")
+        st.caption(a.context)
+        c1, c2, c3 = st.columns(3)
+        real = c1.radio("Real?", ["real", "false positive"], index=None, key=f"real_{seed}_{a.id}", horizontal=True)
+        act = c2.radio("Actionable now?", ["act", "no action"], index=None, key=f"act_{seed}_{a.id}", horizontal=True)
+        sev = c3.selectbox("Severity (if acting)", ["", "CRITICAL", "HIGH", "MEDIUM", "LOW"], key=f"sev_{seed}_{a.id}")
+        if real is not None and act is not None:
+            judgements[a.id] = Judgement(real == "real", act == "act", sev or None)
+    if st.form_submit_button("Hand in my judgements", type="primary"):
+        grade_and_record(user.username, grade_shift(shift, judgements), "r_shadow")
+if (r := last_result("r_shadow")) is not None:
+    show_result(r)
+if st.button("New shift"):
+    new_attempt("day5.shadow_shift")
+    st.session_state.pop("r_shadow", None)
+    st.rerun()

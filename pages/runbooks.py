@@ -1,0 +1,79 @@
+"""Runbook exercises (Day 3): practise each runbook step by step against a simulated system."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator.curriculum import EvidenceRecord
+from simulator.runbooks import expert_path, finish, load_runbooks, replay, score_run
+from ui import auth
+from ui.training import now, record, status_badge
+
+user = auth.require_role("admin", "trainer", "trainee")
+
+
+@st.cache_data(show_spinner=False)
+def runbooks():
+    return load_runbooks()
+
+
+books = runbooks()
+ids = list(books)
+st.title("Runbook exercises")
+st.caption("Day 3. Every command runs against a simulated system; order matters and some choices are traps.")
+rid = st.selectbox("Runbook", ids, format_func=lambda i: books[i].title,
+                   index=ids.index(st.query_params.get("runbook", ids[0])) if st.query_params.get("runbook") in ids else 0)
+rb = books[rid]
+exercise_id = f"day3.{rid}"
+status_badge(user.username, exercise_id)
+st.info(f"**{rb.summary}**\n\n{rb.situation}\n\nEnvironment: {rb.environment}")
+
+key = f"rb_actions::{rid}"
+done_key = f"rb_done::{rid}"
+actions: list[str] = st.session_state.setdefault(key, [])
+run = replay(rb, actions, finished=False)
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("Actions")
+    finished = st.session_state.get(done_key) is not None
+    for a in rb.actions:
+        if st.button(a.label, key=f"act::{rid}::{a.id}", disabled=finished, width="stretch"):
+            actions.append(a.id)
+            st.rerun()
+    c1, c2 = st.columns(2)
+    if c1.button("Finish and score", type="primary", disabled=finished or not actions):
+        result = score_run(rb, finish(run))
+        record(user.username, EvidenceRecord("runbook", rid, now(), result.score, result.passed, "day3",
+                                             {**result.as_detail(), "actions": list(actions)}))
+        st.session_state[done_key] = result
+        st.rerun()
+    if c2.button("Start over"):
+        st.session_state[key] = []
+        st.session_state.pop(done_key, None)
+        st.rerun()
+
+with right:
+    st.subheader("Terminal")
+    if not run.log:
+        st.caption("Nothing run yet. Pick the first action.")
+    for n, entry in enumerate(run.log, 1):
+        st.markdown(f"**{n}. {entry.label}**")
+        if entry.command:
+            st.code(entry.command, language="bash")
+        st.code(entry.output, language="text")
+        if entry.trap:
+            st.error(f"Trap: {entry.trap}")
+
+result = st.session_state.get(done_key)
+if result is not None:
+    st.subheader("Score")
+    if result.passed:
+        st.success(f"Passed: {result.score:.0%}. Recorded as evidence for “Can execute all 4 runbooks”.")
+    else:
+        st.error(f"Not passed: {result.score:.0%} — " + "; ".join(result.reasons))
+    st.dataframe(pd.DataFrame([{"step": s.step.title, "credit": s.credit, "note": s.note, "why": s.step.why}
+                               for s in result.steps]), hide_index=True)
+    if user.role in ("admin", "trainer") or result.passed:
+        st.caption("Expert path: " + " → ".join(rb.action(a).label for a in expert_path(rb)))

@@ -1,0 +1,74 @@
+"""Sign-off (trainers): each trainee's criteria with evidence, confirm/reject, reports to download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator.signoff import SignoffError, decide
+from simulator.signoff_report import cohort_csv, render_html, render_pdf
+from simulator.store import curriculum as store_cur
+from ui import auth
+from ui.services import get_store
+from ui.training import audit, curriculum, known_people, now
+
+user = auth.require_role("admin", "trainer")
+store = get_store()
+cur = curriculum()
+st.title("Sign-off")
+
+people = known_people(store)
+if not people:
+    st.info("No trainee has recorded any training yet.")
+    st.stop()
+chosen = st.query_params.get("user")
+username = st.selectbox("Trainee", people, index=people.index(chosen) if chosen in people else 0, key="signoff_user")
+report = store_cur.trainee_report(store, cur, username, now())
+a = report.assessment
+
+st.subheader(f"{report.display_name} — {report.status}")
+st.caption(f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
+           f"{report.progress.done if report.progress else 0} exercises passed")
+st.dataframe(pd.DataFrame([{"criterion": c.title, "met": "✔" if c.met else "✘", "rating": c.rating,
+                            "score": f"{c.score:.0%}",
+                            "last evidence": c.last_evidence_at.strftime("%Y-%m-%d %H:%M") if c.last_evidence_at else "—"}
+                           for c in a.criteria]), hide_index=True)
+for c in a.criteria:
+    with st.expander(f"{'✔' if c.met else '✘'} {c.title} — evidence"):
+        for q in c.requirements:
+            st.markdown(f"{'✔' if q.met else '✘'} **{q.description}**" + (f" — {q.missing}" if q.missing else ""))
+            for e in q.evidence:
+                st.text(e.describe())
+
+if report.decisions:
+    st.markdown("**Decisions so far**")
+    for d in report.decisions:
+        st.text(f"{d.at:%Y-%m-%d %H:%M} UTC  {d.decision} by {d.trainer}: {d.comment}")
+
+with st.form("decision"):
+    choice = st.radio("Decision", ["Confirm: ready for primary on-call", "Reject: more practice needed"], index=None)
+    comment = st.text_area("Comment (required to reject)")
+    submitted = st.form_submit_button("Record decision", type="primary")
+if submitted:
+    if choice is None:
+        st.error("Choose confirm or reject.")
+    else:
+        try:
+            d = decide(a, username=username, trainer=user.username, confirm=choice.startswith("Confirm"),
+                       comment=comment, at=now())
+        except SignoffError as exc:
+            st.error(str(exc))
+        else:
+            store_cur.record_decision(store, d)
+            audit(store, user.username, f"signoff.{d.decision}", username, d.comment)
+            st.success(f"Recorded: {d.decision}.")
+            st.rerun()
+
+st.subheader("Reports")
+c1, c2, c3 = st.columns(3)
+c1.download_button("Download PDF", render_pdf(report), file_name=f"signoff-{username}.pdf",
+                   mime="application/pdf", key="dl_pdf")
+c2.download_button("Download HTML", render_html(report), file_name=f"signoff-{username}.html",
+                   mime="text/html", key="dl_html")
+c3.download_button("Cohort CSV", cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
+                   file_name="signoff-cohort.csv", mime="text/csv", key="dl_csv")

@@ -1,0 +1,66 @@
+"""Team overview (team lead): who is signed off, monthly review and quarterly refresher due dates."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator.curriculum import next_monthly_review, next_refresher
+from simulator.signoff import signed_off_at
+from simulator.store import curriculum as store_cur
+from ui import auth
+from ui.services import get_store
+from ui.training import curriculum, known_people, now
+
+user = auth.require_role("admin", "trainer")
+store = get_store()
+cur = curriculum()
+at = now()
+st.title("Team overview")
+
+rows = []
+signed: list[str] = []
+for name in known_people(store):
+    report = store_cur.trainee_report(store, cur, name, at)
+    since = signed_off_at(report.decisions)
+    row = {"engineer": report.display_name, "username": name, "status": report.status,
+           "signed off": since.strftime("%Y-%m-%d") if since else "—",
+           "monthly review due": "—", "review overdue": "", "refresher due": "—", "refresher overdue": ""}
+    if since is not None:
+        signed.append(name)
+        reviews = [r.at for r in store_cur.monthly_reviews_for(store, name)]
+        review = next_monthly_review(cur, reviews, since, at)
+        refresher = next_refresher(cur, store_cur.all_evidence(store, name), since, at)
+        row |= {"monthly review due": f"{review.due:%Y-%m-%d}", "review overdue": "OVERDUE" if review.overdue else "",
+                "refresher due": f"{refresher.due:%Y-%m-%d}",
+                "refresher overdue": "OVERDUE" if refresher.overdue else ""}
+    rows.append(row)
+
+if not rows:
+    st.info("Nobody has recorded any training yet.")
+    st.stop()
+frame = pd.DataFrame(rows)
+c1, c2, c3 = st.columns(3)
+c1.metric("Signed off", f"{len(signed)} / {len(rows)}")
+c2.metric("Monthly review overdue", int((frame["review overdue"] == "OVERDUE").sum()))
+c3.metric("Refresher overdue", int((frame["refresher overdue"] == "OVERDUE").sum()))
+st.dataframe(frame, hide_index=True)
+st.caption(f"Quarterly refresher: all runbooks plus {cur.ongoing.quarterly_refresher.drills} passed mock drills of "
+           "different scenarios, counted from evidence after sign-off.")
+
+st.subheader("Record a monthly incident review")
+if signed:
+    with st.form("review"):
+        who = st.selectbox("Engineer", signed)
+        well = st.text_area("What went well")
+        improve = st.text_area("What could be improved")
+        changes = st.text_area("Procedure changes agreed")
+        if st.form_submit_button("Record review", type="primary"):
+            if not (well.strip() or improve.strip()):
+                st.error("Write at least what went well or what to improve.")
+            else:
+                store_cur.record_monthly_review(store, store_cur.MonthlyReview(who, at, well, improve, changes))
+                st.success("Review recorded.")
+                st.rerun()
+else:
+    st.caption("Reviews start once someone is signed off.")

@@ -55,3 +55,25 @@ def test_cohort_csv_has_a_row_per_trainee_with_each_criterion():
     assert len(rows) == 2
     assert rows[0]["status"] == "ready for primary on-call" and rows[0]["runbooks_met"] == "yes"
     assert rows[1]["display_name"].startswith("'=")  # a formula is neutralised for spreadsheets
+
+
+def test_cli_writes_the_pdf_report_and_the_cohort_csv(tmp_store, tmp_path, capsys):
+    from simulator.cli import main
+    from simulator.store import curriculum as store_cur
+
+    for record in full_evidence():
+        store_cur.record_evidence(tmp_store, "ada", record)
+    out = tmp_path / "ada.pdf"
+    assert main(["signoff", "report", "--user", "ada", "--format", "pdf", "-o", str(out)]) == 0
+    text = _pdf_text(out.read_bytes())
+    assert "ada" in text and "awaiting trainer sign-off" in text
+    assert main(["signoff", "cohort", "-o", str(tmp_path / "c.csv")]) == 0
+    assert "ada,ada,awaiting trainer sign-off,6" in (tmp_path / "c.csv").read_text()
+
+
+def test_cli_reports_an_unwritable_output_as_one_line_and_exit_2(tmp_store, tmp_path, capsys):
+    from simulator.cli import main
+
+    assert main(["signoff", "report", "--user", "ada", "-o", str(tmp_path / "missing" / "x.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write") and "Traceback" not in err

@@ -152,3 +152,45 @@ def test_access_check_reveals_the_backups_lapsed_tool():
     week = handoff.simulated_week(seed=5)
     assert "DENIED" in handoff.access_check(week, week.backup, week.broken_access)
     assert "ok" in handoff.access_check(week, week.incoming, week.broken_access)
+
+
+# --- the alert sandbox runs the real alert engine ---------------------------------------------
+
+
+@pytest.fixture
+def alert_engine():
+    try:
+        from simulator import alerts
+    except ImportError:
+        from tests.conftest import missing
+
+        missing("simulator.alerts (the alert engine) is not available")
+    return alerts
+
+
+def test_sandbox_alert_fires_only_after_its_for_duration(alert_engine):
+    knobs = day2.Knobs("latency", level=0.9, duration=10 * 60, noise=0.0, evaluation_interval=30)
+    out = day2.run_sandbox(knobs)
+    assert out.fired
+    # The effect starts at minute 5 and `for` is 5m: it cannot fire before minute 10.
+    assert 10 * 60 <= out.first_firing <= 11 * 60
+
+
+def test_a_spike_shorter_than_for_exceeds_the_threshold_without_firing(alert_engine):
+    knobs = day2.Knobs("latency", level=0.9, duration=3 * 60, noise=0.0, evaluation_interval=30)
+    out = day2.run_sandbox(knobs)
+    assert out.exceeded_threshold and not out.fired
+    item = day2.judge_attempt(day2.SandboxAttempt("latency_holds", knobs, predicted_fires=False), out)
+    assert item.correct
+
+
+def test_a_wrong_prediction_earns_only_half_credit(alert_engine):
+    knobs = day2.Knobs("errors", level=0.05, duration=10 * 60, evaluation_interval=30)
+    out = day2.run_sandbox(knobs)
+    item = day2.judge_attempt(day2.SandboxAttempt("errors_fires", knobs, predicted_fires=True, predicted_minute=20), out)
+    assert out.fired and item.credit == 0.5
+
+
+def test_sandbox_grade_needs_every_challenge(alert_engine):
+    partial = {"latency_fires": day2.ItemResult("latency_fires", True, 1.0, "")}
+    assert not day2.grade_sandbox(partial).passed

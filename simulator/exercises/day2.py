@@ -49,6 +49,11 @@ def _threshold(expr: str) -> str | None:
     return f"{m.group(1)} {m.group(2)}" if m else None
 
 
+def _untemplate(text: str) -> str:
+    # Annotations are Go templates ({{ $labels.service }}); the catalogue shows their meaning, not syntax.
+    return re.sub(r"\{\{[^}]*\}\}", "…", text).strip()
+
+
 def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:
     """Every alerting rule in the pack, once per (name, expression), with the scenarios using it."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -69,7 +74,8 @@ def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:
             f"must hold for {format_duration(rule.for_)} so a single noisy sample does not page anyone"
             if rule.for_ else "fires on the first evaluation: used only where any occurrence matters")
         out.append(CatalogueEntry(rule.alert, expr, rule.for_, rule.labels.get("severity", "").upper(),
-                                  ann.get("summary", ""), ann.get("description", ""), _threshold(expr), why,
+                                  _untemplate(ann.get("summary", "")), _untemplate(ann.get("description", "")),
+                                  _threshold(expr), why,
                                   tuple(v["scenarios"])))
     return out
 

@@ -1,0 +1,102 @@
+"""Curriculum, module, runbook and sign-off pages under AppTest: what a trainee and a trainer see."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from simulator.curriculum import EvidenceRecord
+from simulator.runbooks import expert_path, load_runbooks
+from tests.helpers import app_test
+
+
+@pytest.fixture(autouse=True)
+def _fresh_db(tmp_store):
+    """Every page test gets its own empty database (tmp_store sets FIREDRILL_DATABASE_URL)."""
+    return tmp_store
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_a_new_trainee_starts_on_day_one_with_nothing_passed():
+    at = app_test("pages/curriculum.py", role="trainee")
+    at.run()
+    assert not at.exception
+    assert _metric(at, "Today") == "Day 1"
+    assert _metric(at, "Exercises passed").startswith("0 /")
+    assert any("What breaks when a dependency fails" in m.value for m in at.markdown)
+
+
+def _work_runbook(at, rid: str, actions: list[str]) -> None:
+    at.selectbox[0].set_value(rid).run()
+    for action in actions:
+        at.button(key=f"act::{rid}::{action}").click().run()
+    next(b for b in at.button if b.label == "Finish and score").click().run()
+
+
+def test_finishing_a_runbook_in_the_page_records_evidence_the_curriculum_counts():
+    rb = load_runbooks()["service_restart"]
+    at = app_test("pages/runbooks.py", role="trainee")
+    at.run()
+    _work_runbook(at, "service_restart", expert_path(rb))
+    assert not at.exception
+    assert any("Passed: 100%" in s.value for s in at.success)
+    cur = app_test("pages/curriculum.py", role="trainee")
+    cur.run()
+    assert _metric(cur, "Exercises passed").startswith("1 /")
+
+
+def test_a_trap_in_the_runbook_page_is_shown_and_fails_the_exercise():
+    at = app_test("pages/runbooks.py", role="trainee")
+    at.run()
+    _work_runbook(at, "service_restart", ["check_health", "restart"])
+    assert any("Trap:" in e.value for e in at.error)
+    assert any("Not passed" in e.value for e in at.error)
+
+
+def test_a_trainee_cannot_open_the_signoff_page():
+    at = app_test("pages/signoff.py", role="trainee")
+    at.run()
+    assert not any(t.value == "Sign-off" for t in at.title)
+    assert not at.get("download_button")
+
+
+def test_trainer_cannot_confirm_a_trainee_whose_evidence_is_incomplete(tmp_store):
+    from simulator.store import curriculum as store_cur
+
+    store_cur.record_evidence(tmp_store, "someone", EvidenceRecord("runbook", "service_restart",
+                                                                    datetime(2026, 3, 11, tzinfo=UTC), 1.0, True))
+    at = app_test("pages/signoff.py", role="trainer")
+    at.run()
+    at.selectbox(key="signoff_user").set_value("someone").run()
+    at.radio[0].set_value("Confirm: ready for primary on-call")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert any("cannot confirm" in e.value for e in at.error)
+    assert len(at.get("download_button")) == 3
+
+
+def test_communication_with_blame_is_not_passed_on_day_four():
+    at = app_test("pages/day4_response.py", role="trainee")
+    at.run()
+    at.text_area[0].input("14:25 UTC: Investigating errors; 1% of requests fail. Next update in 10 minutes.")
+    at.text_area[1].input("Investigating: some requests fail. Next update at 15:00 UTC.")
+    at.text_area[2].input("Subject: x\nA careless customer broke it.")
+    next(b for b in at.button if b.label == "Check my messages").click().run()
+    assert any("blame" in e.value for e in at.error)
+
+
+def test_shadow_shift_handed_in_empty_is_not_ready():
+    at = app_test("pages/day5_shadow.py", role="trainee")
+    at.run()
+    next(b for b in at.button if b.label == "Hand in my judgements").click().run()
+    assert any("Not passed" in e.value and "at least 10" in e.value for e in at.error)
+
+
+def test_team_overview_is_empty_for_a_new_team():
+    at = app_test("pages/team_overview.py", role="trainer")
+    at.run()
+    assert not at.exception
+    assert any("Nobody has recorded" in i.value for i in at.info)

@@ -7,7 +7,9 @@ import streamlit as st
 
 from simulator.curriculum import EvidenceRecord
 from simulator.runbooks import expert_path, finish, load_runbooks, replay, score_run
+from simulator.store import curriculum as store_cur
 from ui import auth
+from ui.services import get_store
 from ui.training import now, record, status_badge
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -31,8 +33,15 @@ st.info(f"**{rb.summary}**\n\n{rb.situation}\n\nEnvironment: {rb.environment}")
 
 key = f"rb_actions::{rid}"
 done_key = f"rb_done::{rid}"
-actions: list[str] = st.session_state.setdefault(key, [])
-run = replay(rb, actions, finished=False)
+if key not in st.session_state:
+    # Resume an unfinished run saved for this trainee (a reload starts a new Streamlit session).
+    st.session_state[key] = store_cur.runbook_progress(get_store(), user.username, rid)
+actions: list[str] = st.session_state[key]
+try:
+    run = replay(rb, actions, finished=False)
+except KeyError:  # the runbook file changed under a saved run: start again
+    actions.clear()
+    run = replay(rb, actions, finished=False)
 
 left, right = st.columns([2, 3])
 with left:
@@ -41,6 +50,7 @@ with left:
     for a in rb.actions:
         if st.button(a.label, key=f"act::{rid}::{a.id}", disabled=finished, width="stretch"):
             actions.append(a.id)
+            store_cur.save_runbook_progress(get_store(), user.username, rid, actions, now())
             st.rerun()
     c1, c2 = st.columns(2)
     if c1.button("Finish and score", type="primary", disabled=finished or not actions):
@@ -48,10 +58,12 @@ with left:
         record(user.username, EvidenceRecord("runbook", rid, now(), result.score, result.passed, "day3",
                                              {**result.as_detail(), "actions": list(actions)}))
         st.session_state[done_key] = result
+        store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
         st.rerun()
     if c2.button("Start over"):
         st.session_state[key] = []
         st.session_state.pop(done_key, None)
+        store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
         st.rerun()
 
 with right:

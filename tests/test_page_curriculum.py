@@ -100,3 +100,17 @@ def test_team_overview_is_empty_for_a_new_team():
     at.run()
     assert not at.exception
     assert any("Nobody has recorded" in i.value for i in at.info)
+
+
+def test_an_unfinished_runbook_resumes_in_a_new_session():
+    at = app_test("pages/runbooks.py", role="trainee")
+    at.run()
+    at.selectbox[0].set_value("database_recovery").run()
+    at.button(key="act::database_recovery::describe_instances").click().run()
+    at.button(key="act::database_recovery::maintenance_on").click().run()
+    again = app_test("pages/runbooks.py", role="trainee")  # a reload: a brand-new session
+    again.run()
+    again.selectbox[0].set_value("database_recovery").run()
+    steps = [m.value for m in again.markdown if m.value.startswith("**")]
+    assert steps[:2] == ["**1. Describe the database instances (AWS console / CLI)**",
+                         "**2. Put the API into maintenance mode (stop writes)**"]

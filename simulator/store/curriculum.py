@@ -66,6 +66,17 @@ class RefresherRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class RunbookRunRow(Base):
+    """An unfinished runbook exercise, so a reload or a new day resumes where the trainee left off."""
+
+    __tablename__ = "runbook_runs_in_progress"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    runbook_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    actions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def _utc(dt: datetime) -> datetime:
     # SQLite returns naive datetimes even for timezone=True columns; everything here is UTC.
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
@@ -251,3 +262,27 @@ def trainee_report(store: Store, curriculum: Curriculum, username: str, now: dat
     ev = all_evidence(store, username)
     return TraineeReport(username, display_name(store, username), evaluate_signoff(curriculum, ev),
                          decisions_for(store, username), compute_progress(curriculum, ev), now)
+
+
+# --- runbook runs in progress ---------------------------------------------------------------
+
+
+def save_runbook_progress(store: Store, username: str, runbook_id: str, actions: list[str], at: datetime) -> None:
+    """Remember the actions of an unfinished run; an empty list forgets it (finished or restarted)."""
+    with store.session() as s:
+        row = s.get(RunbookRunRow, (username, runbook_id))
+        if not actions:
+            if row is not None:
+                s.delete(row)
+            return
+        if row is None:
+            s.add(RunbookRunRow(username=username, runbook_id=runbook_id, actions=list(actions), updated_at=_utc(at)))
+        else:
+            row.actions = list(actions)
+            row.updated_at = _utc(at)
+
+
+def runbook_progress(store: Store, username: str, runbook_id: str) -> list[str]:
+    with store.session() as s:
+        row = s.get(RunbookRunRow, (username, runbook_id))
+        return list(row.actions) if row is not None else []

@@ -66,13 +66,13 @@ def generate_trace(scenario: Scenario, seed: int | None = None, effects: Sequenc
     day_seconds = (clock.start.hour * 3600 + clock.start.minute * 60 + clock.start.second + t) % DAY
 
     order = _dependency_order(scenario.metrics)
-    rates: dict[str, np.ndarray] = {}  # per metric name: realised rate (counters) or value (gauges)
+    sources: dict[str, _Source] = {}
     built: dict[str, Series] = {}
     for metric in order:
         shaped = _shape(metric, t, day_seconds, effects, clock.duration, clock.step)
         rng = stream(seed, metric.key)
-        values, rate = _realise(metric, shaped, rates, rng, clock.step)
-        rates.setdefault(metric.name, rate)
+        values, source = _realise(metric, shaped, sources, rng, clock.step)
+        sources.setdefault(metric.name, source)
         built[metric.key] = Series(
             name=metric.name,
             labels=tuple(sorted(metric.labels.items())),
@@ -255,14 +255,34 @@ def _noisy(metric: Metric, level: np.ndarray, rng: np.random.Generator) -> np.nd
     return level * (1.0 + eps) if metric.noise.relative else level + eps
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What derived metrics read from a generated one.
+
+    `expected` is the smooth driver (a counter's expected rate per second, a gauge's value):
+    load-driven models such as pool usage follow the arrival rate, not its Poisson sampling.
+    `increments` are a counter's realised per-tick counts, so a failure fraction can be drawn
+    out of the requests that really happened and errors never outnumber requests.
+    """
+
+    expected: np.ndarray
+    increments: np.ndarray | None = None
+
+
 def _realise(
-    metric: Metric, s: _Shaped, rates: dict[str, np.ndarray], rng: np.random.Generator, step: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values of the series and the rate (or value) other metrics derive from."""
+    metric: Metric, s: _Shaped, sources: dict[str, _Source], rng: np.random.Generator, step: float
+) -> tuple[np.ndarray, _Source]:
+    """Values of the series and what metrics derived from it read."""
     level = _noisy(metric, s.level, rng)
     d = metric.derive
+    rates = {name: src.expected for name, src in sources.items()}
     if isinstance(d, FractionOf):
-        level = rates[d.of] * np.clip(level, 0.0, 1.0)
+        fraction = np.clip(level, 0.0, 1.0)
+        parent = sources[d.of]
+        if metric.kind == "counter" and parent.increments is not None:
+            increments = rng.binomial(parent.increments.astype(np.int64), fraction).astype(np.float64)
+            return _cumulate(increments, s.resets), _Source(parent.expected * fraction, increments)
+        level = parent.expected * fraction
     elif isinstance(d, RatioOf):
         num, den = rates[d.numerator], rates[d.denominator]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -278,10 +298,9 @@ def _realise(
         level = np.clip((d.idle + (1.0 - d.idle) * rates[d.load] / d.capacity) * level, 0.0, 1.0)
 
     if metric.kind == "counter":
-        per_tick = np.clip(level, 0.0, None) * step
-        increments = rng.poisson(per_tick).astype(np.float64)
-        values = _cumulate(increments, s.resets)
-        return values, increments / step
+        expected = np.clip(level, 0.0, None)
+        increments = rng.poisson(expected * step).astype(np.float64)
+        return _cumulate(increments, s.resets), _Source(expected, increments)
 
     if metric.limits is not None:
         level = np.clip(level, metric.limits.min, metric.limits.max)
@@ -289,7 +308,7 @@ def _realise(
     if pinned.any():
         level = level.copy()
         level[pinned] = s.pinned[pinned]
-    return level, level
+    return level, _Source(level)
 
 
 def _cumulate(increments: np.ndarray, resets: np.ndarray) -> np.ndarray:

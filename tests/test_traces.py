@@ -219,3 +219,16 @@ def test_csv_export_has_one_column_per_series(seed_scenario):
     assert rows[0][0] == "time" and len(rows[0]) == 8
     assert 'db_connections_active{db="primary",service="api"}' in rows[0]
     assert len(rows) == 1 + 181
+
+
+def test_failures_are_drawn_from_real_requests_so_they_never_outnumber_them():
+    metrics = [
+        {"name": "req_total", "kind": "counter", "baseline": 5.0},
+        {"name": "err_total", "kind": "counter", "baseline": 0.01, "derive": {"model": "fraction", "of": "req_total"}},
+    ]
+    s = scenario(metrics, [{"metric": "err_total", "effect": "step", "start": "30m", "to": 1.0}])
+    tr = generate_trace(s)
+    req, err = np.diff(values(tr, "req_total")), np.diff(values(tr, "err_total"))
+    assert np.all(err <= req)
+    late = tr.offsets[1:] > 1800
+    assert np.array_equal(err[late], req[late])

@@ -144,6 +144,8 @@ def expand_values(text: str) -> list[float | str | None]:
 
 
 def parse_series_labels(text: str) -> dict[str, str]:
+    if text.replace(" ", "") in ("", "{}"):
+        return {}
     try:
         parsed = promql.parse(text)
     except promql.PromQLError as exc:

@@ -10,16 +10,21 @@ from ui.training import attempt_seed, grade_and_record, last_result, new_attempt
 
 user = auth.require_role("admin", "trainer", "trainee")
 st.title("Day 5 — Shadow shift")
-st.markdown(f"An {8}-hour shift replayed in minutes: routine noise, false positives and one real incident. "
-            "For each alert decide: **is it real? is it actionable now? what severity?** Readiness bar: "
+seed = attempt_seed(user.username, "day5.shadow_shift")
+shift = generate_shift(seed)
+st.markdown(f"A {shift.hours}-hour shift replayed alert by alert: routine noise, false positives and one real "
+            "incident. For each alert decide: **is it real? is it actionable now? what severity?** Readiness bar: "
             f"at least {READINESS:.0%} judged correctly over at least {MIN_ALERTS} alerts.")
 status_badge(user.username, "day5.shadow_shift")
 
-seed = attempt_seed(user.username, "day5.shadow_shift")
-shift = generate_shift(seed)
-with st.form(f"shadow_{seed}"):
-    judgements: dict[str, Judgement] = {}
-    for a in shift.alerts:
+shown_key = f"shadow_shown::{seed}"
+shown = st.session_state.setdefault(shown_key, 1)
+current = shift.alerts[min(shown, len(shift.alerts)) - 1]
+st.metric("Shift clock", f"{current.at:%H:%M} UTC", help=f"alert {shown} of {len(shift.alerts)}")
+
+judgements: dict[str, Judgement] = {}
+for a in shift.alerts[:shown]:
+    with st.container(border=True):
         st.markdown(f"**{a.at:%H:%M} UTC · {a.alert}** `{a.labels}` — {a.value}")
         st.caption(a.context)
         c1, c2, c3 = st.columns(3)
@@ -28,11 +33,16 @@ with st.form(f"shadow_{seed}"):
         sev = c3.selectbox("Severity (if acting)", ["", "CRITICAL", "HIGH", "MEDIUM", "LOW"], key=f"sev_{seed}_{a.id}")
         if real is not None and act is not None:
             judgements[a.id] = Judgement(real == "real", act == "act", sev or None)
-    if st.form_submit_button("Hand in my judgements", type="primary"):
-        grade_and_record(user.username, grade_shift(shift, judgements), "r_shadow")
-if (r := last_result("r_shadow")) is not None:
-    show_result(r)
-if st.button("New shift"):
+
+left, mid, right = st.columns(3)
+if shown < len(shift.alerts) and left.button("Next alert", type="primary"):
+    st.session_state[shown_key] = shown + 1
+    st.rerun()
+if mid.button("Hand in my judgements"):
+    grade_and_record(user.username, grade_shift(shift, judgements), "r_shadow")
+if right.button("New shift"):
     new_attempt("day5.shadow_shift")
     st.session_state.pop("r_shadow", None)
     st.rerun()
+if (r := last_result("r_shadow")) is not None:
+    show_result(r)

@@ -114,3 +114,24 @@ def test_an_unfinished_runbook_resumes_in_a_new_session():
     steps = [m.value for m in again.markdown if m.value.startswith("**")]
     assert steps[:2] == ["**1. Describe the database instances (AWS console / CLI)**",
                          "**2. Put the API into maintenance mode (stop writes)**"]
+
+
+def test_a_shadow_shift_judged_correctly_alert_by_alert_meets_the_readiness_bar():
+    from simulator.exercises import shadow
+
+    truth = {(t[0], t[2]): t for t in (*shadow._NOISE, *shadow._INCIDENT)}
+    at = app_test("pages/day5_shadow.py", role="trainee")
+    at.run()
+    while any(b.label == "Next alert" for b in at.button):
+        next(b for b in at.button if b.label == "Next alert").click().run()
+    headers = [m.value for m in at.markdown if " UTC · " in m.value]
+    assert len(headers) >= 10
+    for n, header in enumerate(headers):
+        name = header.split(" · ", 1)[1].split("**", 1)[0]
+        value = header.rsplit(" — ", 1)[1]
+        _, _, _, _, real, actionable, severity, _ = truth[(name, value)]
+        at.radio[2 * n].set_value("real" if real else "false positive")
+        at.radio[2 * n + 1].set_value("act" if actionable else "no action")
+        at.selectbox[n].set_value(severity or "")
+    next(b for b in at.button if b.label == "Hand in my judgements").click().run()
+    assert any(s.value.startswith("Passed: 100%") for s in at.success)

@@ -367,6 +367,7 @@ class LogEvidence(Model):
     count: int = Field(1, ge=1, le=5000)
     every: Duration = 10.0
     fields: dict[str, str] = Field(default_factory=dict)
+    effect: str | None = Field(None, description="Incident effect id: the lines stop when a mitigation ends it")
 
 
 class DbSession(Model):
@@ -386,6 +387,9 @@ class DbSession(Model):
     lock_mode: str | None = Field(None, description="Lock held, shown in pg_locks")
     lock_relation: str | None = None
     granted: bool = True
+    mitigation: str | None = Field(
+        None, description="Mitigation id applied when this backend is terminated or cancelled"
+    )
 
 
 class SlowQuery(Model):
@@ -410,6 +414,7 @@ class Deploy(Model):
     service: str = "api"
     message: str
     files: list[str] = Field(default_factory=list)
+    mitigation: str | None = Field(None, description="Mitigation id applied when this deploy is reverted")
 
 
 class ComponentStatus(Model):

@@ -1,0 +1,86 @@
+"""Helpers for page tests: a signed-in AppTest of the real app, and the standard test users.
+
+`app_test` drives `app.py` (so the menu, the sidebar and the page's own role check all run) with a
+user signed in exactly the way `ui.auth` reads it: a live session token in session state.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from simulator.store import Store, open_store, people
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+PASSWORD = "firedrill-test-pw"
+TEST_USERS: tuple[tuple[str, str, str], ...] = (
+    ("admin", "admin", "Ada Admin"),
+    ("trainer", "trainer", "Tom Trainer"),
+    ("trainee1", "trainee", "Tia Trainee"),
+    ("trainee2", "trainee", "Theo Trainee"),
+    ("trainee3", "trainee", "Tara Trainee"),
+)
+_DEFAULT_NAME = {"admin": "admin", "trainer": "trainer", "trainee": "trainee1"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_user(store: Store, username: str, role: str, display_name: str | None = None,
+                password: str = PASSWORD) -> people.Person:
+    """The user with this name, created with `role` if missing (an existing user keeps theirs)."""
+    found = people.get_user_by_username(store, username)
+    if found is not None:
+        return found
+    return people.create_user(store, username, password, role, _now(), display_name)
+
+
+def make_users(store: Store) -> dict[str, people.Person]:
+    """admin, trainer, trainee1..3, all with the password `firedrill-test-pw`."""
+    return {u: ensure_user(store, u, role, name) for u, role, name in TEST_USERS}
+
+
+def test_store() -> Store:
+    """The store FIREDRILL_DATABASE_URL names (a test's `tmp_store` sets it); without one, a fresh
+    SQLite file in a temporary folder, set as FIREDRILL_DATABASE_URL for the app under test."""
+    url = os.environ.get("FIREDRILL_DATABASE_URL")
+    if not url:
+        folder = tempfile.mkdtemp(prefix="firedrill-apptest-")
+        url = f"sqlite:///{Path(folder) / 'firedrill.db'}"
+        os.environ["FIREDRILL_DATABASE_URL"] = url
+    return open_store(url)
+
+
+def app_test(page_path: str, role: str | None = "trainee", username: str | None = None,
+             query_params: dict[str, str] | None = None, timeout: float = 30, **session: Any) -> AppTest:
+    """An AppTest of the whole app switched to `page_path` with a `role` user signed in
+    (`role=None`: nobody signed in). Extra keyword arguments go into session state."""
+    from ui.auth import SESSION_KEY
+
+    store = test_store()
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=timeout)
+        if role is not None:
+            if store_has_no_admin(store) and role != "admin":
+                # A database without an admin shows the first-start form instead of any page.
+                ensure_user(store, "admin", "admin", "Ada Admin")
+            person = ensure_user(store, username or _DEFAULT_NAME.get(role, role), role)
+            at.session_state[SESSION_KEY] = people.start_session(store, person.id, _now())
+        for key, value in session.items():
+            at.session_state[key] = value
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+    finally:
+        store.dispose()
+    return at.switch_page(page_path)
+
+
+def store_has_no_admin(store: Store) -> bool:
+    return not people.has_admin(store)

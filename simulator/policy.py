@@ -1,0 +1,458 @@
+"""The team's incident policy (`data/policy.yaml`): severity ladder, response targets, escalation
+decisions, communication rules, statuses and the post-incident report template — and the
+severity classifier that reads its conditions. Does not own who is on call (`simulator.oncall`)
+or when pages go out (`simulator.escalation`); both read their rules from here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .durations import Duration
+from .vocabulary import SEVERITIES, IncidentStatus, Role, SecurityState, Severity
+from .yamlio import FormatError, Problem, load_model_file, load_model_text
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POLICY_PATH = ROOT / "data" / "policy.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- observed signals ------------------------------------------------------------------------
+
+
+class Signals(_Model):
+    """What a responder can observe about an incident; every key is optional.
+
+    A key that is absent is unknown, and a condition about an unknown signal does not match.
+    """
+
+    error_ratio: float | None = Field(None, ge=0, le=1, description="Share of requests failing, 0–1")
+    traffic_affected: float | None = Field(None, ge=0, le=1, description="Share of traffic affected, 0–1")
+    successful_requests: int | None = Field(None, ge=0, description="Successful requests in the window")
+    p95_ms: float | None = Field(None, ge=0, description="P95 latency in milliseconds")
+    p95_duration_min: float | None = Field(None, ge=0, description="How long P95 has been at that level")
+    resource_utilization: float | None = Field(None, ge=0, le=1, description="Busiest resource, 0–1")
+    security: SecurityState = SecurityState.NONE
+    data_loss: StrictBool = False
+    legit_traffic_rate_limited: StrictBool = False
+    warning: StrictBool = False
+
+    @field_validator("error_ratio", "traffic_affected", "p95_ms", "p95_duration_min", "resource_utilization",
+                     mode="before")
+    @classmethod
+    def _finite_number(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("expected a number, not true/false")
+        if isinstance(v, float) and v != v:
+            raise ValueError("expected a number, not NaN")
+        return v
+
+    @field_validator("successful_requests", mode="before")
+    @classmethod
+    def _count(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("expected a count, not true/false")
+        return v
+
+
+SIGNAL_NAMES: tuple[str, ...] = tuple(Signals.model_fields)
+_NUMERIC = {"error_ratio", "traffic_affected", "successful_requests", "p95_ms", "p95_duration_min",
+            "resource_utilization"}
+_BOOLEAN = {"data_loss", "legit_traffic_rate_limited", "warning"}
+_OPS = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+class Clause(_Model):
+    """One test of one signal, e.g. `{signal: error_ratio, op: ">=", value: 0.01}`."""
+
+    signal: str
+    op: Literal["==", "!=", ">", ">=", "<", "<="]
+    value: bool | int | float | str
+
+    @model_validator(mode="after")
+    def _fits_signal(self) -> Clause:
+        if self.signal not in SIGNAL_NAMES:
+            raise ValueError(f"unknown signal {self.signal!r}; allowed: {', '.join(SIGNAL_NAMES)}")
+        if self.signal in _NUMERIC and (isinstance(self.value, (bool, str))):
+            raise ValueError(f"signal {self.signal!r} is a number; value must be a number")
+        if self.signal in _BOOLEAN and (not isinstance(self.value, bool) or self.op not in ("==", "!=")):
+            raise ValueError(f"signal {self.signal!r} is true/false; use op == or != with true or false")
+        if self.signal == "security":
+            allowed = [s.value for s in SecurityState]
+            if self.value not in allowed or self.op not in ("==", "!="):
+                raise ValueError(f"signal 'security' takes op == or != and one of {', '.join(allowed)}")
+        return self
+
+    def holds(self, signals: Signals) -> bool:
+        observed = getattr(signals, self.signal)
+        if observed is None:
+            return False
+        if isinstance(observed, SecurityState):
+            observed = observed.value
+        return bool(_OPS[self.op](observed, self.value))
+
+    def describe(self) -> str:
+        value = str(self.value).lower() if isinstance(self.value, bool) else (
+            f"{self.value:g}" if isinstance(self.value, (int, float)) else self.value)
+        return f"{self.signal} {self.op} {value}"
+
+
+class Condition(_Model):
+    """A named condition of a severity level: all of its clauses must hold."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str = Field(description="What the condition means, as the seed words it")
+    all: list[Clause] = Field(min_length=1)
+    decision: str = Field("", description="Why the threshold is where it is, where the seed left a gap")
+
+    def holds(self, signals: Signals) -> bool:
+        return all(c.holds(signals) for c in self.all)
+
+
+class CustomerNotification(_Model):
+    """When customers must be told: `within` a deadline, only `if_longer_than`, or not at all."""
+
+    within: Duration | None = None
+    if_longer_than: Duration | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> CustomerNotification:
+        if self.within is not None and self.if_longer_than is not None:
+            raise ValueError("give either within or if_longer_than, not both")
+        return self
+
+    @property
+    def required(self) -> bool:
+        return self.within is not None or self.if_longer_than is not None
+
+    def deadline(self, incident_duration: float | None = None) -> float | None:
+        """Seconds after the start by which customers must be told, or None when they need not be.
+
+        `if_longer_than` rules: the notice is due once the incident has lasted that long, so an
+        incident resolved sooner (known `incident_duration`) needs none.
+        """
+        if self.within is not None:
+            return self.within
+        if self.if_longer_than is not None:
+            if incident_duration is not None and incident_duration <= self.if_longer_than:
+                return None
+            return self.if_longer_than
+        return None
+
+
+class Level(_Model):
+    """What one severity level covers and what it demands."""
+
+    title: str
+    impact: str
+    examples: list[str] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+    ack_target: Duration = Field(description="Acknowledge within this long")
+    hard_limit: Duration = Field(description="Acknowledgement this late scores zero")
+    page: Literal["immediately", "if_unacknowledged", "never"]
+    page_after: Duration = Field(0.0, description="With page: if_unacknowledged, how long to wait")
+    ticket: bool = False
+    check_in: Duration | None = Field(None, description="Recurring check-in while the ticket is open")
+    channel: str = Field(description="Where the alert and updates go: a Slack channel or an email summary")
+    customer_notification: CustomerNotification = CustomerNotification()
+    incident_commander: bool = False
+    bridge_call: bool = False
+    decisions: list[str] = Field(default_factory=list, description="Gap decisions about this level")
+
+    @model_validator(mode="after")
+    def _limits(self) -> Level:
+        if self.ack_target <= 0:
+            raise ValueError("ack_target must be longer than 0s")
+        if self.hard_limit < self.ack_target:
+            raise ValueError("hard_limit must be at least the ack_target")
+        if self.page == "if_unacknowledged" and self.page_after <= 0:
+            raise ValueError("page: if_unacknowledged needs a page_after longer than 0s")
+        return self
+
+
+class EscalationRule(_Model):
+    """One step of a PagerDuty-style escalation policy."""
+
+    targets: list[Role] = Field(min_length=1)
+    delay: Duration = Field(description="Minutes before an unacknowledged incident moves on (not cumulative)")
+
+    @field_validator("delay")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("an escalation delay must be longer than 0s")
+        return v
+
+
+class EscalationPolicy(_Model):
+    rules: list[EscalationRule] = Field(min_length=1)
+    num_loops: int = Field(0, ge=0, le=9, description="How many times the whole policy repeats")
+    ack_timeout: Duration | None = Field(None, description="An acknowledged incident unresolved this long "
+                                                           "returns to triggered; null = never")
+    decisions: list[str] = Field(default_factory=list)
+
+
+class EscalationDecision(_Model):
+    """Who to bring in for what, beyond the unacknowledged-page ladder."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    when: str
+    role: Role
+    within: Duration = Field(description="How soon after the need is recognised")
+    decision: str = ""
+
+
+class Communication(_Model):
+    channel_pattern: str = "#incident-YYYYMMDD-NNN"
+    incident_id_pattern: str = "INC-YYYY-MM-DD-NNN"
+    update_cadence_min: Duration
+    update_cadence_max: Duration
+    bridge_update_cadence: Duration
+    resolution_announcement: str = "Issue resolved at HH:MM UTC"
+    confirm_before_announcing: Duration = Field(description="Wait for metrics confirmation before announcing")
+    monitor_after_resolution: Duration
+    status_page: dict[str, str] = Field(default_factory=dict, description="Public status text per status")
+    decisions: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cadence(self) -> Communication:
+        if self.update_cadence_min <= 0 or self.update_cadence_max < self.update_cadence_min:
+            raise ValueError("update cadence needs 0 < update_cadence_min <= update_cadence_max")
+        for name in ("channel_pattern", "incident_id_pattern"):
+            if "NNN" not in getattr(self, name) or "YYYY" not in getattr(self, name):
+                raise ValueError(f"{name} must contain YYYY and NNN placeholders")
+        return self
+
+
+class Status(_Model):
+    name: IncidentStatus
+    meaning: str
+
+
+class ReportSection(_Model):
+    name: str
+    required: bool = True
+    fields: list[str] = Field(default_factory=list, description="Items each entry must carry")
+    help: str = ""
+
+
+class PostIncident(_Model):
+    rca_meeting_within: Duration
+    follow_up_meeting_after: Duration
+    report_sections: list[ReportSection] = Field(min_length=1)
+
+    @property
+    def required_sections(self) -> list[str]:
+        return [s.name for s in self.report_sections if s.required]
+
+
+class Policy(_Model):
+    """The whole `data/policy.yaml`."""
+
+    version: Literal[1] = 1
+    levels: dict[Severity, Level]
+    no_match: Severity = Field(Severity.LOW, description="Severity when no condition matches")
+    escalation_policy: EscalationPolicy
+    escalation_decisions: list[EscalationDecision] = Field(min_length=1)
+    communication: Communication
+    statuses: list[Status]
+    post_incident: PostIncident
+
+    @model_validator(mode="after")
+    def _complete(self) -> Policy:
+        missing = [s.value for s in SEVERITIES if s not in self.levels]
+        if missing:
+            raise ValueError(f"missing severity level(s): {', '.join(missing)}; "
+                             f"every one of {', '.join(SEVERITIES)} must be defined")
+        names = [s.name for s in self.statuses]
+        if names != list(IncidentStatus):
+            raise ValueError("statuses must list " + " → ".join(IncidentStatus) + " in that order")
+        targets = [self.levels[s].ack_target for s in SEVERITIES]
+        if targets != sorted(targets):
+            raise ValueError("ack targets must not get shorter as severity drops")
+        ids = [c.id for lv in self.levels.values() for c in lv.conditions]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"condition ids must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def level(self, severity: Severity | str) -> Level:
+        return self.levels[Severity(severity)]
+
+    def decision(self, decision_id: str) -> EscalationDecision:
+        for d in self.escalation_decisions:
+            if d.id == decision_id:
+                return d
+        raise KeyError(decision_id)
+
+    def incident_channel_name(self, day: date, n: int) -> str:
+        return _fill(self.communication.channel_pattern, day, n)
+
+    def incident_id(self, day: date, n: int) -> str:
+        return _fill(self.communication.incident_id_pattern, day, n)
+
+    def check_channel_name(self, name: str, day: date | None = None) -> tuple[bool, str]:
+        return _check(self.communication.channel_pattern, "channel name", name, day)
+
+    def check_incident_id(self, incident_id: str, day: date | None = None) -> tuple[bool, str]:
+        return _check(self.communication.incident_id_pattern, "incident id", incident_id, day)
+
+
+# --- names: #incident-YYYYMMDD-NNN and INC-YYYY-MM-DD-NNN -------------------------------------
+
+
+def _fill(pattern: str, day: date, n: int) -> str:
+    if not 1 <= n <= 999:
+        raise ValueError(f"incident number must be 1–999 (found {n})")
+    return (pattern.replace("YYYY", f"{day.year:04d}").replace("MM", f"{day.month:02d}")
+            .replace("DD", f"{day.day:02d}").replace("NNN", f"{n:03d}"))
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    out = re.escape(pattern)
+    for token, group in (("YYYY", r"(?P<y>\d{4})"), ("MM", r"(?P<m>\d{2})"), ("DD", r"(?P<d>\d{2})"),
+                         ("NNN", r"(?P<n>\d{3})")):
+        out = out.replace(token, group, 1)
+    return re.compile(f"^{out}$")
+
+
+def _check(pattern: str, what: str, name: str, day: date | None) -> tuple[bool, str]:
+    if isinstance(day, datetime):
+        day = day.date()
+    example = _fill(pattern, day or date(2026, 3, 10), 1)
+    m = _pattern_regex(pattern).match(name.strip())
+    if not m:
+        hint = ""
+        if re.search(r"\d{4}-\d{2}-\d{2}", name) and "YYYY-" not in pattern:
+            # The seed itself writes #incident-2026-03-10-001 once; say which spelling counts.
+            hint = "; write the date without dashes"
+        return False, f"{what} {name!r} does not follow {pattern} (e.g. {example}){hint}"
+    try:
+        named = date(int(m["y"]), int(m["m"]), int(m["d"]))
+    except ValueError:
+        return False, f"{what} {name!r} names a date that does not exist"
+    if int(m["n"]) == 0:
+        return False, f"{what} {name!r}: incident numbers start at 001"
+    if day is not None and named != day:
+        return False, f"{what} {name!r} names {named.isoformat()} but the incident started on {day.isoformat()}"
+    return True, f"{what} follows {pattern}"
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """Load and validate a policy file (default `data/policy.yaml`); FormatError when it is bad."""
+    return load_model_file(Policy, Path(path) if path is not None else DEFAULT_POLICY_PATH)
+
+
+def validate_policy_text(text: str, source: str, base_dir: Path | None = None) -> Policy:
+    return load_model_text(Policy, text, source)
+
+
+def json_schema() -> dict[str, Any]:
+    return Policy.model_json_schema()
+
+
+_DEFAULT: Policy | None = None
+
+
+def default_policy() -> Policy:
+    """The shipped `data/policy.yaml`, loaded once (a frozen value, safe to share)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_policy()
+    return _DEFAULT
+
+
+def incident_channel_name(day: date, n: int, policy: Policy | None = None) -> str:
+    return (policy or default_policy()).incident_channel_name(day, n)
+
+
+def incident_id(day: date, n: int, policy: Policy | None = None) -> str:
+    return (policy or default_policy()).incident_id(day, n)
+
+
+def check_channel_name(name: str, day: date | None = None, policy: Policy | None = None) -> tuple[bool, str]:
+    return (policy or default_policy()).check_channel_name(name, day)
+
+
+# --- classifying -----------------------------------------------------------------------------
+
+
+class MatchedCondition(_Model):
+    level: Severity
+    condition_id: str
+    text: str
+    clauses: list[str] = Field(default_factory=list)
+
+
+class Classification(_Model):
+    severity: Severity
+    matched: list[MatchedCondition]
+
+    @property
+    def reasons(self) -> list[str]:
+        """The matched conditions of the winning level, most useful first."""
+        return [m.text for m in self.matched if m.level == self.severity]
+
+
+def parse_signals(data: Any, source: str = "<signals>") -> Signals:
+    """Validate a signals mapping; FormatError naming each bad key and what is allowed."""
+    if not isinstance(data, dict):
+        raise FormatError([Problem(source, None, None, "", "expected a JSON object of signals")])
+    try:
+        return Signals.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            field = ".".join(str(p) for p in err["loc"])
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown signal; allowed: {', '.join(SIGNAL_NAMES)}"
+            else:
+                msg = err["msg"].removeprefix("Value error, ") + f" (found {err.get('input')!r})"
+            problems.append(Problem(source, None, None, field, msg))
+        raise FormatError(problems) from None
+
+
+def classify(signals: Signals | dict[str, Any], policy: Policy | None = None) -> Classification:
+    """The severity the policy gives these signals, with every condition that held.
+
+    The most severe level with a matching condition wins; `matched` lists all matches, most
+    severe first, so a trainee sees both why it is CRITICAL and what else was true.
+    """
+    if not isinstance(signals, Signals):
+        signals = parse_signals(signals)
+    policy = policy or default_policy()
+    matched: list[MatchedCondition] = []
+    for severity in SEVERITIES:
+        for cond in policy.level(severity).conditions:
+            if cond.holds(signals):
+                matched.append(MatchedCondition(level=severity, condition_id=cond.id, text=cond.text,
+                                                clauses=[c.describe() for c in cond.all]))
+    severity = matched[0].level if matched else policy.no_match
+    return Classification(severity=severity, matched=matched)

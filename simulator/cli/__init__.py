@@ -20,17 +20,21 @@ class CliError(Exception):
     """A user-facing error: printed as one line, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `only`, just that subcommand's module is imported, so a
+    command does not pay for every other command's imports (numpy, pandas, streamlit…)."""
     parser = argparse.ArgumentParser(
         prog="firedrill",
         description="firedrill: on-call incident response drills, headless.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for name in [only] if only else _command_modules():
+        module = importlib.import_module(f"{__name__}.{name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(sub)
@@ -38,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # A module named like the command (rules_test for `rules-test`) registers it; anything else
+    # (--help, a typo, a module registering several commands) gets the full parser.
+    first = argv[0].replace("-", "_") if argv and not argv[0].startswith("-") else None
+    parser = build_parser(first if first in _command_modules() else None)
     args = parser.parse_args(argv)
     try:
         result = args.func(args)

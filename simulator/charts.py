@@ -1,0 +1,230 @@
+"""Plotly figure builders shared by the pages: metric panels and alert-state bands.
+
+Owns how a trace, thresholds, incident windows, alert bands and markers are drawn. Pure: takes
+values, returns `go.Figure`; never imports streamlit and never decides what a viewer may see
+(a page passes only what its user is allowed to see, e.g. incident windows for trainers only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .timeseries import Trace
+
+# Colours carry meaning: the same amber/red as an alerting UI, so a trainee learns one code.
+PENDING_COLOUR = "rgba(245, 166, 35, 0.22)"
+FIRING_COLOUR = "rgba(214, 39, 40, 0.22)"
+PENDING_SOLID = "#f5a623"
+FIRING_SOLID = "#d62728"
+SHADE_COLOUR = "rgba(120, 120, 120, 0.14)"
+THRESHOLD_COLOUR = "#d62728"
+NOW_COLOUR = "#444444"
+
+
+@dataclass(frozen=True)
+class AlertBand:
+    """An interval in which an alert was pending or firing, in seconds from the trace start.
+    `end` None means still in that state when the data ends."""
+
+    start: float
+    end: float | None
+    state: str  # "pending" or "firing"
+    label: str
+
+
+def alert_bands(timeline: Any, until: float | None = None) -> list[AlertBand]:
+    """Pending and firing intervals of every alert in an `AlertTimeline` (duck-typed: reads
+    `alerts[].name/labels/episodes`). With `until`, nothing after that offset is shown."""
+    bands: list[AlertBand] = []
+    for a in getattr(timeline, "alerts", []):
+        label = _alert_label(a.name, a.labels)
+        for ep in a.episodes:
+            if until is not None and ep.pending_at > until:
+                continue
+            # None = still in that state when the data (or the drill's "now") ends.
+            end = ep.resolved_at
+            if until is not None and end is not None and end > until:
+                end = None
+            firing = ep.firing_at
+            if until is not None and firing is not None and firing > until:
+                firing = None
+            pend_end = firing if firing is not None else end
+            if pend_end is None or pend_end > ep.pending_at:
+                bands.append(AlertBand(ep.pending_at, pend_end, "pending", label))
+            if firing is not None:
+                bands.append(AlertBand(firing, end, "firing", label))
+    return bands
+
+
+def _alert_label(name: str, labels: dict[str, str]) -> str:
+    extra = {k: v for k, v in sorted(labels.items()) if k not in ("alertname", "severity", "team")}
+    if not extra:
+        return name
+    return name + "{" + ",".join(f"{k}={v}" for k, v in extra.items()) + "}"
+
+
+def _times(start: datetime, offsets: np.ndarray | Sequence[float]) -> list[datetime]:
+    return [start + timedelta(seconds=float(o)) for o in offsets]
+
+
+def _at(start: datetime, offset: float) -> datetime:
+    return start + timedelta(seconds=float(offset))
+
+
+def _series_for(trace: Trace, keys: Iterable[str]) -> list:
+    """Series by exact key; a bare metric name selects all its series."""
+    out = []
+    seen: set[str] = set()
+    for key in keys:
+        found = [trace.get(key)] if trace.get(key) is not None else trace.by_name(key)
+        for s in found:
+            if s is not None and s.key not in seen:
+                seen.add(s.key)
+                out.append(s)
+    return out
+
+
+def _threshold(t: Any) -> tuple[float, str]:
+    if isinstance(t, (int, float)):
+        return float(t), ""
+    if isinstance(t, (tuple, list)):
+        return float(t[0]), str(t[1]) if len(t) > 1 else ""
+    # A simulator.thresholds.Threshold or anything with value/alert.
+    return float(t.value), f"{getattr(t, 'alert', '')} ({getattr(t, 'op', '')} {float(t.value):g})".strip()
+
+
+def _band(b: Any) -> AlertBand:
+    if isinstance(b, AlertBand):
+        return b
+    start, end, state, *rest = b
+    return AlertBand(float(start), None if end is None else float(end), str(state), str(rest[0]) if rest else "")
+
+
+def metric_chart(
+    trace: Trace,
+    keys: Sequence[str],
+    thresholds: Sequence[Any] | None = None,
+    shade: Sequence[tuple[float, float | None, str]] | None = None,
+    alert_bands: Sequence[AlertBand | tuple] | None = None,
+    markers: Sequence[tuple[float, str]] | None = None,
+    until: float | None = None,
+    *,
+    title: str | None = None,
+    height: int = 280,
+) -> go.Figure:
+    """One panel: the series named by `keys` (exact keys, or a metric name for all its series).
+
+    - `thresholds`: numbers, `(value, label)` pairs or `Threshold`s: dashed horizontal lines.
+    - `shade`: `(start, end, label)` windows in seconds (e.g. incident effects, trainers only).
+    - `alert_bands`: `AlertBand`s or `(start, end, state, label)`: amber pending, red firing.
+    - `markers`: `(offset, label)` vertical lines (a deploy, a page, an action).
+    - `until`: the drill's "now": no sample after it is drawn, and a line marks it.
+    Gaps (missing samples, staleness) are drawn as breaks in the line, never interpolated.
+    """
+    data = trace.until(until) if until is not None else trace
+    fig = go.Figure()
+    unit = ""
+    for s in _series_for(data, keys):
+        unit = unit or s.unit
+        fig.add_trace(
+            go.Scatter(
+                x=_times(data.start, data.offsets),
+                y=s.masked(),
+                name=s.key,
+                mode="lines",
+                connectgaps=False,
+                hovertemplate="%{y:.4g}<extra>" + s.key.replace("<", "&lt;") + "</extra>",
+            )
+        )
+    end_offset = float(trace.offsets[-1]) if len(trace.offsets) else 0.0
+    horizon = end_offset if until is None else min(float(until), end_offset)
+
+    for start, end, label in shade or []:
+        x1 = horizon if end is None else min(float(end), horizon)
+        if x1 <= start:
+            continue
+        fig.add_vrect(x0=_at(trace.start, start), x1=_at(trace.start, x1), fillcolor=SHADE_COLOUR,
+                      line_width=0, layer="below", annotation_text=label, annotation_position="top left",
+                      annotation_font_size=10)
+    for b in map(_band, alert_bands or []):
+        x1 = horizon if b.end is None else min(b.end, horizon)
+        if x1 <= b.start:
+            continue
+        fig.add_vrect(x0=_at(trace.start, b.start), x1=_at(trace.start, x1), line_width=0, layer="below",
+                      fillcolor=FIRING_COLOUR if b.state == "firing" else PENDING_COLOUR)
+    for t in thresholds or []:
+        value, label = _threshold(t)
+        fig.add_hline(y=value, line_dash="dash", line_color=THRESHOLD_COLOUR, line_width=1,
+                      annotation_text=label, annotation_position="top right", annotation_font_size=10)
+    for offset, label in markers or []:
+        if until is not None and offset > until:
+            continue
+        fig.add_vline(x=_at(trace.start, offset), line_dash="dot", line_color="#1f77b4", line_width=1)
+        fig.add_annotation(x=_at(trace.start, offset), y=1, yref="paper", text=label, showarrow=False,
+                           font_size=10, xanchor="left", yanchor="top")
+    if until is not None:
+        fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hovermode="x unified",
+        yaxis_title=unit or None,
+    )
+    fig.update_xaxes(range=[_at(trace.start, 0), _at(trace.start, end_offset)], type="date")
+    return fig
+
+
+def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *, height: int | None = None) -> go.Figure:
+    """One row per alert: amber while pending, red while firing, over the trace's time range.
+    With `until`, only what had happened by then."""
+    bands = alert_bands(timeline, until=until)
+    end_offset = float(trace.offsets[-1]) if len(trace.offsets) else 0.0
+    horizon = end_offset if until is None else min(float(until), end_offset)
+    rows = list(dict.fromkeys(b.label for b in bands))
+    fig = go.Figure()
+    for state, colour in (("pending", PENDING_SOLID), ("firing", FIRING_SOLID)):
+        chosen = [b for b in bands if b.state == state]
+        ends = [horizon if b.end is None else min(b.end, horizon) for b in chosen]
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                name=state,
+                y=[b.label for b in chosen],
+                base=[_at(trace.start, b.start) for b in chosen],
+                # A date axis measures bar lengths in milliseconds.
+                x=[max(e - b.start, 0.0) * 1000 for b, e in zip(chosen, ends, strict=True)],
+                marker_color=colour,
+                customdata=[[f"{b.start / 60:.1f}", f"{e / 60:.1f}"] for b, e in zip(chosen, ends, strict=True)],
+                hovertemplate="%{y}<br>" + state + " from minute %{customdata[0]} to %{customdata[1]}<extra></extra>",
+            )
+        )
+    if until is not None:
+        fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
+    fig.update_layout(
+        barmode="overlay",
+        height=height or max(140, 60 + 34 * max(len(rows), 1)),
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        showlegend=bool(bands),
+    )
+    fig.update_xaxes(type="date", range=[_at(trace.start, 0), _at(trace.start, end_offset)])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), type="category")
+    if not bands:
+        fig.add_annotation(text="No alert was pending or firing", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5)
+    return fig
+
+
+__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "metric_chart"]
+
+
+def alert_band_colour(state: str) -> str:
+    return FIRING_SOLID if state == "firing" else PENDING_SOLID

@@ -1,0 +1,106 @@
+"""Chart builders: what a person sees on a metric panel and on the alert-band strip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from simulator.charts import AlertBand, alert_bands, alert_bands_chart, metric_chart
+from simulator.timeseries import Series, Trace
+
+START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+
+
+def _trace(n: int = 41, step: float = 15.0) -> Trace:
+    values = np.linspace(0.1, 0.95, n)
+    present = np.ones(n, bool)
+    present[10:13] = False  # a scrape gap
+    pool = Series("db_pool_utilization", (("service", "api"),), values, present, np.zeros(n, bool), unit="ratio")
+    other = Series("db_pool_utilization", (("service", "web"),), values / 2, np.ones(n, bool), np.zeros(n, bool))
+    return Trace.build(START, step, n, [pool, other])
+
+
+@dataclass
+class _Ep:
+    pending_at: float
+    firing_at: float | None
+    resolved_at: float | None
+    annotations: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Alert:
+    name: str
+    labels: dict
+    episodes: list
+
+
+@dataclass
+class _Timeline:
+    alerts: list
+
+
+def _timeline() -> _Timeline:
+    return _Timeline([
+        _Alert("PoolHigh", {"alertname": "PoolHigh", "service": "api", "severity": "high"},
+               [_Ep(120, 240, 450), _Ep(500, None, 530)]),
+    ])
+
+
+def test_a_scrape_gap_is_a_break_in_the_line_not_an_interpolation():
+    fig = metric_chart(_trace(), ['db_pool_utilization{service="api"}'])
+    y = np.asarray(fig.data[0].y, dtype=float)
+    assert np.isnan(y[10:13]).all() and not np.isnan(y[9])
+    assert fig.data[0].connectgaps is False
+
+
+def test_a_bare_metric_name_draws_every_series_of_that_metric():
+    fig = metric_chart(_trace(), ["db_pool_utilization"])
+    assert {t.name for t in fig.data} == {'db_pool_utilization{service="api"}', 'db_pool_utilization{service="web"}'}
+
+
+def test_until_hides_the_future_and_marks_now():
+    fig = metric_chart(_trace(), ["db_pool_utilization"], until=150)
+    assert len(fig.data[0].x) == 11  # ticks 0..150 s at 15 s
+    assert any(s.type == "line" and s.x0 == START + timedelta(seconds=150) for s in fig.layout.shapes)
+
+
+def test_threshold_is_a_labelled_horizontal_line():
+    fig = metric_chart(_trace(), ["db_pool_utilization"], thresholds=[(0.8, "PoolHigh (> 0.8)")])
+    lines = [s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0.8 and s.y1 == 0.8]
+    assert lines
+    assert any(a.text == "PoolHigh (> 0.8)" for a in fig.layout.annotations)
+
+
+def test_alert_bands_are_amber_while_pending_and_red_while_firing():
+    bands = alert_bands(_timeline())
+    assert bands == [
+        AlertBand(120, 240, "pending", "PoolHigh{service=api}"),
+        AlertBand(240, 450, "firing", "PoolHigh{service=api}"),
+        AlertBand(500, 530, "pending", "PoolHigh{service=api}"),
+    ]
+    fig = metric_chart(_trace(), ["db_pool_utilization"], alert_bands=bands)
+    fills = [s.fillcolor for s in fig.layout.shapes if s.type == "rect"]
+    assert len(fills) == 3 and "214, 39, 40" in fills[1] and "245, 166, 35" in fills[0]
+
+
+def test_alert_bands_up_to_now_do_not_reveal_a_later_firing_or_resolution():
+    bands = alert_bands(_timeline(), until=200)
+    assert bands == [AlertBand(120, None, "pending", "PoolHigh{service=api}")]
+    bands = alert_bands(_timeline(), until=300)
+    assert bands[-1] == AlertBand(240, None, "firing", "PoolHigh{service=api}")
+
+
+def test_alert_strip_has_one_row_per_alert_and_bars_of_the_right_length():
+    fig = alert_bands_chart(_timeline(), _trace())
+    firing = next(t for t in fig.data if t.name == "firing")
+    assert list(firing.y) == ["PoolHigh{service=api}"]
+    assert firing.x[0] == (450 - 240) * 1000
+    assert firing.base[0] == START + timedelta(seconds=240)
+
+
+def test_alert_strip_says_so_when_nothing_fired():
+    fig = alert_bands_chart(_Timeline([]), _trace())
+    assert any("No alert" in a.text for a in fig.layout.annotations)

@@ -1,0 +1,246 @@
+"""The trainee's action vocabulary and the scripted-responses file format.
+
+Owns what a trainee can *do* in a drill (acknowledge, judge, classify, declare, open a channel,
+escalate, communicate, hypothesise, mitigate, look, verify, resolve, write the report) as pydantic
+models discriminated by `action`, and the `Responses` file (`{at, action, ...}` items). Does not
+decide what an action does to the world (`simulator.drill`) or what it is worth (`simulator.scoring`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .durations import Offset
+from .vocabulary import Role, Severity
+from .yamlio import FormatError, Positions, Problem, load_yaml, parse_model
+
+STATUS_PAGE_STATES = ("Investigating", "Identified", "Monitoring", "Resolved")
+CONSOLES = ("dashboards", "logs", "database", "deploys", "infrastructure", "third_party", "alerts", "runbook")
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Acknowledge(_Action):
+    action: Literal["acknowledge"]
+    alert: str | None = Field(None, description="Alert name of the page; default: the first page")
+
+
+class Judge(_Action):
+    action: Literal["judge"]
+    verdict: Literal["real", "false_positive"]
+    reason: str = ""
+
+
+class Classify(_Action):
+    action: Literal["classify"]
+    severity: Severity
+    reason: str = ""
+
+
+class Declare(_Action):
+    action: Literal["declare"]
+    title: str = ""
+
+
+class OpenChannel(_Action):
+    action: Literal["open_channel"]
+    name: str = Field(min_length=1, max_length=80)
+
+
+class Escalate(_Action):
+    action: Literal["escalate"]
+    role: Role
+    person: str | None = None
+    reason: str = ""
+
+
+class PostUpdate(_Action):
+    action: Literal["post_update"]
+    text: str = Field(min_length=1, max_length=4000)
+    channel: str | None = Field(None, description="Default: the incident channel, else #incidents")
+
+
+class StatusPage(_Action):
+    action: Literal["status_page"]
+    status: Literal["Investigating", "Identified", "Monitoring", "Resolved"]
+    message: str = ""
+
+
+class NotifyCustomers(_Action):
+    action: Literal["notify_customers"]
+    subject: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=10000)
+
+
+class Hypothesis(_Action):
+    action: Literal["hypothesis"]
+    option: str
+    confidence: Literal["high", "medium", "low"] = "medium"
+    evidence: str = ""
+
+
+class Mitigate(_Action):
+    action: Literal["mitigate"]
+    mitigation: str
+
+
+class Look(_Action):
+    action: Literal["look"]
+    console: str
+    detail: str = ""
+
+
+class Verify(_Action):
+    action: Literal["verify"]
+    what: str = ""
+
+
+class Resolve(_Action):
+    action: Literal["resolve"]
+    summary: str = ""
+
+
+class WriteReport(_Action):
+    action: Literal["write_report"]
+    markdown: str = Field(max_length=100_000)
+
+
+Action = Annotated[
+    Acknowledge | Judge | Classify | Declare | OpenChannel | Escalate | PostUpdate | StatusPage
+    | NotifyCustomers | Hypothesis | Mitigate | Look | Verify | Resolve | WriteReport,
+    Field(discriminator="action"),
+]
+ACTION_NAMES: tuple[str, ...] = (
+    "acknowledge", "judge", "classify", "declare", "open_channel", "escalate", "post_update", "status_page",
+    "notify_customers", "hypothesis", "mitigate", "look", "verify", "resolve", "write_report",
+)
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
+
+
+def parse_action(data: dict[str, Any]) -> Action:
+    """An action from a dict (as stored in an event payload)."""
+    return _ADAPTER.validate_python(data)
+
+
+def action_payload(action: _Action) -> dict[str, Any]:
+    return action.model_dump(mode="json")
+
+
+# --- the responses file -------------------------------------------------------------------------
+
+
+def _timed(cls: type[_Action]) -> type[_Action]:
+    """The same action with an `at` offset, as written in a responses file."""
+    return type(
+        f"Timed{cls.__name__}",
+        (cls,),
+        {"__annotations__": {"at": Offset}, "at": Field(description="Simulated time from the scenario start, e.g. 9m30s")},
+    )
+
+
+_TIMED = [
+    _timed(c) for c in (Acknowledge, Judge, Classify, Declare, OpenChannel, Escalate, PostUpdate, StatusPage,
+                        NotifyCustomers, Hypothesis, Mitigate, Look, Verify, Resolve, WriteReport)
+]
+TimedAction = Annotated[
+    _TIMED[0] | _TIMED[1] | _TIMED[2] | _TIMED[3] | _TIMED[4] | _TIMED[5] | _TIMED[6] | _TIMED[7]  # type: ignore[valid-type]
+    | _TIMED[8] | _TIMED[9] | _TIMED[10] | _TIMED[11] | _TIMED[12] | _TIMED[13] | _TIMED[14],  # type: ignore[valid-type]
+    Field(discriminator="action"),
+]
+
+
+class Responses(BaseModel):
+    """A scripted drill response: what the trainee does and when (simulated time)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str | None = Field(None, description="Scenario id this response is for (checked when given)")
+    seed: int | None = Field(None, description="Seed to run with; default: the scenario's seed")
+    actor: str = "trainee"
+    actions: list[TimedAction] = Field(default_factory=list)  # type: ignore[valid-type]
+
+    def timed(self) -> list[tuple[float, Action]]:
+        """(offset, action-without-at) in time order; ties keep file order."""
+        out = []
+        for a in self.actions:
+            data = a.model_dump(mode="json")
+            at = float(a.at)  # type: ignore[attr-defined]
+            data.pop("at")
+            out.append((at, parse_action(data)))
+        return sorted(out, key=lambda x: x[0])
+
+
+def _parse(text: str, source: str) -> tuple[Responses, Positions, str]:
+    data, positions = load_yaml(text, source)
+    prefix = ""
+    if isinstance(data, list):
+        # A bare list of actions is allowed; shift the positions under `actions` to match.
+        data = {"actions": data}
+        positions = Positions({("actions", *k): v for k, v in positions.by_path.items()})
+        prefix = "actions"
+    if not isinstance(data, dict):
+        raise FormatError([Problem(source, 1, 1, "", "a responses file is a list of actions or a mapping with `actions:`")])
+    return parse_model(Responses, data, positions, source), positions, prefix
+
+
+def validate_responses_text(text: str, source: str = "<responses>", base_dir: Path | None = None) -> Responses:
+    """Validate a responses file (YAML or JSON). With `scenario:` set and the scenario beside it in
+    `base_dir`, option and mitigation ids are checked against that scenario too."""
+    responses, positions, _ = _parse(text, source)
+    if responses.scenario and base_dir is not None:
+        path = Path(base_dir) / f"{responses.scenario}.yaml"
+        if path.exists():
+            from .scenario import load_scenario
+
+            check_against_scenario(responses, load_scenario(path).scenario, source, positions)
+    return responses
+
+
+def load_responses(text: str, source: str, scenario: Any | None = None) -> Responses:
+    """Parse a responses file and, given the scenario, check every id it names."""
+    responses, positions, _ = _parse(text, source)
+    if scenario is not None:
+        check_against_scenario(responses, scenario, source, positions)
+    return responses
+
+
+def check_against_scenario(responses: Responses, scenario: Any, source: str, positions: Positions | None = None) -> None:
+    """Refuse ids the scenario does not have, naming what it does have."""
+    problems: list[Problem] = []
+    pos = positions or Positions({})
+
+    def where(i: int, field: str) -> tuple[int | None, int | None]:
+        return pos.find(("actions", i, field))
+
+    if responses.scenario and responses.scenario != scenario.id:
+        line, col = pos.find(("scenario",))
+        problems.append(Problem(source, line, col, "scenario",
+                                f"this response is for {responses.scenario!r}, not {scenario.id!r}"))
+    answer = scenario.answer
+    mitigations = [m.id for m in answer.mitigations]
+    options = [o.id for o in answer.diagnosis.options] if answer.diagnosis else []
+    for i, a in enumerate(responses.actions):
+        if isinstance(a, Mitigate) and a.mitigation not in mitigations:
+            line, col = where(i, "mitigation")
+            problems.append(Problem(source, line, col, f"actions[{i}].mitigation",
+                                    f"found {a.mitigation!r}; allowed: {', '.join(mitigations) or 'none'}"))
+        if isinstance(a, Hypothesis) and a.option not in options:
+            line, col = where(i, "option")
+            problems.append(Problem(source, line, col, f"actions[{i}].option",
+                                    f"found {a.option!r}; allowed: {', '.join(options) or 'none'}"))
+        at = float(a.at)  # type: ignore[attr-defined]
+        if at < 0 or at > scenario.clock.duration:
+            line, col = where(i, "at")
+            problems.append(Problem(source, line, col, f"actions[{i}].at",
+                                    f"found {at:g}s; allowed: 0s to the scenario's duration"))
+    if problems:
+        raise FormatError(problems)
+
+
+def json_schema() -> dict[str, Any]:
+    return Responses.model_json_schema(by_alias=True)

@@ -1,0 +1,742 @@
+"""The live drill engine: a scenario run as a world that reacts to the trainee.
+
+Owns the drill's event log (append-only, the single source of truth), the simulated clock (wall
+timestamps, speed changes and pauses, never UI ticks), the consequences of mitigations on the
+trace, and `state_at`, which derives everything the trainee can see at a moment from the log.
+Does not score (`simulator.scoring`), render (`pages/`) or persist (`simulator.store.attempts`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import alerts as alerts_mod
+from .actions import (
+    Acknowledge,
+    Action,
+    Classify,
+    Declare,
+    Escalate,
+    Hypothesis,
+    Judge,
+    Look,
+    Mitigate,
+    NotifyCustomers,
+    OpenChannel,
+    PostUpdate,
+    Resolve,
+    StatusPage,
+    Verify,
+    WriteReport,
+    action_payload,
+    parse_action,
+)
+from .scenario import Effect, LoadedScenario, Mitigation, Ramp, Surge
+from .timeseries import Trace
+from .traces import generate_trace
+from .vocabulary import IncidentStatus, Role, SecurityState, Severity
+
+SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+CLOCK_KINDS = ("clock.start", "clock.pause", "clock.resume", "clock.speed", "clock.end")
+
+
+# --- the policy as the drill needs it -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The numbers and names the drill and scoring read from the team's policy.
+
+    Built from `simulator.policy` when it is there (`from_policy`); the defaults are the seed's."""
+
+    ack_target: dict[Severity, float] = field(default_factory=lambda: {
+        Severity.CRITICAL: 120.0, Severity.HIGH: 900.0, Severity.MEDIUM: 3600.0, Severity.LOW: 86400.0})
+    hard_limit: dict[Severity, float] = field(default_factory=lambda: {
+        Severity.CRITICAL: 600.0, Severity.HIGH: 2700.0, Severity.MEDIUM: 10800.0, Severity.LOW: 259200.0})
+    customer_deadline: dict[Severity, float | None] = field(default_factory=lambda: {
+        Severity.CRITICAL: 900.0, Severity.HIGH: 1800.0, Severity.MEDIUM: 3600.0, Severity.LOW: None})
+    update_min: float = 300.0
+    update_max: float = 600.0
+    backup_after: float = 120.0
+    hash: str = "builtin-defaults"
+    source: Any = None  # the policy object itself, for escalation.plan
+
+    security_within: float = 300.0
+
+    @classmethod
+    def from_policy(cls, policy: Any | None) -> PolicyView:
+        """Read a `simulator.policy.Policy` (duck-typed, so a partial policy still works)."""
+        if policy is None:
+            return cls()
+        base = cls()
+        ack, hard, cust = dict(base.ack_target), dict(base.hard_limit), dict(base.customer_deadline)
+        for sev in Severity:
+            try:
+                lvl = policy.level(sev)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue
+            ack[sev] = _seconds(getattr(lvl, "ack_target", None)) or ack[sev]
+            hard[sev] = _seconds(getattr(lvl, "hard_limit", None)) or hard[sev]
+            cn = getattr(lvl, "customer_notification", None)
+            if cn is not None and hasattr(cn, "deadline"):
+                cust[sev] = cn.deadline(None)
+        comm = getattr(policy, "communication", None)
+        umin = _seconds(getattr(comm, "update_cadence_min", None)) or base.update_min
+        umax = _seconds(getattr(comm, "update_cadence_max", None)) or base.update_max
+        backup = base.backup_after
+        rules = getattr(getattr(policy, "escalation_policy", None), "rules", None)
+        if rules:
+            backup = _seconds(rules[0].delay) or backup
+        security = base.security_within
+        for dec in getattr(policy, "escalation_decisions", []) or []:
+            if str(getattr(dec, "role", "")) in ("security_lead", "Role.SECURITY_LEAD"):
+                security = _seconds(dec.within) or security
+                break
+        try:
+            phash = "sha256:" + hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
+        except AttributeError:
+            phash = "policy"
+        return cls(ack, hard, cust, float(umin), float(umax), float(backup), phash, policy, float(security))
+
+    def incident_id(self, date: datetime, n: int = 1) -> str:
+        fn = getattr(self.source, "incident_id", None)
+        if fn is not None:
+            return str(fn(date.date(), n))
+        return f"INC-{date:%Y-%m-%d}-{n:03d}"
+
+    def channel_name(self, date: datetime, n: int = 1) -> str:
+        fn = getattr(self.source, "incident_channel_name", None)
+        if fn is not None:
+            return str(fn(date.date(), n))
+        return f"#incident-{date:%Y%m%d}-{n:03d}"
+
+    def check_channel_name(self, name: str, date: datetime) -> str | None:
+        """None when `name` is a correct incident channel for `date`, else what is wrong."""
+        fn = getattr(self.source, "check_channel_name", None)
+        if fn is not None:
+            ok, why = fn(name, date.date())
+            return None if ok else str(why)
+        if not re.fullmatch(r"#incident-\d{8}-\d{3}", name):
+            return f"{name} does not follow #incident-YYYYMMDD-NNN (e.g. {self.channel_name(date)})"
+        if name[10:18] != f"{date:%Y%m%d}":
+            return f"{name} carries the wrong date; today is {date:%Y%m%d}"
+        return None
+
+
+def _seconds(v: Any) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, timedelta):
+        return v.total_seconds()
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        from .durations import parse_duration
+
+        return parse_duration(v)
+    return None
+
+
+def load_default_policy() -> PolicyView:
+    """The team policy from `data/policy.yaml` when the policy module can load it, else the seed's."""
+    try:
+        from . import policy as policy_mod
+
+        return PolicyView.from_policy(policy_mod.load_policy())
+    except (ImportError, AttributeError, OSError, ValueError):
+        return PolicyView()
+
+
+def load_default_team() -> Any | None:
+    try:
+        from . import oncall
+
+        return oncall.load_team()
+    except (ImportError, AttributeError, OSError, ValueError):
+        return None
+
+
+# --- events and the clock -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the drill's log. `at_offset` is simulated seconds from the scenario start;
+    `wall` is when it was recorded (None in headless drills)."""
+
+    seq: int
+    at_offset: float
+    kind: str
+    payload: dict[str, Any]
+    actor: str = "trainee"
+    wall: datetime | None = None
+
+    @property
+    def is_action(self) -> bool:
+        return not self.kind.startswith("clock.")
+
+    def action(self) -> Action:
+        return parse_action({"action": self.kind, **self.payload})
+
+
+@dataclass(frozen=True)
+class DrillClock:
+    """Simulated time from stored clock events: offset = anchor + (wall − anchor_wall) × speed."""
+
+    anchor_wall: datetime | None
+    anchor_offset: float
+    speed: float
+    running: bool
+    ended: bool
+    duration: float
+    started: bool
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event], duration: float) -> DrillClock:
+        clock = cls(None, 0.0, 1.0, False, False, duration, False)
+        for e in sorted((e for e in events if e.kind in CLOCK_KINDS), key=lambda e: e.seq):
+            clock = clock.apply(e)
+        return clock
+
+    def apply(self, e: Event) -> DrillClock:
+        wall = e.wall
+        if e.kind == "clock.start":
+            return replace(self, anchor_wall=wall, anchor_offset=float(e.payload.get("offset", 0.0)),
+                           speed=float(e.payload.get("speed", 1.0)), running=True, started=True)
+        if self.ended or wall is None:
+            return self
+        now = self.offset_at(wall)
+        if e.kind == "clock.pause":
+            return replace(self, anchor_wall=wall, anchor_offset=now, running=False)
+        if e.kind == "clock.resume":
+            return replace(self, anchor_wall=wall, anchor_offset=now, running=True)
+        if e.kind == "clock.speed":
+            return replace(self, anchor_wall=wall, anchor_offset=now, speed=float(e.payload["speed"]))
+        if e.kind == "clock.end":
+            return replace(self, anchor_wall=wall, anchor_offset=now, running=False, ended=True)
+        return self
+
+    def offset_at(self, wall: datetime) -> float:
+        if not self.started or self.anchor_wall is None:
+            return 0.0
+        off = self.anchor_offset
+        if self.running:
+            off += max(0.0, (wall - self.anchor_wall).total_seconds()) * self.speed
+        return min(off, self.duration)
+
+    @property
+    def paused(self) -> bool:
+        return self.started and not self.running and not self.ended
+
+
+# --- the drill ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A scenario run: the scenario version, seed, policy and team it runs with."""
+
+    loaded: LoadedScenario
+    seed: int
+    policy: PolicyView
+    team: Any = None
+
+    @classmethod
+    def create(cls, loaded: LoadedScenario, seed: int | None = None, policy: PolicyView | Any | None = None,
+               team: Any = None) -> Drill:
+        if not isinstance(policy, PolicyView):
+            policy = PolicyView.from_policy(policy) if policy is not None else PolicyView()
+        return cls(loaded, loaded.scenario.seed if seed is None else int(seed), policy, team)
+
+    @property
+    def scenario(self):
+        return self.loaded.scenario
+
+    @property
+    def duration(self) -> float:
+        return float(self.scenario.clock.duration)
+
+    def wall(self, offset: float) -> datetime:
+        return self.scenario.clock.start + timedelta(seconds=float(offset))
+
+    def hhmm(self, offset: float) -> str:
+        return f"{self.wall(offset):%H:%M:%S}"
+
+    def mitigation(self, mid: str) -> Mitigation | None:
+        return next((m for m in self.scenario.answer.mitigations if m.id == mid), None)
+
+
+def next_event(events: Sequence[Event], at_offset: float, kind: str, payload: dict[str, Any], actor: str = "trainee",
+               wall: datetime | None = None) -> Event:
+    seq = (max((e.seq for e in events), default=0)) + 1
+    return Event(seq, float(at_offset), kind, dict(payload), actor, wall)
+
+
+def action_event(events: Sequence[Event], at_offset: float, action: Action, actor: str = "trainee",
+                 wall: datetime | None = None) -> Event:
+    payload = action_payload(action)
+    kind = payload.pop("action")
+    return next_event(events, at_offset, kind, payload, actor, wall)
+
+
+def events_from_responses(drill: Drill, responses: Any) -> list[Event]:
+    """A headless drill's log: the scripted actions at their simulated times (no wall clock)."""
+    events: list[Event] = []
+    for at, action in responses.timed():
+        events.append(action_event(events, min(at, drill.duration), action, responses.actor))
+    return events
+
+
+def actions_of(events: Iterable[Event]) -> list[tuple[Event, Action]]:
+    out = [(e, e.action()) for e in events if e.is_action]
+    return sorted(out, key=lambda x: (x[0].at_offset, x[0].seq))
+
+
+# --- consequences ---------------------------------------------------------------------------------
+
+
+def _shift(effect: Effect, by: float) -> Effect:
+    upd: dict[str, Any] = {"start": effect.start + by}
+    if effect.end is not None:
+        upd["end"] = effect.end + by
+    if isinstance(effect, Ramp) and effect.hold_until is not None:
+        upd["hold_until"] = effect.hold_until + by
+    return effect.model_copy(update=upd)
+
+
+def _stop(effect: Effect, at: float, recovery: float) -> Effect:
+    """The effect as ended by a mitigation applied at `at`: it fades out over `recovery`."""
+    done = max(at + recovery, effect.start)
+    if isinstance(effect, Surge):
+        end = at if effect.end is None else min(effect.end, at)
+        return effect.model_copy(update={"end": max(end, effect.start), "decay": max(recovery, 1.0)})
+    if isinstance(effect, Ramp):
+        hold = done if effect.hold_until is None else min(effect.hold_until, done)
+        return effect.model_copy(update={"hold_until": hold})
+    end = done if effect.end is None else min(effect.end, done)
+    return effect.model_copy(update={"end": end})
+
+
+def effects_with_mitigations(drill: Drill, applied: Sequence[tuple[float, str]]) -> list[Effect]:
+    """The scenario's incident effects as changed by mitigations applied at the given offsets."""
+    effects = list(drill.scenario.incident)
+    added: list[Effect] = []
+    for at, mid in sorted(applied):
+        m = drill.mitigation(mid)
+        if m is None:
+            continue
+        effects = [_stop(e, at, m.recovery) if e.id and e.id in m.ends else e for e in effects]
+        added.extend(_shift(a, at) for a in m.adds)
+    return effects + added
+
+
+@dataclass(eq=False)
+class World:
+    """The whole-run trace and alert timeline given the mitigations applied so far."""
+
+    trace: Trace
+    timeline: alerts_mod.AlertTimeline
+    mitigations: tuple[tuple[float, str], ...]
+
+
+_WORLDS: OrderedDict[tuple, World] = OrderedDict()
+
+
+def world(drill: Drill, applied: Sequence[tuple[float, str]] = ()) -> World:
+    """Trace and alerts for the run with these mitigations (cached: the UI asks every second)."""
+    key = (drill.loaded.content_hash, drill.seed, tuple(sorted((float(a), m) for a, m in applied)))
+    hit = _WORLDS.get(key)
+    if hit is not None:
+        _WORLDS.move_to_end(key)
+        return hit
+    effects = effects_with_mitigations(drill, key[2]) if key[2] else None
+    trace = generate_trace(drill.scenario, seed=drill.seed, effects=effects)
+    timeline = alerts_mod.scenario_timeline(drill.loaded, trace)
+    w = World(trace, timeline, key[2])
+    _WORLDS[key] = w
+    while len(_WORLDS) > 48:
+        _WORLDS.popitem(last=False)
+    return w
+
+
+def applied_mitigations(events: Iterable[Event], until: float | None = None) -> list[tuple[float, str]]:
+    return [(e.at_offset, e.payload["mitigation"]) for e in events
+            if e.kind == "mitigate" and (until is None or e.at_offset <= until)]
+
+
+# --- what the trainee sees ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A notification addressed to someone: the primary's pages, and escalations the trainee sees."""
+
+    at: float
+    who: str
+    role: str
+    channel: str
+    text: str
+    alert: str = ""
+    kind: str = "page"  # page | escalation | resolved
+    acknowledged_at: float | None = None
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    at: float
+    channel: str
+    author: str
+    text: str
+    kind: str = "chat"
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    judged: str | None = None
+    severity: Severity | None = None
+    declared_at: float | None = None
+    incident_id: str | None = None
+    channel: str | None = None
+    status: IncidentStatus | None = None
+    status_page: str | None = None
+    escalated: tuple[tuple[float, str, str], ...] = ()  # (at, role, person)
+    hypothesis: str | None = None
+    mitigations: tuple[tuple[float, str], ...] = ()
+    customers_notified_at: float | None = None
+    verified_at: float | None = None
+    resolved_at: float | None = None
+    report_written_at: float | None = None
+
+
+@dataclass(frozen=True)
+class DrillState:
+    now: float
+    pages: tuple[Page, ...]
+    chat: tuple[ChatMessage, ...]
+    incident: IncidentView
+    trace: Trace
+    firing: tuple[str, ...]
+    pending: tuple[str, ...]
+    acknowledged_at: float | None
+    first_fired_at: float | None
+    finished: bool
+    looks: tuple[tuple[float, str, str], ...] = ()
+
+    @property
+    def channels(self) -> list[str]:
+        return sorted({m.channel for m in self.chat})
+
+    def messages(self, channel: str) -> list[ChatMessage]:
+        return [m for m in self.chat if m.channel == channel]
+
+
+def person_for(drill: Drill, role: Role | str, at: float) -> str:
+    """Who holds `role` at a simulated time, from the team rotation when it is there."""
+    role = Role(role)
+    team = drill.team
+    if team is not None:
+        try:
+            from . import oncall
+
+            holders = oncall.on_call(team, drill.wall(at)).holders(role)
+            if holders:
+                return str(holders[0][0].name)
+        except (ImportError, AttributeError, TypeError, ValueError, KeyError):
+            pass
+    return _DEFAULT_PEOPLE[role]
+
+
+_DEFAULT_PEOPLE = {
+    Role.PRIMARY: "You", Role.BACKUP: "Sam (backup)", Role.MANAGER: "Dana (on-call manager)",
+    Role.INCIDENT_COMMANDER: "Alex (incident commander)", Role.SECURITY_LEAD: "Morgan (security lead)",
+    Role.SME: "Jordan (subject-matter expert)",
+}
+
+
+def true_severity_at(drill: Drill, at: float) -> Severity:
+    sev = drill.scenario.answer.severity
+    for ch in sorted(drill.scenario.answer.severity_changes, key=lambda c: c.at):
+        if ch.at <= at:
+            sev = ch.severity
+    return sev
+
+
+def first_ack(events: Iterable[Event], until: float) -> float | None:
+    return min((e.at_offset for e in events if e.kind == "acknowledge" and e.at_offset <= until), default=None)
+
+
+def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
+    """The alert notifications the primary gets: from the routing engine when it is there."""
+    out: list[Page] = []
+    try:
+        from . import routing
+
+        config = routing.load_config()
+        notes = routing.notifications(config, timeline, drill.scenario.clock.start, drill.scenario.runbook,
+                                      drill.scenario.service)
+        for n in notes:
+            at = n.at if isinstance(n.at, (int, float)) else (n.at - drill.scenario.clock.start).total_seconds()
+            if at > now:
+                continue
+            kind = "resolved" if str(getattr(n, "status", "firing")) == "resolved" else "page"
+            text = str(getattr(n, "chat_text", "") or "")
+            out.append(Page(float(at), str(n.receiver), "primary", str(n.channel), text, "", kind))
+        return out
+    except (ImportError, AttributeError, TypeError, ValueError, OSError):
+        pass
+    for tr in timeline.transitions():
+        if tr.at > now or tr.state not in ("firing", "resolved"):
+            continue
+        summary = tr.annotations.get("summary") or tr.alertname
+        sev = tr.labels.get("severity", "")
+        if tr.state == "firing":
+            text = f"[FIRING] {tr.alertname} ({sev}) — {summary}"
+        else:
+            text = f"[RESOLVED] {tr.alertname} — {summary}"
+        runbook = drill.scenario.runbook
+        if runbook and tr.state == "firing":
+            text += f"\nRunbook: {runbook}"
+        out.append(Page(tr.at, person_for(drill, Role.PRIMARY, tr.at), "primary", "pagerduty+slack", text,
+                        tr.alertname, "page" if tr.state == "firing" else "resolved"))
+    return out
+
+
+def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: float) -> list[Page]:
+    """Automatic escalation when the primary does not acknowledge in time, as the trainee sees it."""
+    severity = true_severity_at(drill, triggered)
+    security = drill.scenario.answer.security == SecurityState.BREACH_CONFIRMED
+    ack_after = None if ack is None else ack - triggered
+    try:
+        from . import escalation
+
+        src = drill.policy.source
+        plan = escalation.plan(src, drill.team, severity, drill.wall(triggered), ack_after, security)
+        out = []
+        for p in plan:
+            off = getattr(p, "offset", None)
+            at = triggered + (_seconds(off) or 0.0) if off is not None else (p.at - drill.scenario.clock.start).total_seconds()
+            role = str(getattr(p, "role", ""))
+            if at > now or role in ("primary", "Role.PRIMARY"):
+                continue
+            out.append(Page(float(at), str(getattr(p, "who", "")), role.replace("Role.", "").lower(),
+                            str(getattr(p, "channel", "pagerduty")), str(getattr(p, "reason", "")), kind="escalation"))
+        return out
+    except (ImportError, AttributeError, TypeError, ValueError, OSError):
+        pass
+    out = []
+    step = drill.policy.backup_after
+    for i, role in enumerate((Role.BACKUP, Role.MANAGER), start=1):
+        at = triggered + i * step
+        if at > now or (ack is not None and ack <= at):
+            break
+        out.append(Page(at, person_for(drill, role, at), role.value, "pagerduty",
+                        f"Escalated to {role.title}: the page was not acknowledged within "
+                        f"{int(i * step // 60)} min.", kind="escalation"))
+    return out
+
+
+def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
+    """Everything that exists at simulated time `now`: nothing from the future, ever."""
+    now = max(0.0, min(float(now), drill.duration))
+    past = [e for e in events if e.at_offset <= now + 1e-9]
+    acts = actions_of(past)
+    w = world(drill, applied_mitigations(past))
+    trace = w.trace.until(now)
+    tl = w.timeline
+    firing = tuple(sorted({a.name for a in tl.firing_at(now)}))
+    pending = tuple(sorted({a.name for a in tl.pending_at(now)}))
+    ff = tl.first_firing()
+    first_fired = ff if ff is not None and ff <= now else None
+    ack = first_ack(past, now)
+
+    pages = [replace(p, acknowledged_at=ack if ack is not None and p.kind == "page" and p.at <= ack else None)
+             for p in _alert_notifications(drill, tl, now)]
+    if first_fired is not None:
+        pages += escalation_pages(drill, first_fired, ack, now)
+    pages.sort(key=lambda p: (p.at, p.kind))
+
+    chat: list[ChatMessage] = [ChatMessage(i.at, i.channel, i.author, i.text, i.kind)
+                               for i in drill.scenario.injects if i.at <= now]
+    for p in pages:
+        if p.kind in ("page", "resolved") and p.text:
+            chat.append(ChatMessage(p.at, "#monitoring", "Alertmanager", p.text, "alert"))
+
+    inc: dict[str, Any] = {}
+    escalated: list[tuple[float, str, str]] = []
+    mitigations: list[tuple[float, str]] = []
+    looks: list[tuple[float, str, str]] = []
+    for e, a in acts:
+        t = e.at_offset
+        if isinstance(a, Judge):
+            inc["judged"] = a.verdict
+        elif isinstance(a, Classify):
+            inc["severity"] = a.severity
+        elif isinstance(a, Declare):
+            if inc.get("declared_at") is None:
+                inc["declared_at"] = t
+                inc["incident_id"] = drill.policy.incident_id(drill.wall(t), 1)
+                inc["status"] = IncidentStatus.INVESTIGATING
+        elif isinstance(a, OpenChannel):
+            inc["channel"] = a.name
+            chat.append(ChatMessage(t, a.name, "Slack", f"{a.name} was created. Incident coordination happens here.",
+                                    "system"))
+        elif isinstance(a, Escalate):
+            who = a.person or person_for(drill, a.role, t)
+            escalated.append((t, a.role.value, who))
+            chan = inc.get("channel") or "#incidents"
+            chat.append(ChatMessage(t, chan, "PagerDuty", f"You paged {who} ({a.role.title}). {a.reason}".strip(),
+                                    "system"))
+            chat.append(ChatMessage(t + 60, chan, who, "Joining now — what do you need from me?", "chat"))
+        elif isinstance(a, PostUpdate):
+            chat.append(ChatMessage(t, a.channel or inc.get("channel") or "#incidents", "You", a.text, "update"))
+        elif isinstance(a, StatusPage):
+            inc["status_page"] = a.status
+            chat.append(ChatMessage(t, "#status-page", "Status page", f"{a.status}: {a.message}", "status"))
+        elif isinstance(a, NotifyCustomers):
+            inc.setdefault("customers_notified_at", t)
+            chat.append(ChatMessage(t, "#customer-email", "You", f"{a.subject}\n\n{a.body}", "email"))
+        elif isinstance(a, Hypothesis):
+            inc["hypothesis"] = a.option
+            if inc.get("status") == IncidentStatus.INVESTIGATING:
+                inc["status"] = IncidentStatus.IDENTIFIED
+        elif isinstance(a, Mitigate):
+            mitigations.append((t, a.mitigation))
+            if inc.get("status") is not None and inc["status"].rank < IncidentStatus.MITIGATING.rank:
+                inc["status"] = IncidentStatus.MITIGATING
+        elif isinstance(a, Look):
+            looks.append((t, a.console, a.detail))
+        elif isinstance(a, Verify):
+            inc["verified_at"] = t
+            if inc.get("status") is not None and inc["status"].rank < IncidentStatus.MONITORING.rank:
+                inc["status"] = IncidentStatus.MONITORING
+        elif isinstance(a, Resolve):
+            inc.setdefault("resolved_at", t)
+            if inc.get("status") is not None:
+                inc["status"] = IncidentStatus.RESOLVED
+        elif isinstance(a, WriteReport):
+            inc["report_written_at"] = t
+            if inc.get("status") == IncidentStatus.RESOLVED:
+                inc["status"] = IncidentStatus.POST_INCIDENT
+        elif isinstance(a, Acknowledge):
+            pass
+    chat = [m for m in chat if m.at <= now]
+    chat.sort(key=lambda m: m.at)
+    incident = IncidentView(escalated=tuple(escalated), mitigations=tuple(mitigations), **inc)
+    clock = DrillClock.from_events(events, drill.duration)
+    finished = clock.ended or (incident.resolved_at is not None and incident.report_written_at is not None) \
+        or now >= drill.duration
+    return DrillState(now, tuple(pages), tuple(chat), incident, trace, firing, pending, ack, first_fired,
+                      bool(finished), tuple(looks))
+
+
+def end_offset(drill: Drill, events: Sequence[Event]) -> float:
+    """When the run is over for scoring: the clock's end, else the last action, else the scenario end."""
+    clock_end = [e.at_offset for e in events if e.kind == "clock.end"]
+    if clock_end:
+        return max(clock_end)
+    acts = [e.at_offset for e in events if e.is_action]
+    return max(acts) if acts else drill.duration
+
+
+# --- the expert path ------------------------------------------------------------------------------
+
+
+def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
+    """What a calm, by-the-book on-call engineer does in this scenario, derived from the answer.
+
+    Used to draft `scenarios/<id>.expert.yaml` and, when no file exists, as the debrief's expert path."""
+    from .actions import parse_action as pa
+
+    sc = drill.scenario
+    ans = sc.answer
+    w = world(drill)
+    ff = w.timeline.first_firing()
+    t0 = ff if ff is not None else 60.0
+    out: list[tuple[float, dict[str, Any]]] = []
+    t = t0 + 45
+
+    def add(dt: float, **kw: Any) -> None:
+        nonlocal t
+        t += dt
+        out.append((t, kw))
+
+    add(0, action="acknowledge")
+    looks = list(ans.diagnosis.evidence) if ans.diagnosis else ["dashboards"]
+    add(15, action="look", console="dashboards", detail="confirm the alert against the panels")
+    add(15, action="judge", verdict="real" if ans.real else "false_positive",
+        reason="dashboards and logs confirm the alert" if ans.real else "the service is healthy; monitoring is not")
+    sev = ans.severity if ans.real else Severity.LOW
+    add(15, action="classify", severity=sev.value, reason="impact matches the policy's definition")
+    major = ans.real and sev.rank <= Severity.HIGH.rank
+    inc_date = drill.wall(t)
+    channel = drill.policy.channel_name(inc_date, 1) if major else "#monitoring"
+    if major:
+        add(15, action="declare", title=ans.title)
+        add(15, action="open_channel", name=channel)
+    for esc in sorted(ans.escalations, key=lambda e: e.within):
+        add(15, action="escalate", role=esc.role.value, reason=esc.reason or "required by policy")
+    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {e.role for e in ans.escalations}:
+        add(15, action="escalate", role="security_lead", reason="security incident: security lead immediately")
+    impact = ans.impact or "customers may notice degraded service"
+    if ans.real:
+        add(20, action="post_update", channel=channel,
+            text=f"Investigating: {impact}. Currently checking dashboards and logs. Next update in 5 minutes.")
+    if major:
+        add(10, action="status_page", status="Investigating", message="We are investigating an issue with the API.")
+    if ans.customer_notification and ans.customer_notification.required:
+        add(15, action="notify_customers", subject=f"[INCIDENT] {ans.title}",
+            body=f"We are investigating a service disruption. Impact: {impact}. We will update you within 30 minutes.")
+    for c in looks:
+        if c != "dashboards":
+            add(20, action="look", console=c, detail="evidence for the diagnosis")
+    if ans.diagnosis:
+        add(20, action="hypothesis", option=ans.diagnosis.correct, confidence="high",
+            evidence=f"seen in {', '.join(looks)}")
+    if major:
+        add(10, action="status_page", status="Identified", message="We have identified the cause and are fixing it.")
+    fix = next((m for m in ans.mitigations if m.outcome == "correct"), None)
+    if fix is not None:
+        add(15, action="mitigate", mitigation=fix.id)
+        if ans.real:
+            add(10, action="post_update", channel=channel,
+                text=f"Mitigating: {fix.label}. Impact: {impact}. Watching the metrics; next update in 5 minutes.")
+    # Wait until the alerts have resolved after the fix, then verify.
+    applied = [(a, k["mitigation"]) for a, k in out if k["action"] == "mitigate"]
+    w2 = world(drill, applied)
+    t_ok = t + 60
+    while t_ok < drill.duration - 120 and (w2.timeline.firing_at(t_ok) or w2.timeline.pending_at(t_ok)):
+        if ans.real and t_ok - max(a for a, k in out if k["action"] == "post_update") >= 300:
+            out.append((t_ok, {"action": "post_update", "channel": channel,
+                               "text": f"Monitoring: fix applied, metrics recovering. Impact: {impact}. "
+                                       "Next update in 5 minutes."}))
+        t_ok += 30
+    t = max(t, t_ok)
+    add(0, action="verify", what="alerts resolved and error rate back to baseline")
+    if major:
+        add(10, action="status_page", status="Monitoring", message="A fix is in place; we are monitoring.")
+    if ans.real:
+        add(10, action="post_update", channel=channel,
+            text=f"Resolved: {fix.label if fix else 'mitigated'}. Impact: {impact}. "
+                 "Final update; the post-incident report follows within 24 hours.")
+    if major:
+        add(10, action="status_page", status="Resolved", message="The issue is resolved; service fully operational.")
+    if ans.customer_notification and ans.customer_notification.required:
+        add(10, action="notify_customers", subject=f"[INCIDENT RESOLVED] {ans.title}",
+            body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}")
+    add(10, action="resolve", summary=ans.root_cause.strip())
+    res = [(a, pa(k)) for a, k in out]
+    if ans.real:
+        from .reports import draft_post_incident_report
+
+        events: list[Event] = []
+        for a, act in res:
+            events.append(action_event(events, a, act))
+        md = draft_post_incident_report(drill, events, expert=True)
+        res.append((t + 30, pa({"action": "write_report", "markdown": md})))
+    return [(min(a, drill.duration), act) for a, act in res]

@@ -1,0 +1,559 @@
+"""Scoring a drill: the seven criteria of the scoring model, each 0–1 with a P/S/M/U rating.
+
+Owns how a drill's event log is compared with the scenario's ground truth and the team policy:
+every deduction carries evidence (the trainee's time beside the expected one), floors and critical
+items stop a good mean from hiding a failed critical behaviour. Deterministic: the same log gives
+the same scorecard. Does not render anything (`simulator.reports`, `pages/debrief.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .actions import (
+    Classify,
+    Declare,
+    Escalate,
+    Hypothesis,
+    Judge,
+    Look,
+    Mitigate,
+    NotifyCustomers,
+    OpenChannel,
+    PostUpdate,
+    Resolve,
+    StatusPage,
+    Verify,
+    WriteReport,
+)
+from .drill import Drill, Event, actions_of, applied_mitigations, end_offset, true_severity_at, world
+from .vocabulary import Role, SecurityState, Severity
+
+PASS_MARK = 0.75
+FLOOR = 0.5
+STATUS_ORDER = ("Investigating", "Identified", "Monitoring", "Resolved")
+CRITERIA: tuple[tuple[str, str], ...] = (
+    ("acknowledge", "Acknowledge time"),
+    ("judgement", "Real or false positive"),
+    ("severity", "Severity classification"),
+    ("escalation", "Escalation"),
+    ("communication", "Communication"),
+    ("diagnosis", "Diagnosis and mitigation"),
+    ("report", "Post-incident report"),
+)
+
+
+def rating(score: float) -> str:
+    return "P" if score >= 0.90 else "S" if score >= 0.75 else "M" if score >= 0.50 else "U"
+
+
+RATING_WORDS = {
+    "P": "performed without challenges", "S": "performed with some challenges",
+    "M": "performed with major challenges", "U": "unable to be performed",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation behind a score: what the trainee did and when, beside what was expected."""
+
+    item: str
+    note: str
+    deduction: float = 0.0
+    trainee_at: float | None = None
+    expected_at: float | None = None
+    trainee_time: str | None = None
+    expected_time: str | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    title: str
+    score: float
+    rating: str
+    weight: float
+    floor: float
+    evidence: tuple[Evidence, ...]
+    critical_failures: tuple[str, ...] = ()
+
+    @property
+    def deductions(self) -> list[Evidence]:
+        return [e for e in self.evidence if e.deduction > 0]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    scenario_id: str
+    content_hash: str
+    seed: int
+    policy_hash: str
+    criteria: tuple[Criterion, ...]
+    score: float
+    passed: bool
+    pass_mark: float
+    reasons: tuple[str, ...] = ()
+
+    def criterion(self, key: str) -> Criterion:
+        return next(c for c in self.criteria if c.key == key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario_id,
+            "content_hash": self.content_hash,
+            "seed": self.seed,
+            "policy": self.policy_hash,
+            "passed": self.passed,
+            "score": round(self.score, 4),
+            "pass_mark": self.pass_mark,
+            "reasons": list(self.reasons),
+            "criteria": {
+                c.key: {
+                    "title": c.title,
+                    "score": round(c.score, 4),
+                    "rating": c.rating,
+                    "weight": c.weight,
+                    "floor": c.floor,
+                    "critical_failures": list(c.critical_failures),
+                    "evidence": [asdict(e) for e in c.evidence],
+                }
+                for c in self.criteria
+            },
+        }
+
+
+@dataclass
+class _Builder:
+    """Collects evidence for one criterion; the score starts at `base` and deductions subtract."""
+
+    drill: Drill
+    key: str
+    title: str
+    score: float = 1.0
+    evidence: list[Evidence] = field(default_factory=list)
+    critical: list[str] = field(default_factory=list)
+
+    def note(self, item: str, note: str, deduction: float = 0.0, trainee_at: float | None = None,
+             expected_at: float | None = None) -> None:
+        self.evidence.append(Evidence(
+            item, note, round(deduction, 4), trainee_at, expected_at,
+            None if trainee_at is None else self.drill.hhmm(trainee_at),
+            None if expected_at is None else self.drill.hhmm(expected_at)))
+        self.score -= deduction
+
+    def done(self, weight: float = 1.0) -> Criterion:
+        s = max(0.0, min(1.0, round(self.score, 6)))
+        r = rating(s)
+        if self.critical and r in ("P", "S"):
+            # A failed critical item caps the rating at M whatever the rest of the criterion earned.
+            s = min(s, 0.74)
+            r = "M"
+        return Criterion(self.key, self.title, s, r, weight, FLOOR, tuple(self.evidence), tuple(self.critical))
+
+
+@dataclass
+class _Run:
+    drill: Drill
+    events: Sequence[Event]
+    acts: list
+    end: float
+    first_fired: float | None
+    t0: float  # reference for deadlines: the first firing, else the scenario start
+
+    def of(self, cls: type) -> list[tuple[float, Any]]:
+        return [(e.at_offset, a) for e, a in self.acts if isinstance(a, cls)]
+
+    def first(self, cls: type) -> tuple[float, Any] | None:
+        xs = self.of(cls)
+        return xs[0] if xs else None
+
+    @property
+    def ack(self) -> float | None:
+        return min((e.at_offset for e, _ in self.acts if e.kind == "acknowledge"), default=None)
+
+
+def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
+    """The scorecard for a drill's event log."""
+    end = end_offset(drill, events)
+    w = world(drill, applied_mitigations(events))
+    ff = w.timeline.first_firing()
+    run = _Run(drill, events, actions_of(events), end, ff, ff if ff is not None else 0.0)
+    criteria = (
+        _acknowledge(run), _judgement(run), _severity(run), _escalation(run), _communication(run),
+        _diagnosis(run, w), _report(run),
+    )
+    total_w = sum(c.weight for c in criteria)
+    mean = sum(c.score * c.weight for c in criteria) / total_w
+    reasons = []
+    if mean < PASS_MARK:
+        reasons.append(f"weighted score {mean:.2f} is below the pass mark {PASS_MARK:.2f}")
+    for c in criteria:
+        if c.score < c.floor:
+            reasons.append(f"{c.title}: {c.score:.2f} is below its floor {c.floor:.2f}")
+        for item in c.critical_failures:
+            reasons.append(f"{c.title}: critical item failed — {item}")
+    return Scorecard(drill.scenario.id, drill.loaded.content_hash, drill.seed, drill.policy.hash, criteria,
+                     round(mean, 6), not reasons, PASS_MARK, tuple(reasons))
+
+
+# --- 1. acknowledge --------------------------------------------------------------------------------
+
+
+def _acknowledge(run: _Run) -> Criterion:
+    b = _Builder(run.drill, "acknowledge", "Acknowledge time")
+    if run.first_fired is None:
+        b.note("page", "no alert fired in this run; nothing to acknowledge")
+        return b.done()
+    sev = true_severity_at(run.drill, run.first_fired)
+    target = run.drill.policy.ack_target[sev]
+    hard = run.drill.policy.hard_limit[sev]
+    ack = run.ack
+    if ack is None:
+        b.critical.append("the page was never acknowledged")
+        b.note("acknowledge", f"never acknowledged; {sev.value} target is {target / 60:g} min from the alert firing",
+               1.0, None, run.first_fired + target)
+        return b.done()
+    taken = max(0.0, ack - run.first_fired)
+    if taken <= target:
+        b.note("acknowledge", f"acknowledged {taken / 60:.1f} min after the alert fired "
+               f"(target {target / 60:g} min for {sev.value})", 0.0, ack, run.first_fired + target)
+    else:
+        lost = min(1.0, (taken - target) / max(hard - target, 1e-9))
+        b.note("acknowledge", f"acknowledged {taken / 60:.1f} min after the alert fired; {sev.value} target is "
+               f"{target / 60:g} min (0 at {hard / 60:g} min)", lost, ack, run.first_fired + target)
+    return b.done()
+
+
+# --- 2. real or false positive -------------------------------------------------------------------
+
+
+def _judgement(run: _Run) -> Criterion:
+    b = _Builder(run.drill, "judgement", "Real or false positive")
+    truth = "real" if run.drill.scenario.answer.real else "false_positive"
+    j = run.first(Judge)
+    verdict, at = (j[1].verdict, j[0]) if j else (None, None)
+    if verdict is None and run.first(Declare):
+        # Declaring an incident is a judgement that it is real.
+        at, verdict = run.first(Declare)[0], "real"  # type: ignore[index]
+    expected = run.t0 + 120
+    if verdict is None:
+        b.critical.append("never judged whether the alert was real")
+        b.note("judgement", f"no judgement recorded; it was {truth.replace('_', ' ')}", 1.0, None, expected)
+    elif verdict != truth:
+        b.critical.append(f"judged {verdict.replace('_', ' ')}, it was {truth.replace('_', ' ')}")
+        b.note("judgement", f"judged {verdict.replace('_', ' ')}; it was {truth.replace('_', ' ')}", 1.0, at, expected)
+    else:
+        b.note("judgement", f"correctly judged {truth.replace('_', ' ')}", 0.0, at, expected)
+    return b.done()
+
+
+# --- 3. severity ----------------------------------------------------------------------------------
+
+
+def severity_call_score(called: Severity, truth: Severity) -> float:
+    """1 − w·(|Δ|/3)², w = 2 for an under-call (less severe than the truth), 1 for an over-call."""
+    delta = called.rank - truth.rank
+    w = 2.0 if delta > 0 else 1.0
+    return max(0.0, 1.0 - w * (abs(delta) / 3.0) ** 2)
+
+
+def _severity(run: _Run) -> Criterion:
+    b = _Builder(run.drill, "severity", "Severity classification")
+    d = run.drill
+    calls = run.of(Classify)
+    judged_fp = any(a.verdict == "false_positive" for _, a in run.of(Judge))
+    if not calls:
+        if not d.scenario.answer.real and judged_fp:
+            b.note("classify", "judged a false positive: no severity needed (treated as LOW)")
+            return b.done()
+        b.critical.append("severity was never classified")
+        b.note("classify", f"never classified; it was {d.scenario.answer.severity.value}", 1.0, None, run.t0 + 120)
+        return b.done()
+    at0, first = calls[0]
+    truth0 = true_severity_at(d, at0)
+    parts = [severity_call_score(first.severity, truth0)]
+    kind = "under-call" if first.severity.rank > truth0.rank else "over-call" if first.severity.rank < truth0.rank else ""
+    b.note("classify", f"classified {first.severity.value}; it was {truth0.value}" + (f" ({kind})" if kind else ""),
+           0.0, at0, run.t0 + 120)
+    for ch in sorted(d.scenario.answer.severity_changes, key=lambda c: c.at):
+        later = [(t, a) for t, a in calls if t >= ch.at and a.severity == ch.severity]
+        target, hard = d.policy.ack_target[ch.severity], d.policy.hard_limit[ch.severity]
+        if not later:
+            parts.append(0.0)
+            b.note("reclassify", f"severity became {ch.severity.value} ({ch.reason or 'the impact changed'}); "
+                   "never re-classified", 0.0, None, ch.at + target)
+            continue
+        took = later[0][0] - ch.at
+        credit = 1.0 if took <= target else max(0.0, 1.0 - (took - target) / max(hard - target, 1e-9))
+        parts.append(credit)
+        b.note("reclassify", f"re-classified to {ch.severity.value} {took / 60:.1f} min after it changed",
+               0.0, later[0][0], ch.at + target)
+    final = sum(parts) / len(parts)
+    if final < 1.0:
+        b.note("severity", "severity score 1 − w·(Δ/3)² per call, under-calls weighted double; "
+               "re-classifications credited by how quickly they came", 1.0 - final)
+    return b.done()
+
+
+# --- 4. escalation --------------------------------------------------------------------------------
+
+
+def required_escalations(drill: Drill) -> list[tuple[Role, float, str]]:
+    ans = drill.scenario.answer
+    req = [(e.role, float(e.within), e.reason) for e in ans.escalations]
+    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {r for r, _, _ in req}:
+        # The seed: "Security incident → Call security lead immediately".
+        req.append((Role.SECURITY_LEAD, drill.policy.security_within, "security breach"))
+    return req
+
+
+def _escalation(run: _Run) -> Criterion:
+    b = _Builder(run.drill, "escalation", "Escalation")
+    calls = run.of(Escalate)
+    req = required_escalations(run.drill)
+    if req:
+        share = 1.0 / len(req)
+        for role, within, reason in req:
+            due = run.t0 + within
+            hit = next((t for t, a in calls if a.role == role), None)
+            if hit is None:
+                if role == Role.SECURITY_LEAD:
+                    b.critical.append("the security lead was never called on a security breach")
+                b.note(role.value, f"{role.title} never called ({reason or 'required'})", share, None, due)
+            elif hit > due:
+                b.note(role.value, f"{role.title} called late", share * 0.5, hit, due)
+            else:
+                b.note(role.value, f"{role.title} called in time", 0.0, hit, due)
+    needed = {r for r, _, _ in req}
+    seen: set[Role] = set()
+    for t, a in calls:
+        if a.role in needed or a.role in seen:
+            continue
+        seen.add(a.role)
+        b.note(a.role.value, f"unnecessary escalation to the {a.role.title}", 0.1, t, None)
+    if not req and not calls:
+        b.note("escalation", "no escalation was needed and none was made")
+    return b.done()
+
+
+# --- 5. communication -----------------------------------------------------------------------------
+
+
+_IMPACT = re.compile(r"\b(impact|customers?|users?|requests?|traffic|errors?|failing|failed|latency|slow|down|"
+                     r"outage|unavailable|degraded|affected|\d+(\.\d+)?\s*%)", re.I)
+_ACTION = re.compile(r"\b(investigat\w*|identif\w*|mitigat\w*|restart\w*|kill\w*|terminat\w*|deploy\w*|"
+                     r"revert\w*|roll\w*|rolling|fix\w*|monitor\w*|working|checking|apply\w*|applied|scal\w*|"
+                     r"renew\w*|resolv\w*|analy[sz]\w*|failover|patch\w*)", re.I)
+_NEXT = re.compile(r"(next update|update (again )?(in|at|by|within)|will update|final update|"
+                   r"post-incident report follows)", re.I)
+
+
+def update_content_gaps(text: str) -> list[str]:
+    """Which of impact, current action and next-update time an update leaves out."""
+    missing = []
+    if not _IMPACT.search(text):
+        missing.append("impact")
+    if not _ACTION.search(text):
+        missing.append("current action")
+    if not _NEXT.search(text):
+        missing.append("next update time")
+    return missing
+
+
+def _communication(run: _Run) -> Criterion:
+    b = _Builder(run.drill, "communication", "Communication")
+    d = run.drill
+    ans = d.scenario.answer
+    worst = min([ans.severity, *(c.severity for c in ans.severity_changes)], key=lambda s: s.rank)
+    major = ans.real and worst.rank <= Severity.HIGH.rank
+    updates_needed = ans.real and worst.rank <= Severity.MEDIUM.rank
+    policy = d.policy
+    ack_or_fire = run.ack if run.ack is not None else run.t0
+
+    # Channel.
+    channels = run.of(OpenChannel)
+    for t, a in channels:
+        problem = d.policy.check_channel_name(a.name, d.wall(t))
+        if problem:
+            b.note("channel", f"channel {a.name}: {problem}; expected {d.policy.channel_name(d.wall(t))}", 0.2, t, None)
+        else:
+            b.note("channel", f"opened {a.name}", 0.0, t, None)
+    if major and not channels:
+        b.note("channel", f"no incident channel opened (expected {d.policy.channel_name(d.wall(run.t0))})", 0.25,
+               None, ack_or_fire + policy.update_max)
+
+    # First update and cadence.
+    updates = run.of(PostUpdate)
+    resolved = run.first(Resolve)
+    stop = resolved[0] if resolved else run.end
+    if updates_needed:
+        due = ack_or_fire + policy.update_max
+        if not updates:
+            b.note("first update", "no internal update posted", 0.3, None, due)
+        elif updates[0][0] > due:
+            b.note("first update", "first internal update was late", 0.15, updates[0][0], due)
+        else:
+            b.note("first update", "first internal update in time", 0.0, updates[0][0], due)
+    if major and updates:
+        times = [t for t, _ in updates if t <= stop] or [updates[0][0]]
+        start = times[0]
+        windows = max(1, int((stop - start) // policy.update_max) + (1 if (stop - start) % policy.update_max else 0))
+        covered = sum(1 for i in range(windows)
+                      if any(start + i * policy.update_max <= t < start + (i + 1) * policy.update_max for t in times))
+        share = covered / windows
+        gaps = [(b2 - a2, a2) for a2, b2 in zip([*times], [*times[1:], stop], strict=True)]
+        gap, gap_at = max(gaps) if gaps else (0.0, start)
+        ded = round(0.2 * (1 - share), 4)
+        b.note("cadence", f"{covered} of {windows} update windows ({policy.update_max / 60:g} min) had an update; "
+               f"largest gap {gap / 60:.1f} min", ded, gap_at + gap if ded else None,
+               gap_at + policy.update_max if ded else None)
+    if updates_needed and updates:
+        ok = 0
+        for t, a in updates:
+            missing = update_content_gaps(a.text)
+            if missing:
+                b.note("update content", f"update leaves out: {', '.join(missing)}", 0.0, t, None)
+            else:
+                ok += 1
+        share = ok / len(updates)
+        if share < 1:
+            b.note("update content", f"{ok} of {len(updates)} updates state impact, current action and next update "
+                   "time", round(0.15 * (1 - share), 4))
+
+    # Customer notification.
+    notices = run.of(NotifyCustomers)
+    cn = ans.customer_notification
+    required = bool(cn and cn.required)
+    if required:
+        within = (cn.within if cn and cn.within is not None else policy.customer_deadline.get(worst)) or 900.0
+        due = run.t0 + within
+        if not notices:
+            b.critical.append("customers were never notified though the policy requires it")
+            b.note("customer notification", f"no customer notification ({worst.value} requires one within "
+                   f"{within / 60:g} min)", 0.3, None, due)
+        elif notices[0][0] > due:
+            b.note("customer notification", "customer notification sent late", 0.15, notices[0][0], due)
+        else:
+            b.note("customer notification", "customers notified in time", 0.0, notices[0][0], due)
+    elif notices and not ans.real:
+        b.note("customer notification", "customers were told about an incident that was not real", 0.1,
+               notices[0][0], None)
+
+    # Status page.
+    pages = run.of(StatusPage)
+    if major and not pages:
+        b.note("status page", "the status page was never updated", 0.1, None, ack_or_fire + policy.update_max)
+    ranks = [STATUS_ORDER.index(a.status) for _, a in pages]
+    for (t, a), prev in zip(pages[1:], ranks, strict=False):
+        if STATUS_ORDER.index(a.status) < prev:
+            b.note("status page", f"status page went back to {a.status}", 0.1, t, None)
+            break
+    if major and pages and resolved and pages[-1][1].status != "Resolved":
+        b.note("status page", "resolved, but the status page never said Resolved", 0.05, resolved[0], None)
+    return b.done()
+
+
+# --- 6. diagnosis and mitigation ------------------------------------------------------------------
+
+
+def _diagnosis(run: _Run, w) -> Criterion:
+    b = _Builder(run.drill, "diagnosis", "Diagnosis and mitigation")
+    d = run.drill
+    ans = d.scenario.answer
+    diag = ans.diagnosis
+    hyps = run.of(Hypothesis)
+    if diag is not None:
+        if not hyps:
+            b.note("hypothesis", "no root-cause hypothesis recorded", 0.3, None, None)
+        elif hyps[0][1].option == diag.correct:
+            b.note("hypothesis", f"hypothesis {hyps[0][1].option!r} was right", 0.0, hyps[0][0], None)
+        elif any(a.option == diag.correct for _, a in hyps):
+            t = next(t for t, a in hyps if a.option == diag.correct)
+            b.note("hypothesis", f"first hypothesis {hyps[0][1].option!r} was wrong; corrected later", 0.1, t, None)
+        else:
+            b.note("hypothesis", f"hypothesis {hyps[-1][1].option!r} was wrong", 0.3, hyps[-1][0], None)
+        looked = {a.console for _, a in run.of(Look)}
+        wanted = list(dict.fromkeys(diag.evidence))
+        if wanted:
+            seen = [c for c in wanted if c in looked]
+            missing = [c for c in wanted if c not in looked]
+            ded = round(0.15 * len(missing) / len(wanted), 4)
+            b.note("evidence", f"looked at {', '.join(seen) or 'none'} of {', '.join(wanted)}"
+                   + (f"; missed {', '.join(missing)}" if missing else ""), ded)
+    mitigations = run.of(Mitigate)
+    correct = [m for m in ans.mitigations if m.outcome == "correct"]
+    applied_correct = [(t, a) for t, a in mitigations if (m := d.mitigation(a.mitigation)) and m.outcome == "correct"]
+    if correct:
+        if applied_correct:
+            b.note("mitigation", f"applied {d.mitigation(applied_correct[0][1].mitigation).label}", 0.0,  # type: ignore[union-attr]
+                   applied_correct[0][0], None)
+        else:
+            b.note("mitigation", f"the fix was never applied ({correct[0].label})", 0.35)
+    for t, a in mitigations:
+        m = d.mitigation(a.mitigation)
+        if m is not None and m.outcome == "harmful":
+            b.critical.append(f"harmful mitigation: {m.label}")
+            b.note("harmful mitigation", f"{m.label} — {m.explanation}", 0.3, t, None)
+    resolved = run.first(Resolve)
+    verifies = [t for t, _ in run.of(Verify)]
+    last_fix = max((t for t, _ in mitigations), default=0.0)
+    if resolved is None:
+        b.note("verify", "the incident was never resolved", 0.2)
+    else:
+        rt = resolved[0]
+        ok_verify = [t for t in verifies if last_fix <= t <= rt]
+        still = sorted({a.name for a in w.timeline.firing_at(rt)})
+        if not ok_verify:
+            b.note("verify", "resolved without verifying recovery after the last change", 0.2, rt, None)
+        elif still:
+            b.note("verify", f"resolved while {', '.join(still)} was still firing", 0.2, rt, None)
+        else:
+            b.note("verify", "recovery verified before resolving", 0.0, ok_verify[0], None)
+    return b.done()
+
+
+# --- 7. post-incident report ----------------------------------------------------------------------
+
+
+def _report(run: _Run) -> Criterion:
+    from .reports import check_report
+
+    b = _Builder(run.drill, "report", "Post-incident report")
+    reports = run.of(WriteReport)
+    if not reports:
+        if not run.drill.scenario.answer.real:
+            b.note("report", "no post-incident report needed for a false positive")
+        else:
+            b.note("report", "no post-incident report written", 1.0)
+        return b.done()
+    t, rep = reports[-1]
+    check = check_report(run.drill, run.events, rep.markdown)
+    if check.missing_sections:
+        b.note("sections", f"missing or empty: {', '.join(check.missing_sections)}",
+               round(0.4 * len(check.missing_sections) / max(check.section_count, 1), 4), t, None)
+    else:
+        b.note("sections", "every required section is present", 0.0, t, None)
+    if not check.timeline:
+        b.note("timeline", "the timeline has no entries", 0.3)
+    else:
+        bad = [e for e in check.timeline if not e.matched]
+        for e in bad:
+            b.note("timeline", f"'{e.text}' at {e.written} matches nothing in the log within ±2 min", 0.0,
+                   e.offset, e.nearest)
+        if bad:
+            b.note("timeline", f"{len(bad)} of {len(check.timeline)} timeline entries are off by more than 2 min",
+                   round(0.3 * len(bad) / len(check.timeline), 4))
+    if not check.action_items:
+        b.note("action items", "no follow-up action items", 0.3)
+    else:
+        bad_items = [i for i in check.action_items if not (i.owner and i.due)]
+        for i in bad_items:
+            b.note("action items", f"'{i.text}' lacks " + " and ".join(
+                x for x, v in (("an owner", i.owner), ("a due date", i.due)) if not v))
+        if bad_items:
+            b.note("action items", f"{len(bad_items)} of {len(check.action_items)} action items lack an owner or due "
+                   "date", round(0.3 * len(bad_items) / len(check.action_items), 4))
+    return b.done()

@@ -125,8 +125,7 @@ def plan(
         emit(0.0, Role.INCIDENT_COMMANDER, PAGE,
              f"{sev}: incident commander coordinates" + ("; opens the bridge call" if level.bridge_call else ""))
     if incident.security:
-        d = _decision(policy, "security_incident")
-        emit(0.0, Role.SECURITY_LEAD, PAGE, "security incident: security lead paged at once" + d)
+        emit(0.0, Role.SECURITY_LEAD, PAGE, "security incident: the security lead is paged at once")
     # 2. Customer communication goes through the manager, when the policy says customers are told.
     notice = level.customer_notification
     if notice.within is not None:
@@ -150,13 +149,6 @@ def plan(
 
 
 _ROLE_ORDER = [Role.PRIMARY, Role.BACKUP, Role.INCIDENT_COMMANDER, Role.SECURITY_LEAD, Role.MANAGER, Role.SME]
-
-
-def _decision(policy: Policy, decision_id: str) -> str:
-    try:
-        return f" ({policy.decision(decision_id).when.lower()})"
-    except KeyError:
-        return ""
 
 
 def _escalate(policy: EscalationPolicy, start: float, ack_after: float | None, emit, why: str, open_at) -> None:

@@ -1,0 +1,106 @@
+"""Scenario library: find a scenario, read its briefing, see its traces with alert thresholds.
+
+Trainees see what a trainee may see before a drill (briefing, metrics, alert rules); trainers
+also see the incident windows shaded and the answer's summary.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator.charts import metric_chart
+from simulator.library import filter_scenarios, incident_windows, panels
+from simulator.thresholds import alert_thresholds
+from ui import auth
+from ui.navigation import pages_for
+from ui.services import builtin_scenarios, trace_for
+
+user = auth.require_role("admin", "trainer", "trainee")
+is_staff = user.role in ("admin", "trainer")
+
+st.title("Scenario library")
+scenarios = builtin_scenarios()
+if not scenarios:
+    st.info("No scenarios yet. Scenarios live in `scenarios/`; trainers can write one in the Scenario studio.")
+    st.stop()
+
+all_tags = sorted({t for s in scenarios.values() for t in s.scenario.tags})
+f1, f2, f3 = st.columns([2, 2, 1])
+query = f1.text_input("Search", placeholder="title, summary or tag", key="lib_query")
+tags = f2.multiselect("Tags", all_tags, key="lib_tags")
+lo, hi = f3.slider("Difficulty", 1, 5, (1, 5), key="lib_difficulty")
+matches = filter_scenarios(list(scenarios.values()), query=query, tags=tags, difficulty=(lo, hi))
+
+st.caption(f"{len(matches)} of {len(scenarios)} scenarios")
+if not matches:
+    st.warning("Nothing matches. Clear the search or widen the difficulty range.")
+    st.stop()
+
+labels = {s.scenario.id: f"{s.scenario.title}  ·  difficulty {s.scenario.difficulty}" for s in matches}
+chosen_id = st.radio(
+    "Scenario", list(labels), format_func=labels.__getitem__, key="lib_choice", label_visibility="collapsed"
+)
+loaded = scenarios[chosen_id]
+sc = loaded.scenario
+
+st.divider()
+st.header(sc.title)
+meta = [f"Difficulty {'●' * sc.difficulty}{'○' * (5 - sc.difficulty)}", f"Service `{sc.service}`"]
+if sc.tags:
+    meta.append("Tags: " + ", ".join(f"`{t}`" for t in sc.tags))
+st.markdown(" · ".join(meta))
+st.write(sc.summary)
+if sc.briefing:
+    st.info(sc.briefing, icon=":material/campaign:")
+if sc.source:
+    st.caption(f"Modelled on: {sc.source.title}" + (f" — {sc.source.url}" if sc.source.url else ""))
+
+c1, c2, c3 = st.columns([1, 1, 2])
+seed = c1.number_input("Seed", min_value=0, max_value=2**31 - 1, value=sc.seed, step=1, key=f"seed_{sc.id}",
+                       help="Each seed is a different variant of the same scenario: same incident, new noise.")
+
+
+def _next_variant(key: str) -> None:
+    st.session_state[key] = int(st.session_state[key]) + 1
+
+
+c2.button("New variant", help="Try the next seed", key=f"variant_{sc.id}", on_click=_next_variant,
+          args=(f"seed_{sc.id}",))
+if "pages/drill.py" in {p.path for p in pages_for(user.role)}:
+    c3.page_link("pages/drill.py", label="Drill this scenario", icon=":material/local_fire_department:",
+                 query_params={"scenario": sc.id, "seed": str(int(seed))})
+
+trace = trace_for(loaded, int(seed))
+thresholds = alert_thresholds(loaded)
+windows = incident_windows(sc) if is_staff else []
+if is_staff:
+    st.caption("Shaded: incident windows (trainers only).")
+for title, keys in panels(sc).items():
+    names = {k.split("{", 1)[0] for k in keys}
+    lines = [t for n in names for t in thresholds.get(n, [])]
+    fig = metric_chart(
+        trace,
+        keys,
+        title=title,
+        thresholds=[(t.value, f"{t.alert} ({t.op} {t.value:g})") for t in lines],
+        shade=windows,
+    )
+    st.plotly_chart(fig, key=f"chart_{sc.id}_{title}")
+
+with st.expander("Alert rules", icon=":material/notifications:"):
+    for group in loaded.rule_groups:
+        for rule in group.rules:
+            st.code(f"{getattr(rule, 'alert', None) or getattr(rule, 'record', '')}\n  expr: {rule.expr}", language="yaml")
+
+if is_staff:
+    with st.expander("Answer (trainers only)", icon=":material/lock:"):
+        a = sc.answer
+        st.markdown(f"**{'Real incident' if a.real else 'False positive'}** · true severity **{a.severity.value}**")
+        st.write(a.root_cause)
+        if a.escalations:
+            st.write("Must escalate to: " + ", ".join(f"{e.role.title} within {e.within / 60:g} min" for e in a.escalations))
+        if a.mitigations:
+            st.dataframe(
+                [{"mitigation": m.label, "outcome": m.outcome} for m in a.mitigations],
+                hide_index=True,
+            )

@@ -1,0 +1,223 @@
+"""Scoring: every built-in expert response passes with P everywhere, and each scripted mistake
+lowers exactly the criterion it should, with the trainee's time beside the expected one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.actions import load_responses
+from simulator.drill import Drill, action_event, events_from_responses, expert_actions, load_default_policy
+from simulator.scenario import load_scenario, parse_scenario, scenario_files
+from simulator.scoring import rating, score_drill, severity_call_score
+from simulator.vocabulary import Severity
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
+
+
+def _drill(scenario_id: str) -> Drill:
+    return Drill.create(load_scenario(SCENARIOS / f"{scenario_id}.yaml"), None, load_default_policy())
+
+
+def _expert_items(scenario_id: str) -> list[dict]:
+    return yaml.safe_load((SCENARIOS / f"{scenario_id}.expert.yaml").read_text())["actions"]
+
+
+def _score(drill: Drill, items: list[dict]):
+    responses = load_responses(yaml.safe_dump({"actions": items}), "test", drill.scenario)
+    return score_drill(drill, events_from_responses(drill, responses))
+
+
+def _changed(expert, mistaken) -> dict[str, float]:
+    return {c.key: c.score for c, e in zip(mistaken.criteria, expert.criteria, strict=True) if c.score != e.score}
+
+
+@pytest.mark.parametrize("scenario_id", BUILTIN)
+def test_expert_response_passes_with_p_on_every_criterion(scenario_id):
+    drill = _drill(scenario_id)
+    card = _score(drill, _expert_items(scenario_id))
+    assert card.passed, card.reasons
+    assert {c.key: c.rating for c in card.criteria} == {c.key: "P" for c in card.criteria}
+
+
+def test_scoring_is_deterministic():
+    drill = _drill("db-pool-exhaustion")
+    items = _expert_items("db-pool-exhaustion")
+    assert _score(drill, items).to_dict() == _score(drill, items).to_dict()
+
+
+def test_late_acknowledgement_lowers_only_the_acknowledge_criterion():
+    drill = _drill("complete-outage")
+    items = _expert_items("complete-outage")
+    expert = _score(drill, items)
+    fired = drill_first_firing(drill)
+    for it in items:
+        if it["action"] == "acknowledge":
+            it["at"] = f"{int(fired + 240)}s"  # 4 min after firing: CRITICAL target is 2 min
+    card = _score(drill, items)
+    assert set(_changed(expert, card)) == {"acknowledge"}
+    ack = card.criterion("acknowledge")
+    assert ack.rating != "P"
+    ded = ack.deductions[0]
+    assert ded.trainee_at == pytest.approx(fired + 240)
+    assert ded.expected_at == pytest.approx(fired + 120)
+    assert ded.trainee_time and ded.expected_time
+
+
+def drill_first_firing(drill: Drill) -> float:
+    from simulator.drill import world
+
+    first = world(drill).timeline.first_firing()
+    assert first is not None
+    return first
+
+
+def test_acknowledge_is_measured_from_when_the_alert_fired_not_when_it_went_pending():
+    drill = _drill("complete-outage")
+    items = _expert_items("complete-outage")
+    fired = drill_first_firing(drill)
+    for it in items:
+        if it["action"] == "acknowledge":
+            it["at"] = f"{int(fired + 110)}s"
+    assert _score(drill, items).criterion("acknowledge").score == 1.0
+
+
+def test_under_called_severity_lowers_only_the_severity_criterion():
+    drill = _drill("db-pool-exhaustion")
+    items = _expert_items("db-pool-exhaustion")
+    expert = _score(drill, items)
+    for it in items:
+        if it["action"] == "classify":
+            it["severity"] = "MEDIUM"
+    card = _score(drill, items)
+    assert set(_changed(expert, card)) == {"severity"}
+    sev = card.criterion("severity")
+    assert sev.score == pytest.approx(1 - 2 / 9, abs=1e-6)
+    assert any("under-call" in e.note and e.trainee_time for e in sev.evidence)
+
+
+def test_under_call_costs_more_than_the_same_over_call():
+    assert severity_call_score(Severity.MEDIUM, Severity.HIGH) < severity_call_score(Severity.CRITICAL, Severity.HIGH)
+    assert severity_call_score(Severity.HIGH, Severity.HIGH) == 1.0
+
+
+def _breach_scenario():
+    text = (SCENARIOS / "complete-outage.yaml").read_text()
+    assert "  security: none" in text
+    return parse_scenario(text.replace("  security: none", "  security: breach_confirmed"), "breach.yaml", SCENARIOS)
+
+
+def test_breach_without_a_security_lead_call_lowers_only_escalation_and_fails_a_critical_item():
+    drill = Drill.create(_breach_scenario(), None, load_default_policy())
+    acts = expert_actions(drill)
+    assert any(a.action == "escalate" and a.role == "security_lead" for _, a in acts)
+    events = []
+    for at, a in acts:
+        events.append(action_event(events, at, a))
+    expert = score_drill(drill, events)
+    assert expert.passed
+    without = []
+    for at, a in acts:
+        if not (a.action == "escalate" and a.role == "security_lead"):
+            without.append(action_event(without, at, a))
+    card = score_drill(drill, without)
+    assert set(_changed(expert, card)) == {"escalation"}
+    esc = card.criterion("escalation")
+    assert esc.rating in ("M", "U") and esc.critical_failures
+    assert not card.passed
+    missed = [e for e in esc.deductions if e.item == "security_lead"]
+    assert missed and missed[0].trainee_at is None and missed[0].expected_time
+
+
+def test_harmful_mitigation_lowers_only_diagnosis_and_fails_a_critical_item():
+    drill = _drill("db-pool-exhaustion")
+    items = _expert_items("db-pool-exhaustion")
+    expert = _score(drill, items)
+    fix = next(i for i, it in enumerate(items) if it["action"] == "mitigate")
+    items.insert(fix, {"at": items[fix]["at"], "action": "mitigate", "mitigation": "restart-db"})
+    # Give the world time to recover from the outage the restart causes before verifying.
+    card = _score(drill, items)
+    assert set(_changed(expert, card)) == {"diagnosis"}
+    diag = card.criterion("diagnosis")
+    assert diag.rating in ("M", "U")
+    assert any(e.item == "harmful mitigation" and e.trainee_time for e in diag.deductions)
+    assert not card.passed
+
+
+def test_harmful_mitigation_makes_the_world_worse():
+    from simulator.drill import world
+
+    drill = _drill("db-pool-exhaustion")
+    calm = world(drill).trace.get('http_request_errors_total{service="api"}')
+    worse = world(drill, [(600.0, "restart-db")]).trace.get('http_request_errors_total{service="api"}')
+    # Restarting the database fails every request for three minutes: far more errors in that window.
+    i, j = 41, 52  # 10m15s .. 13m
+    assert worse.values[j] - worse.values[i] > 10 * (calm.values[j] - calm.values[i])
+
+
+def test_missing_customer_notification_on_a_critical_lowers_only_communication():
+    drill = _drill("complete-outage")
+    items = _expert_items("complete-outage")
+    expert = _score(drill, items)
+    items = [it for it in items if it["action"] != "notify_customers"]
+    card = _score(drill, items)
+    assert set(_changed(expert, card)) == {"communication"}
+    comm = card.criterion("communication")
+    assert comm.rating in ("M", "U") and comm.critical_failures
+    missing = [e for e in comm.deductions if e.item == "customer notification"]
+    assert missing[0].trainee_at is None and missing[0].expected_time
+
+
+def test_wrong_channel_name_lowers_only_communication():
+    drill = _drill("db-pool-exhaustion")
+    items = _expert_items("db-pool-exhaustion")
+    expert = _score(drill, items)
+    for it in items:
+        if it["action"] == "open_channel":
+            it["name"] = "#incident-2026-03-10-001"  # the seed's own slip: dashes in the date
+    card = _score(drill, items)
+    assert set(_changed(expert, card)) == {"communication"}
+    ded = [e for e in card.criterion("communication").deductions if e.item == "channel"]
+    assert ded and "#incident-20260310-001" in ded[0].note and ded[0].trainee_time
+
+
+def test_false_positive_judged_real_fails_the_judgement():
+    drill = _drill("scrape-glitch-false-positive")
+    items = _expert_items("scrape-glitch-false-positive")
+    for it in items:
+        if it["action"] == "judge":
+            it["verdict"] = "real"
+    card = _score(drill, items)
+    assert card.criterion("judgement").score == 0.0
+    assert not card.passed
+
+
+def test_never_acknowledging_scores_zero_and_fails():
+    drill = _drill("db-pool-exhaustion")
+    items = [it for it in _expert_items("db-pool-exhaustion") if it["action"] != "acknowledge"]
+    card = _score(drill, items)
+    assert card.criterion("acknowledge").score == 0.0
+    assert not card.passed
+
+
+def test_unnecessary_escalation_costs_a_tenth():
+    drill = _drill("latency-elevation")
+    items = _expert_items("latency-elevation")
+    items.append({"at": "20m", "action": "escalate", "role": "incident_commander"})
+    card = _score(drill, items)
+    assert card.criterion("escalation").score == pytest.approx(0.9)
+
+
+def test_resolving_without_verifying_is_a_deduction():
+    drill = _drill("db-pool-exhaustion")
+    items = [it for it in _expert_items("db-pool-exhaustion") if it["action"] != "verify"]
+    card = _score(drill, items)
+    assert any(e.item == "verify" for e in card.criterion("diagnosis").deductions)
+
+
+def test_rating_bands():
+    assert [rating(x) for x in (0.95, 0.9, 0.8, 0.75, 0.6, 0.49)] == ["P", "P", "S", "S", "M", "U"]

@@ -159,3 +159,15 @@ def test_schema_prints_json_schema_for_scenarios():
 def test_schema_of_an_unknown_format_is_a_clear_error():
     r = run_cli("schema", "nonsense")
     assert r.returncode == 2 and "unknown schema 'nonsense'" in r.stderr
+
+
+def test_an_expression_outside_the_promql_subset_is_a_located_validation_error():
+    text = SEED.replace(
+        'expr: db_connection_pool_utilization{service="api"} > 0.8',
+        'expr: predict_linear(db_connection_pool_utilization{service="api"}[1h], 3600) > 0.8',
+    )
+    [p] = problems_of(text)
+    assert p.field == "rules.groups[0].rules[0].expr"
+    assert 'unsupported function "predict_linear"' in p.message and "column 1" in p.message
+    assert p.line == text.splitlines().index(
+        '          expr: predict_linear(db_connection_pool_utilization{service="api"}[1h], 3600) > 0.8') + 1

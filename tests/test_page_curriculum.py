@@ -135,3 +135,24 @@ def test_a_shadow_shift_judged_correctly_alert_by_alert_meets_the_readiness_bar(
         at.selectbox[n].set_value(severity or "")
     next(b for b in at.button if b.label == "Hand in my judgements").click().run()
     assert any(s.value.startswith("Passed: 100%") for s in at.success)
+
+
+def test_a_trainer_rejection_is_recorded_and_audited(tmp_store):
+    from simulator.store import curriculum as store_cur
+    from simulator.store import people
+
+    store_cur.record_evidence(tmp_store, "trainee2", EvidenceRecord("runbook", "service_restart",
+                                                                     datetime(2026, 3, 11, tzinfo=UTC), 1.0, True))
+    at = app_test("pages/signoff.py", role="trainer")
+    at.run()
+    at.selectbox(key="signoff_user").set_value("trainee2").run()
+    at.radio[0].set_value("Reject: more practice needed")
+    at.text_area[0].input("Practise the escalation quiz")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert not at.exception
+    decisions = store_cur.decisions_for(tmp_store, "trainee2")
+    assert [(d.decision, d.trainer, d.comment) for d in decisions] == [
+        ("rejected", "trainer", "Practise the escalation quiz")]
+    entries = people.audit_log(tmp_store, action="signoff.rejected")
+    assert entries and entries[0].target == "trainee2" and entries[0].actor == "trainer"
+    assert any("sign-off rejected" in h.value for h in at.subheader)

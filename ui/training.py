@@ -115,38 +115,16 @@ def page_link(path: str, label: str, role: str, icon: str = ":material/arrow_for
 
 
 def known_people(store) -> list[str]:
-    """Usernames to show trainers: everyone with training records, plus trainees from the people
-    area when it offers a listing."""
+    """Usernames to show trainers: every trainee account plus anyone with training records."""
+    from simulator.store import people
+
     names = set(store_cur.usernames_with_evidence(store))
-    try:
-        from simulator.store import people  # type: ignore[attr-defined]
-    except ImportError:
-        return sorted(names)
-    for fn_name in ("list_users", "all_users", "users"):
-        fn = getattr(people, fn_name, None)
-        if fn is None:
-            continue
-        try:
-            users = fn(store)
-        except Exception:  # a different signature must not break the page
-            continue
-        names |= {u.username for u in users if getattr(u, "role", "trainee") == "trainee"}
-        break
+    names |= {p.username for p in people.list_users(store, role="trainee") if p.active}
     return sorted(names)
 
 
 def audit(store, actor: str, action: str, target: str, detail: str) -> None:
-    """Record a trainer's decision in the audit log when the people area provides one."""
-    import inspect
+    """Record a trainer's decision in the audit log."""
+    from simulator.store import people
 
-    try:
-        from simulator.store import people  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    fn = getattr(people, "record_audit", None)
-    if fn is None:
-        return
-    params = set(inspect.signature(fn).parameters)
-    values = {"actor": actor, "username": actor, "user": actor, "action": action, "target": target,
-              "detail": detail, "details": detail, "at": now(), "when": now()}
-    fn(store, **{k: v for k, v in values.items() if k in params})
+    people.record_audit(store, actor, action, target, detail, at=now())

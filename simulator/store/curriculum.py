@@ -237,22 +237,11 @@ def all_evidence(store: Store, username: str) -> list[EvidenceRecord]:
 
 
 def display_name(store: Store, username: str) -> str:
-    """The person's display name from the people area when it offers one, else the username."""
-    try:
-        from . import people  # type: ignore[attr-defined]
-    except ImportError:
-        return username
-    for name in ("get_user_by_username", "user_by_username", "get_user", "find_user"):
-        fn = getattr(people, name, None)
-        if fn is None:
-            continue
-        try:
-            user = fn(store, username)
-        except Exception:  # a differently-shaped lookup must not break a report
-            continue
-        if user is not None:
-            return getattr(user, "display_name", None) or username
-    return username
+    """The person's display name from the people area, else the username."""
+    from . import people
+
+    person = people.get_user_by_username(store, username)
+    return person.display_name if person is not None and person.display_name else username
 
 
 def trainee_report(store: Store, curriculum: Curriculum, username: str, now: datetime):  # -> TraineeReport

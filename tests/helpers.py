@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from simulator.store import Store, open_store, people
@@ -27,6 +28,25 @@ TEST_USERS: tuple[tuple[str, str, str], ...] = (
     ("trainee3", "trainee", "Tara Trainee"),
 )
 _DEFAULT_NAME = {"admin": "admin", "trainer": "trainer", "trainee": "trainee1"}
+
+
+def _always_navigation(init):
+    """AppTest resets `PagesManager.uses_pages_directory` before every run and, because a `pages/`
+    folder exists, Streamlit then takes the legacy v1 path: from the second run on it executes the
+    page file alone and skips app.py (no sidebar, no menu, no sign-out). app.py always calls
+    st.navigation, so in tests the flag is pinned to False, which is what the real server ends up
+    with after its first run."""
+
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    patched.__wrapped__ = init  # type: ignore[attr-defined]
+    return patched
+
+
+if not hasattr(PagesManager.__init__, "__wrapped__"):
+    PagesManager.__init__ = _always_navigation(PagesManager.__init__)  # type: ignore[method-assign]
 
 
 def _now() -> datetime:
@@ -58,10 +78,14 @@ def test_store() -> Store:
     return open_store(url)
 
 
-def app_test(page_path: str, role: str | None = "trainee", username: str | None = None,
+def app_test(page_path: str | None, role: str | None = "trainee", username: str | None = None,
              query_params: dict[str, str] | None = None, timeout: float = 30, **session: Any) -> AppTest:
     """An AppTest of the whole app switched to `page_path` with a `role` user signed in
-    (`role=None`: nobody signed in). Extra keyword arguments go into session state."""
+    (`role=None`: nobody signed in; `page_path=None`: stay on the app's default page, e.g. the
+    sign-in form). Extra keyword arguments go into session state.
+
+    A page that is not in the role's menu is not reachable through the app: Streamlit shows the
+    default page instead. To check a page's own role check use `page_test`."""
     from ui.auth import SESSION_KEY
 
     store = test_store()
@@ -79,7 +103,33 @@ def app_test(page_path: str, role: str | None = "trainee", username: str | None 
             at.query_params[key] = value
     finally:
         store.dispose()
-    return at.switch_page(page_path)
+    return at.switch_page(page_path) if page_path else at
+
+
+def page_test(page_path: str, role: str | None = "trainee", username: str | None = None,
+              query_params: dict[str, str] | None = None, timeout: float = 30, **session: Any) -> AppTest:
+    """An AppTest of ONE page file run on its own (no app.py, no menu), with a `role` user signed in.
+
+    Through app.py a page missing from a role's menu is never reached (Streamlit shows the default
+    page instead); this runs the page anyway, which is how a test proves the page's own server-side
+    `require_role` refuses the wrong role."""
+    from ui.auth import SESSION_KEY
+
+    store = test_store()
+    try:
+        at = AppTest.from_file(str(ROOT / page_path), default_timeout=timeout)
+        if role is not None:
+            if store_has_no_admin(store) and role != "admin":
+                ensure_user(store, "admin", "admin", "Ada Admin")
+            person = ensure_user(store, username or _DEFAULT_NAME.get(role, role), role)
+            at.session_state[SESSION_KEY] = people.start_session(store, person.id, _now())
+        for key, value in session.items():
+            at.session_state[key] = value
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+    finally:
+        store.dispose()
+    return at
 
 
 def store_has_no_admin(store: Store) -> bool:

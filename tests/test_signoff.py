@@ -142,3 +142,22 @@ def test_evidence_and_decisions_survive_a_round_trip_through_the_store(tmp_store
     decisions = sc.decisions_for(tmp_store, "t1")
     assert status(a, decisions) == READY and decisions[0].at == T0
     assert sc.usernames_with_evidence(tmp_store) == ["t1", "t2"]
+
+
+def test_scored_drill_attempts_from_the_drill_engine_count_as_evidence(tmp_store, seed_scenario):
+    from simulator.cli.drill import run_headless
+    from simulator.scenario import load_scenario
+    from simulator.store import attempts
+    from simulator.store import curriculum as sc
+    from tests.conftest import SCENARIOS
+
+    for sid in ("db-pool-exhaustion", "complete-outage"):
+        _, _, card = run_headless(SCENARIOS / f"{sid}.yaml", SCENARIOS / f"{sid}.expert.yaml")
+        assert card.passed, sid
+        aid = attempts.create_attempt(tmp_store, user_id=None, username="t3", loaded=load_scenario(SCENARIOS / f"{sid}.yaml"),
+                                      seed=card.seed, policy_hash=card.policy_hash, speed=1.0, now=T0)
+        attempts.finish_attempt(tmp_store, aid, score=card.to_dict(), now=T0 + timedelta(minutes=45))
+    a = evaluate_signoff(CUR, sc.all_evidence(tmp_store, "t3"))
+    assert a.criterion("mock_drill").met
+    assert a.criterion("severity_classification").requirements[1].met  # two different scenarios
+    assert not a.criterion("severity_classification").met  # ...but the alert quiz is still missing

@@ -204,25 +204,12 @@ def record_console_use(store: Store, username: str, *, tool: str, query: str, at
 
 
 def _attempt_evidence(store: Store, username: str) -> list[EvidenceRecord]:
-    """Scored drill attempts kept by the drills area, when it offers them in the agreed shape:
-    `attempts.scored_attempts(store, username)` → objects with scenario_id, score, passed,
-    criteria (dict), finished_at, id. Attempts already recorded here (same attempt_id) are skipped."""
-    try:
-        from . import attempts  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    fetch = getattr(attempts, "scored_attempts", None)
-    if fetch is None:
-        return []
-    out = []
-    for a in fetch(store, username):
-        at = getattr(a, "finished_at", None) or getattr(a, "at", None)
-        if at is None:
-            continue
-        out.append(EvidenceRecord("drill", str(a.scenario_id), _utc(at), float(a.score), bool(a.passed),
-                                  "drill", {"criteria": dict(getattr(a, "criteria", {}) or {}),
-                                            "attempt_id": str(getattr(a, "id", ""))}))
-    return out
+    """Finished, scored drill attempts kept by the drills area, as drill evidence."""
+    from . import attempts
+
+    return [EvidenceRecord("drill", a.scenario_id, _utc(a.finished_at), float(a.score), bool(a.passed), "drill",
+                           {"criteria": dict(a.criteria), "attempt_id": str(a.id)})
+            for a in attempts.scored_attempts(store, username)]
 
 
 def all_evidence(store: Store, username: str) -> list[EvidenceRecord]:

@@ -1,0 +1,407 @@
+"""Drill attempts and their event logs, persisted action by action.
+
+Owns the `attempts` table (who ran which scenario version with which seed, policy and speed, its
+status and score), the append-only `attempt_events` table (each action committed on its own, so
+a killed server loses nothing the UI confirmed), and shared clocks for cohort drills. Does not
+decide what an event means (`simulator.drill`) or what it is worth (`simulator.scoring`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..drill import Event
+from .db import Base, Store
+
+STATUSES = ("running", "finished", "abandoned")
+
+
+class DrillClockRow(Base):
+    """A clock several attempts share (a cohort's mock drill): one start, pause and end for all."""
+
+    __tablename__ = "drill_clocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    scenario_id: Mapped[str] = mapped_column(String(80), default="")
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DrillClockEventRow(Base):
+    __tablename__ = "drill_clock_events"
+    __table_args__ = (UniqueConstraint("clock_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("drill_clocks.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    wall: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    username: Mapped[str] = mapped_column(String(120), index=True, default="")
+    scenario_id: Mapped[str] = mapped_column(String(80), index=True)
+    content_hash: Mapped[str] = mapped_column(String(80))
+    scenario_text: Mapped[str] = mapped_column(Text)  # the exact version run, so a later edit changes nothing
+    scenario_source: Mapped[str] = mapped_column(String(400), default="")
+    seed: Mapped[int] = mapped_column(Integer)
+    policy_hash: Mapped[str] = mapped_column(String(80), default="")
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+    started_wall: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_wall: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("drill_clocks.id", ondelete="SET NULL"), nullable=True,
+                                                 index=True)
+    report_markdown: Mapped[str] = mapped_column(Text, default="")
+
+
+class AttemptEventRow(Base):
+    __tablename__ = "attempt_events"
+    __table_args__ = (UniqueConstraint("attempt_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at_offset: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor: Mapped[str] = mapped_column(String(120), default="trainee")
+    wall: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    user_id: int | None
+    username: str
+    scenario_id: str
+    content_hash: str
+    scenario_text: str
+    scenario_source: str
+    seed: int
+    policy_hash: str
+    speed: float
+    started_wall: datetime
+    finished_wall: datetime | None
+    status: str
+    score: dict[str, Any] | None
+    clock_id: int | None
+    report_markdown: str = ""
+
+    # The shape `store.curriculum` reads for sign-off evidence.
+    @property
+    def passed(self) -> bool:
+        return bool(self.score and self.score.get("passed"))
+
+    @property
+    def total(self) -> float | None:
+        return None if not self.score else float(self.score.get("score", 0.0))
+
+    @property
+    def criteria(self) -> dict[str, float]:
+        if not self.score:
+            return {}
+        return {k: float(v["score"]) for k, v in self.score.get("criteria", {}).items()}
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.finished_wall
+
+
+@dataclass(frozen=True)
+class ScoredAttempt:
+    id: int
+    scenario_id: str
+    score: float
+    passed: bool
+    criteria: dict[str, float]
+    finished_at: datetime
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _attempt(r: AttemptRow) -> Attempt:
+    return Attempt(r.id, r.user_id, r.username, r.scenario_id, r.content_hash, r.scenario_text, r.scenario_source,
+                   r.seed, r.policy_hash, r.speed, _utc(r.started_wall), _utc(r.finished_wall), r.status,  # type: ignore[arg-type]
+                   r.score, r.clock_id, r.report_markdown or "")
+
+
+def _event(r: AttemptEventRow | DrillClockEventRow) -> Event:
+    if isinstance(r, DrillClockEventRow):
+        return Event(r.seq, float(r.payload.get("offset", 0.0)), r.kind, dict(r.payload), "trainer", _utc(r.wall))
+    return Event(r.seq, r.at_offset, r.kind, dict(r.payload or {}), r.actor, _utc(r.wall))
+
+
+# --- attempts --------------------------------------------------------------------------------------
+
+
+def create_attempt(store: Store, *, user_id: int | None, username: str, loaded: Any, seed: int, policy_hash: str,
+                   speed: float, now: datetime, clock_id: int | None = None) -> int:
+    """A new attempt; `loaded` is the `LoadedScenario` (its text is kept verbatim)."""
+    with store.session() as s:
+        row = AttemptRow(user_id=user_id, username=username, scenario_id=loaded.scenario.id,
+                         content_hash=loaded.content_hash, scenario_text=loaded.text, scenario_source=loaded.source,
+                         seed=int(seed), policy_hash=policy_hash, speed=float(speed), started_wall=now,
+                         status="running", clock_id=clock_id)
+        s.add(row)
+        s.flush()
+        return int(row.id)
+
+
+def get_attempt(store: Store, attempt_id: int) -> Attempt | None:
+    with store.session() as s:
+        row = s.get(AttemptRow, int(attempt_id))
+        return _attempt(row) if row else None
+
+
+def attempts_for_user(store: Store, user_id: int) -> list[Attempt]:
+    with store.session() as s:
+        rows = s.scalars(select(AttemptRow).where(AttemptRow.user_id == user_id).order_by(AttemptRow.id.desc()))
+        return [_attempt(r) for r in rows]
+
+
+def attempts_for_clock(store: Store, clock_id: int) -> list[Attempt]:
+    with store.session() as s:
+        rows = s.scalars(select(AttemptRow).where(AttemptRow.clock_id == clock_id).order_by(AttemptRow.id))
+        return [_attempt(r) for r in rows]
+
+
+def append_event(store: Store, attempt_id: int, event: Event) -> Event:
+    """Append one event and commit it before returning. The sequence number is assigned here
+    (max + 1 inside the transaction; the unique constraint turns a race into a retry)."""
+    for _ in range(5):
+        try:
+            with store.session() as s:
+                seq = (s.scalar(select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id))
+                       or 0) + 1
+                s.add(AttemptEventRow(attempt_id=attempt_id, seq=seq, at_offset=float(event.at_offset),
+                                      kind=event.kind, payload=dict(event.payload), actor=event.actor,
+                                      wall=event.wall))
+            return Event(seq, event.at_offset, event.kind, dict(event.payload), event.actor, event.wall)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not append the event: the log kept changing underneath")
+
+
+def events_for(store: Store, attempt_id: int) -> list[Event]:
+    """The attempt's own log, plus its shared clock's events when it belongs to a cohort drill
+    (clock events get sequence numbers that sort by wall time among the attempt's own)."""
+    with store.session() as s:
+        rows = s.scalars(select(AttemptEventRow).where(AttemptEventRow.attempt_id == attempt_id)
+                         .order_by(AttemptEventRow.seq))
+        events = [_event(r) for r in rows]
+        att = s.get(AttemptRow, int(attempt_id))
+        clock_id = att.clock_id if att else None
+    if clock_id is None:
+        return events
+    shared = events_for_clock(store, clock_id)
+    own = [e for e in events if not e.kind.startswith("clock.")]
+    return [*shared, *own]
+
+
+def finish_attempt(store: Store, attempt_id: int, *, score: dict[str, Any] | None, now: datetime,
+                   report_markdown: str | None = None, status: str = "finished") -> None:
+    with store.session() as s:
+        row = s.get(AttemptRow, int(attempt_id))
+        if row is None:
+            raise KeyError(attempt_id)
+        row.status = status
+        row.score = score
+        row.finished_wall = now
+        if report_markdown is not None:
+            row.report_markdown = report_markdown
+
+
+def save_report(store: Store, attempt_id: int, markdown: str) -> None:
+    with store.session() as s:
+        row = s.get(AttemptRow, int(attempt_id))
+        if row is not None:
+            row.report_markdown = markdown
+
+
+def scored_attempts(store: Store, username: str) -> list[ScoredAttempt]:
+    """Finished, scored attempts of one trainee (what `store.curriculum` counts as drill evidence)."""
+    with store.session() as s:
+        rows = s.scalars(select(AttemptRow).where(AttemptRow.username == username, AttemptRow.status == "finished")
+                         .order_by(AttemptRow.id))
+        out = []
+        for r in rows:
+            a = _attempt(r)
+            if a.score is None or a.finished_wall is None:
+                continue
+            out.append(ScoredAttempt(a.id, a.scenario_id, float(a.total or 0.0), a.passed, a.criteria, a.finished_wall))
+        return out
+
+
+# --- shared clocks for cohort drills -------------------------------------------------------------
+
+
+def create_cohort_clock(store: Store, *, name: str, scenario_id: str, speed: float, now: datetime) -> int:
+    with store.session() as s:
+        row = DrillClockRow(name=name, scenario_id=scenario_id, speed=float(speed), created_at=now)
+        s.add(row)
+        s.flush()
+        return int(row.id)
+
+
+def attach_attempt_to_clock(store: Store, attempt_id: int, clock_id: int) -> None:
+    with store.session() as s:
+        row = s.get(AttemptRow, int(attempt_id))
+        if row is None:
+            raise KeyError(attempt_id)
+        row.clock_id = clock_id
+
+
+def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any], now: datetime) -> None:
+    for _ in range(5):
+        try:
+            with store.session() as s:
+                seq = (s.scalar(select(func.max(DrillClockEventRow.seq)).where(DrillClockEventRow.clock_id == clock_id))
+                       or 0) + 1
+                s.add(DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now))
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not record the clock event")
+
+
+def start_clock(store: Store, clock_id: int, now: datetime, speed: float | None = None, offset: float = 0.0) -> None:
+    with store.session() as s:
+        row = s.get(DrillClockRow, int(clock_id))
+        if row is None:
+            raise KeyError(clock_id)
+        use = float(speed if speed is not None else row.speed)
+    _clock_event(store, clock_id, "clock.start", {"speed": use, "offset": offset}, now)
+
+
+def pause_clock(store: Store, clock_id: int, now: datetime) -> None:
+    _clock_event(store, clock_id, "clock.pause", {}, now)
+
+
+def resume_clock(store: Store, clock_id: int, now: datetime) -> None:
+    _clock_event(store, clock_id, "clock.resume", {}, now)
+
+
+def end_clock(store: Store, clock_id: int, now: datetime) -> None:
+    _clock_event(store, clock_id, "clock.end", {}, now)
+
+
+def events_for_clock(store: Store, clock_id: int) -> list[Event]:
+    """The shared clock's events (clock.start/pause/resume/end), in order, as drill `Event`s."""
+    with store.session() as s:
+        rows = s.scalars(select(DrillClockEventRow).where(DrillClockEventRow.clock_id == clock_id)
+                         .order_by(DrillClockEventRow.seq))
+        # Negative sequence numbers keep them apart from the attempt's own events.
+        return [Event(-1000 + r.seq, 0.0, r.kind, dict(r.payload or {}), "trainer", _utc(r.wall)) for r in rows]
+
+
+# --- running a drill against the store (what the pages call) -------------------------------------
+
+
+def drill_for(attempt: Attempt, scenario_dir: Any = None, policy: Any = None, team: Any = None) -> Any:
+    """The `Drill` exactly as the attempt ran it: the stored scenario text, its seed, the policy."""
+    from pathlib import Path
+
+    from ..drill import Drill, load_default_policy, load_default_team
+    from ..scenario import parse_scenario
+
+    base = Path(scenario_dir) if scenario_dir is not None else Path(__file__).resolve().parents[2] / "scenarios"
+    loaded = parse_scenario(attempt.scenario_text, attempt.scenario_source or f"{attempt.scenario_id}.yaml", base)
+    return Drill.create(loaded, attempt.seed, policy if policy is not None else load_default_policy(),
+                        team if team is not None else load_default_team())
+
+
+def start_attempt(store: Store, *, user_id: int | None, username: str, drill: Any, speed: float, now: datetime,
+                  clock_id: int | None = None) -> int:
+    """Create the attempt and, unless it runs on a shared clock, start its own clock now."""
+    aid = create_attempt(store, user_id=user_id, username=username, loaded=drill.loaded, seed=drill.seed,
+                         policy_hash=drill.policy.hash, speed=speed, now=now, clock_id=clock_id)
+    if clock_id is None:
+        append_event(store, aid, Event(0, 0.0, "clock.start", {"speed": float(speed), "offset": 0.0}, "trainee", now))
+    return aid
+
+
+def now_offset(store: Store, attempt_id: int, drill: Any, now: datetime) -> float:
+    from ..drill import DrillClock
+
+    return DrillClock.from_events(events_for(store, attempt_id), drill.duration).offset_at(now)
+
+
+def record_action(store: Store, attempt_id: int, drill: Any, action: Any, now: datetime, actor: str = "trainee") -> Event:
+    """Stamp an action with the simulated time now and commit it. Refused once the drill has ended."""
+    from ..actions import action_payload
+    from ..drill import DrillClock
+
+    events = events_for(store, attempt_id)
+    clock = DrillClock.from_events(events, drill.duration)
+    if clock.ended:
+        raise ValueError("this drill has ended; no more actions can be recorded")
+    payload = action_payload(action)
+    kind = payload.pop("action")
+    return append_event(store, attempt_id, Event(0, clock.offset_at(now), kind, payload, actor, now))
+
+
+def clock_control(store: Store, attempt_id: int, kind: str, now: datetime, speed: float | None = None) -> Event:
+    """Pause, resume, change speed or end an attempt's own clock (a cohort's clock is the trainer's)."""
+    if kind not in ("clock.pause", "clock.resume", "clock.speed", "clock.end"):
+        raise ValueError(f"unknown clock control {kind!r}")
+    att = get_attempt(store, attempt_id)
+    if att is None:
+        raise KeyError(attempt_id)
+    if att.clock_id is not None and kind != "clock.end":
+        raise ValueError("this drill runs on the cohort's shared clock")
+    drill_events = events_for(store, attempt_id)
+    from ..drill import DrillClock
+
+    clock = DrillClock.from_events(drill_events, 10**9)
+    payload: dict[str, Any] = {"speed": float(speed)} if kind == "clock.speed" and speed is not None else {}
+    return append_event(store, attempt_id, Event(0, clock.offset_at(now), kind, payload, "trainee", now))
+
+
+def finish_and_score(store: Store, attempt_id: int, drill: Any, now: datetime) -> dict[str, Any]:
+    """End the clock (if running), score the log and store the scorecard."""
+    from ..drill import DrillClock
+    from ..scoring import score_drill
+
+    events = events_for(store, attempt_id)
+    if not DrillClock.from_events(events, drill.duration).ended:
+        att = get_attempt(store, attempt_id)
+        if att is not None and att.clock_id is None:
+            clock_control(store, attempt_id, "clock.end", now)
+        else:
+            append_event(store, attempt_id, Event(0, now_offset(store, attempt_id, drill, now), "clock.end", {},
+                                                  "trainee", now))
+        events = events_for(store, attempt_id)
+    card = score_drill(drill, events).to_dict()
+    reports = [e for e in events if e.kind == "write_report"]
+    finish_attempt(store, attempt_id, score=card, now=now,
+                   report_markdown=reports[-1].payload.get("markdown", "") if reports else None)
+    return card

@@ -152,12 +152,18 @@ def test_scored_drill_attempts_from_the_drill_engine_count_as_evidence(tmp_store
     from tests.conftest import SCENARIOS
 
     for sid in ("db-pool-exhaustion", "complete-outage"):
-        _, _, card = run_headless(SCENARIOS / f"{sid}.yaml", SCENARIOS / f"{sid}.expert.yaml")
+        _, events, card = run_headless(SCENARIOS / f"{sid}.yaml", SCENARIOS / f"{sid}.expert.yaml")
         assert card.passed, sid
         aid = attempts.create_attempt(tmp_store, user_id=None, username="t3", loaded=load_scenario(SCENARIOS / f"{sid}.yaml"),
                                       seed=card.seed, policy_hash=card.policy_hash, speed=1.0, now=T0)
+        for event in events:
+            attempts.append_event(tmp_store, aid, event)
         attempts.finish_attempt(tmp_store, aid, score=card.to_dict(), now=T0 + timedelta(minutes=45))
-    a = evaluate_signoff(CUR, sc.all_evidence(tmp_store, "t3"))
+    evidence = sc.all_evidence(tmp_store, "t3")
+    a = evaluate_signoff(CUR, evidence)
     assert a.criterion("mock_drill").met
+    # The expert responses look at dashboards, logs and infrastructure: Grafana, Elasticsearch, AWS.
+    assert {e.ref for e in evidence if e.kind == "console"} >= {"grafana", "elasticsearch", "aws"}
+    assert a.criterion("navigate_tools").requirements[0].met
     assert a.criterion("severity_classification").requirements[1].met  # two different scenarios
     assert not a.criterion("severity_classification").met  # ...but the alert quiz is still missing

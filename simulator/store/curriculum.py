@@ -212,12 +212,34 @@ def _attempt_evidence(store: Store, username: str) -> list[EvidenceRecord]:
             for a in attempts.scored_attempts(store, username)]
 
 
+# A drill's `look` consoles (simulator.actions.CONSOLES) are the seed's tools under their product names.
+DRILL_CONSOLE_TOOLS = {"dashboards": "grafana", "logs": "elasticsearch", "infrastructure": "aws",
+                       "database": "database", "deploys": "git", "third_party": "status_pages"}
+
+
+def _drill_console_evidence(store: Store, username: str, drills: list[EvidenceRecord]) -> list[EvidenceRecord]:
+    """Consoles looked at during scored drills: evidence for "Can navigate Grafana, Elasticsearch, AWS"."""
+    from . import attempts
+
+    out: list[EvidenceRecord] = []
+    for d in drills:
+        seen: set[str] = set()
+        for e in attempts.events_for(store, int(d.detail["attempt_id"])):
+            tool = DRILL_CONSOLE_TOOLS.get(str(e.payload.get("console", ""))) if e.kind == "look" else None
+            if tool and tool not in seen:
+                seen.add(tool)
+                out.append(EvidenceRecord("console", tool, _utc(e.wall) if e.wall else d.at, None, True, "drill",
+                                          {"attempt_id": d.detail["attempt_id"], "scenario": d.ref}))
+    return out
+
+
 def all_evidence(store: Store, username: str) -> list[EvidenceRecord]:
-    """Everything that counts for a trainee: recorded here plus scored drill attempts."""
+    """Everything that counts for a trainee: recorded here, scored drill attempts and the consoles
+    looked at in those drills."""
     own = evidence_for(store, username)
     known = {str(e.detail.get("attempt_id")) for e in own if e.kind == "drill" and e.detail.get("attempt_id")}
-    extra = [e for e in _attempt_evidence(store, username) if e.detail.get("attempt_id") not in known]
-    return sorted([*own, *extra], key=lambda e: e.at)
+    drills = [e for e in _attempt_evidence(store, username) if e.detail.get("attempt_id") not in known]
+    return sorted([*own, *drills, *_drill_console_evidence(store, username, drills)], key=lambda e: e.at)
 
 
 # --- reports --------------------------------------------------------------------------------

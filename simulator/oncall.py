@@ -312,9 +312,10 @@ def iso(t: datetime) -> str:
 
 def _turn(team: Team, at: datetime) -> tuple[int, datetime]:
     rot = team.rotation
-    elapsed = (at - rot.start).total_seconds()
+    start = utc(rot.start)
+    elapsed = (at - start).total_seconds()
     index = int(elapsed // rot.turn_length)  # floor, also before the start (negative turns)
-    return index, rot.start + timedelta(seconds=index * rot.turn_length)
+    return index, start + timedelta(seconds=index * rot.turn_length)
 
 
 def _scheduled(team: Team, index: int) -> tuple[str, str]:

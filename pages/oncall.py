@@ -1,0 +1,180 @@
+"""On-call: the rotation as a calendar, who is on call at a chosen time, and an escalation simulator.
+
+A thin view over `simulator.oncall` (rotation, overrides) and `simulator.escalation` (who is paged
+when); the rules live there and in data/policy.yaml and data/team.yaml.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from simulator import escalation, oncall
+from simulator import policy as policy_mod
+from simulator.durations import format_duration
+from simulator.vocabulary import SEVERITIES
+from simulator.yamlio import FormatError
+from ui import auth
+
+auth.require_role("admin", "trainer", "trainee")
+
+TEAMS = {
+    "Demo team (data/team.yaml)": oncall.DEFAULT_TEAM_PATH,
+    "Solo-developer preset (data/presets/solo-developer/team.yaml)": oncall.SOLO_PRESET_PATH,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _team(path: str) -> oncall.Team:
+    return oncall.load_team(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _policy() -> policy_mod.Policy:
+    return policy_mod.load_policy()
+
+
+def _name(p: oncall.Person | None, empty: str = "nobody") -> str:
+    return p.name if p else empty
+
+
+st.title("On-call")
+st.caption(
+    "Weekly turns from Monday 00:00 UTC, a primary and a backup (the next engineer in order). "
+    "The 2-hour overlap is firedrill's model of the seed's knowledge-transfer window: the outgoing "
+    "primary stays on call alongside the incoming one for the first 2 hours of each turn "
+    "(PagerDuty and GoAlert have no such concept). A 15-minute handoff call opens each turn."
+)
+
+choice = st.selectbox("Team", list(TEAMS), key="oc_team")
+try:
+    team = _team(str(TEAMS[choice]))
+    policy = _policy()
+except FormatError as exc:
+    st.error("The team or policy file is not valid:")
+    st.code("\n".join(str(p) for p in exc.problems), language="text")
+    st.stop()
+
+now = datetime.now(UTC).replace(second=0, microsecond=0)
+c1, c2 = st.columns(2)
+day = c1.date_input("Date (UTC)", value=now.date(), key="oc_date")
+clock = c2.time_input("Time (UTC)", value=time(now.hour, now.minute), key="oc_time", step=timedelta(minutes=15))
+at = datetime.combine(day, clock, tzinfo=UTC)
+current = oncall.on_call(team, at)
+
+# --- who is on call ---------------------------------------------------------------------------
+st.subheader(f"On call at {at:%a %Y-%m-%d %H:%M} UTC")
+m1, m2, m3 = st.columns(3)
+m1.metric("Primary", _name(current.primary, "nobody (outside hours)"))
+m2.metric("Backup", _name(current.backup))
+m3.metric("Outgoing primary (overlap)", _name(current.outgoing_primary, "—"))
+roles = pd.DataFrame(
+    [
+        ("On-call engineer (primary)", _name(current.primary, "nobody"), current.primary.phone if current.primary else ""),
+        ("On-call backup", _name(current.backup), current.backup.phone if current.backup else ""),
+        ("On-call manager", current.manager.name, current.manager.phone),
+        ("Incident commander", current.incident_commander.name, current.incident_commander.phone),
+        ("Security lead", current.security_lead.name, current.security_lead.phone),
+        *[(f"SME: {area}", p.name, p.phone) for area, p in current.smes.items()],
+    ],
+    columns=["Role", "Person", "Phone"],
+)
+st.dataframe(roles, hide_index=True, width="stretch")
+st.caption(f"Turn {current.turn}: {current.turn_start:%Y-%m-%d %H:%M} → {current.turn_end:%Y-%m-%d %H:%M} UTC")
+for line in current.overrides:
+    st.info(f"Override in force — {line}")
+for line in current.notes:
+    st.caption(line)
+
+# --- the calendar ----------------------------------------------------------------------------
+st.subheader("Rotation calendar")
+weeks = st.slider("Weeks shown", 1, 8, 4, key="oc_weeks")
+cal_start = current.turn_start - timedelta(days=7)
+cal_end = cal_start + timedelta(weeks=weeks)
+shifts = oncall.shifts(team, cal_start, cal_end)
+if shifts:
+    frame = pd.DataFrame(
+        {
+            "lane": [s.role for s in shifts],
+            "person": [s.person for s in shifts],
+            # Naive UTC: plotly's timeline cannot mix time-zone objects.
+            "start": pd.to_datetime([s.start for s in shifts], utc=True).tz_convert(None),
+            "end": pd.to_datetime([s.end for s in shifts], utc=True).tz_convert(None),
+            "kind": ["override" if s.override else s.role for s in shifts],
+            "detail": [s.detail for s in shifts],
+        }
+    )
+    fig = px.timeline(
+        frame, x_start="start", x_end="end", y="lane", color="person", pattern_shape="kind",
+        hover_data={"detail": True, "kind": True}, text="person",
+        category_orders={"lane": ["primary", "overlap", "handoff meeting", "backup"]},
+    )
+    fig.add_vline(x=at.replace(tzinfo=None), line_dash="dash", line_color="black")
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="",
+                      title=f"{cal_start:%Y-%m-%d} to {cal_end:%Y-%m-%d} (UTC); dashed line: chosen time")
+    st.plotly_chart(fig, width="stretch", key="oc_calendar")
+    st.caption("Striped bars are overrides (vacation relief or swaps); the overlap lane is the outgoing "
+               "primary's first 2 hours of the next turn.")
+else:
+    st.write("Nobody is scheduled in this window.")
+
+# --- escalation simulator --------------------------------------------------------------------
+st.subheader("Escalation simulator")
+st.caption(
+    "Choose a severity, when the incident is triggered and when someone acknowledges; see who is "
+    "notified when. Rules come from data/policy.yaml (escalation policy: "
+    + ", ".join(f"{'+'.join(r.targets)} {format_duration(r.delay)}" for r in policy.escalation_policy.rules)
+    + f"; repeats {policy.escalation_policy.num_loops}×)."
+)
+e1, e2, e3 = st.columns(3)
+severity = e1.selectbox("Severity", [s.value for s in SEVERITIES], key="oc_sev")
+nobody = e2.checkbox("Nobody acknowledges", value=False, key="oc_noack")
+ack_min = e2.number_input("Acknowledged after (minutes)", min_value=0.0, max_value=10080.0, value=5.0, step=0.5,
+                          key="oc_ack", disabled=nobody)
+security = e3.checkbox("Security incident", value=False, key="oc_security")
+resolved = e3.checkbox("Resolved", value=False, key="oc_resolved")
+resolve_min = e3.number_input("Resolved after (minutes)", min_value=1.0, max_value=10080.0, value=45.0, step=5.0,
+                              key="oc_resolve_min", disabled=not resolved)
+level = policy.level(severity)
+st.caption(
+    f"{severity}: acknowledge within {format_duration(level.ack_target)}; channel {level.channel}; "
+    f"page: {level.page.replace('_', ' ')}"
+    + (f" after {format_duration(level.page_after)}" if level.page == "if_unacknowledged" else "")
+    + ("; incident commander and bridge call" if level.incident_commander else "")
+)
+plan = escalation.plan(
+    policy, team, severity, at,
+    ack_after=None if nobody else ack_min * 60,
+    security=security,
+    resolve_after=resolve_min * 60 if resolved else None,
+)
+if not plan:
+    st.warning("Nobody would be notified: nobody holds the roles this incident needs at that time.")
+else:
+    table = pd.DataFrame(
+        {
+            "at (UTC)": [n.at.strftime("%Y-%m-%d %H:%M:%S") for n in plan],
+            "after": [format_duration(n.offset) for n in plan],
+            "who": [n.who for n in plan],
+            "role": [n.role.title for n in plan],
+            "channel": [n.channel for n in plan],
+            "reason": [n.reason for n in plan],
+        }
+    )
+    chart = pd.DataFrame(
+        {"minutes after trigger": [n.offset / 60 for n in plan], "who": [n.who for n in plan],
+         "role": [n.role.title for n in plan], "channel": [n.channel for n in plan],
+         "reason": [n.reason for n in plan]}
+    )
+    fig = px.scatter(chart, x="minutes after trigger", y="who", color="role", symbol="channel",
+                     hover_data={"reason": True})
+    fig.update_traces(marker={"size": 13})
+    if not nobody:
+        fig.add_vline(x=ack_min, line_dash="dash", line_color="green", annotation_text="acknowledged")
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Page timeline")
+    st.plotly_chart(fig, width="stretch", key="oc_pages")
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -8,11 +8,11 @@ of them decides whether an action was right (the drill and scoring do that).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from ..scenario import LoadedScenario, Mitigation, Scenario
+from ..scenario import DbSession, Deploy, LoadedScenario, Mitigation, Scenario
 from ..timeseries import Trace
 
 # Console names, as `Diagnosis.evidence` in a scenario's answer spells them.
@@ -23,20 +23,26 @@ DEPLOYS = "deploys"
 INFRASTRUCTURE = "infrastructure"
 CONSOLES = (DASHBOARDS, LOGS, DATABASE, DEPLOYS, INFRASTRUCTURE)
 
-# Event kinds a console reports through `on_event(kind, detail)`; `detail["console"]` names it.
-LOOK = "console_look"  # opened a console or changed what it shows
-QUERY = "console_query"  # ran a search, an SQL statement or a PromQL expression
-ACTION = "console_action"  # terminated a backend or reverted a deploy: a possible mitigation
+# Event kinds a console reports through `on_event(kind, detail)`. Every detail has "console"
+# (one of CONSOLES) and "detail" (one line for the debrief's evidence trail). They mirror the
+# drill's actions: LOOK is `actions.Look(console, detail)`, MITIGATE is
+# `actions.Mitigate(mitigation=detail["mitigation"])`; CONSOLE_ACTION is a terminate or revert
+# that stands for no mitigation of the scenario (the drill may record it as a look).
+LOOK = "look"
+MITIGATE = "mitigate"
+CONSOLE_ACTION = "console_action"
 
 
 @dataclass(frozen=True, eq=False)
 class ConsoleWorld:
     """A scenario as the trainee can see it at `now` (seconds from the scenario start).
 
-    `trace` may be the whole run: consoles only ever read `visible_trace`, cut at `now`.
-    `killed_pids` are backends already terminated or cancelled, `reverted` the shas already
-    reverted, `mitigations` the mitigation ids already applied, `ended_effects` the incident
-    effect ids a mitigation stopped, with the offset at which they stopped.
+    `trace` may be the whole run (already reflecting applied mitigations): consoles only ever
+    read `visible_trace`, cut at `now`. `mitigations` are the mitigation ids applied so far,
+    as ids or as `(offset, id)` pairs (what `drill.applied_mitigations` returns); a console
+    derives from them which backends are gone, which deploys were reverted and which evidence
+    stopped. `killed_pids` and `reverted` add backends terminated and shas reverted that stand
+    for no mitigation (the Sandbox keeps those itself).
     """
 
     loaded: LoadedScenario
@@ -45,8 +51,7 @@ class ConsoleWorld:
     seed: int
     killed_pids: frozenset[int] = frozenset()
     reverted: frozenset[str] = frozenset()
-    mitigations: tuple[str, ...] = ()
-    ended_effects: tuple[tuple[str, float], ...] = field(default=())
+    mitigations: tuple[str | tuple[float, str], ...] = ()
 
     @property
     def scenario(self) -> Scenario:
@@ -63,14 +68,74 @@ class ConsoleWorld:
     def visible_trace(self) -> Trace:
         return self.trace.until(self.now)
 
-    def effect_end(self, effect_id: str | None) -> float | None:
-        """When a mitigation stopped incident effect `effect_id`, or None if it still runs."""
-        if effect_id is None:
-            return None
-        for eid, at in self.ended_effects:
-            if eid == effect_id:
-                return at
+    @cached_property
+    def applied(self) -> tuple[tuple[float, str], ...]:
+        """Applied mitigations as (offset, id); an id given without a time counts from `now`."""
+        out = []
+        for m in self.mitigations:
+            if isinstance(m, str):
+                out.append((self.now, m))
+            else:
+                out.append((float(m[0]), str(m[1])))
+        return tuple(sorted(out))
+
+    @cached_property
+    def ended_effects(self) -> dict[str, float]:
+        """Incident effect id -> offset at which an applied mitigation ended it."""
+        out: dict[str, float] = {}
+        for at, mid in self.applied:
+            m = mitigation_by_id(self.scenario, mid)
+            for eid in m.ends if m else ():
+                out.setdefault(eid, at)
+        return out
+
+    @cached_property
+    def gone_pids(self) -> frozenset[int]:
+        """Backends no longer there: terminated directly, or by an applied kill mitigation."""
+        applied = {mid for _, mid in self.applied}
+        pids = set(self.killed_pids)
+        db = self.scenario.evidence.database
+        for s in db.sessions if db else ():
+            if session_mitigation(self.scenario, s) in applied:
+                pids.update(range(s.pid, s.pid + s.connections))
+        return frozenset(pids)
+
+    @cached_property
+    def reverted_at(self) -> dict[str, float]:
+        """Short or full sha -> offset it was reverted at (directly, or by a revert mitigation)."""
+        out = {sha: self.now for sha in self.reverted}
+        for at, mid in self.applied:
+            for d in self.scenario.evidence.deploys:
+                if deploy_mitigation(self.scenario, d) == mid:
+                    out.setdefault(d.sha, at)
+        return out
+
+
+def session_mitigation(scenario: Scenario, session: DbSession) -> str | None:
+    """The mitigation that terminating this scenario session stands for.
+
+    A session names it in `mitigation`; when no session of the scenario names one, an active
+    session maps to the scenario's only `kill_query` mitigation (if it has exactly one).
+    """
+    if session.mitigation:
+        return session.mitigation
+    db = scenario.evidence.database
+    if db and any(s.mitigation for s in db.sessions):
         return None
+    kill = [m.id for m in scenario.answer.mitigations if m.kind == "kill_query"]
+    return kill[0] if session.state == "active" and len(kill) == 1 else None
+
+
+def deploy_mitigation(scenario: Scenario, deploy: Deploy) -> str | None:
+    """The mitigation reverting this scenario deploy stands for: named on the deploy, or a
+    `revert` mitigation whose label or id mentions its short sha."""
+    if deploy.mitigation:
+        return deploy.mitigation
+    short = deploy.sha[:7]
+    for m in scenario.answer.mitigations:
+        if m.kind == "revert" and (short in m.label or short in m.id):
+            return m.id
+    return None
 
 
 def mitigation_by_id(scenario: Scenario, mitigation_id: str | None) -> Mitigation | None:

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from ..scenario import DbSession, Scenario
-from . import ConsoleWorld, derived_seed
+from ..scenario import DbSession
+from . import ConsoleWorld, derived_seed, session_mitigation
 
 MAX_ROWS = 500
 STEP_BUDGET = 4_000  # progress-handler calls of 1,000 VM steps each: ~4M steps, well under a second
@@ -316,7 +316,7 @@ def _snapshot(world: ConsoleWorld, own_query: str = "") -> _Snapshot:
     epoch = sc.clock.start.timestamp()
     now = world.now
     snap = _Snapshot()
-    killed = world.killed_pids
+    killed = world.gone_pids
     max_conn = db.max_connections if db else 100
 
     evidence_pids: set[int] = set()
@@ -876,9 +876,15 @@ class DatabaseConsole:
         leaders = sorted(set(leaders))
         if not gone:
             return None
-        return DbAction(
-            kind, tuple(gone), tuple(leaders), _mitigation_for(self.world.scenario, leaders), self.world.now
-        )
+        return DbAction(kind, tuple(gone), tuple(leaders), self._mitigation(leaders), self.world.now)
+
+    def _mitigation(self, leaders: Sequence[int]) -> str | None:
+        for pid in leaders:
+            session = self.snapshot.leaders.get(pid)
+            mitigation = session_mitigation(self.world.scenario, session) if session else None
+            if mitigation:
+                return mitigation
+        return None
 
     def _show(self, body: str) -> QueryResult:
         m = re.fullmatch(r"\s*show\s+(\w+)\s*", body, flags=re.I)
@@ -942,29 +948,6 @@ Try:
   SELECT query, calls, mean_exec_time FROM pg_stat_statements ORDER BY mean_exec_time DESC LIMIT 5;
   SELECT pid, relation, mode, granted FROM pg_locks WHERE NOT granted;
   SHOW max_connections;"""
-
-
-def _mitigation_for(scenario: Scenario, leaders: Sequence[int]) -> str | None:
-    """The mitigation a terminated scenario session stands for.
-
-    A session names it in `mitigation`; when no session of the scenario names one, an active
-    session maps to the scenario's only `kill_query` mitigation (if it has exactly one).
-    """
-    db = scenario.evidence.database
-    if not db or not leaders:
-        return None
-    by_pid = {s.pid: s for s in db.sessions}
-    named = any(s.mitigation for s in db.sessions)
-    kill = [m.id for m in scenario.answer.mitigations if m.kind == "kill_query"]
-    for pid in leaders:
-        s = by_pid.get(pid)
-        if s is None:
-            continue
-        if s.mitigation:
-            return s.mitigation
-        if not named and s.state == "active" and len(kill) == 1:
-            return kill[0]
-    return None
 
 
 def _affinity(pg_type: str) -> str:

@@ -181,7 +181,8 @@ class _Parser:
         return self.toks[self.i]
 
     def take(self) -> _Tok:
-        t = self.toks[self.i]
+        # Never step past the EOF token: a query cut off mid-range ("a:[1 TO") then reports EOF.
+        t = self.toks[min(self.i, len(self.toks) - 1)]
         self.i += 1
         return t
 
@@ -326,7 +327,11 @@ def parse(query: str) -> Node:
     """Parse a query; raise `LogQueryError` with the 1-based position of the problem."""
     if len(query) > MAX_QUERY_LENGTH:
         raise LogQueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters", MAX_QUERY_LENGTH + 1)
-    return _Parser(query).parse()
+    try:
+        return _Parser(query).parse()
+    except RecursionError:
+        # Deep nesting like "((((…" must be a clear error, not a crash.
+        raise LogQueryError("the query is nested too deeply", 1) from None
 
 
 # --- evaluation -----------------------------------------------------------------------------

@@ -166,6 +166,14 @@ _OWNER = re.compile(r"owner\s*:\s*([^,;)]+)", re.I)
 _DUE = re.compile(r"due\s*:\s*([^,;)]+)", re.I)
 
 
+def _is_placeholder(line: str) -> bool:
+    """A template line still waiting to be filled in: only <placeholders> and punctuation left."""
+    if not _PLACEHOLDER.search(line):
+        return False
+    residue = re.sub(r"(?i)owner|due|[\s\-\[\]():,*]", "", _PLACEHOLDER.sub("", line))
+    return residue == ""
+
+
 def _sections(markdown: str) -> dict[str, list[str]]:
     """Section name (lower case) -> its lines; header fields (`Name: value`) become one-line sections."""
     out: dict[str, list[str]] = {}
@@ -228,8 +236,7 @@ def check_report(drill: Drill, events: Sequence[Event], markdown: str) -> Report
         body = [ln for ln in secs.get(name.lower(), []) if ln.strip()]
         if name == "Follow-up Actions" and not body:
             body = [ln for ln in secs.get("action items", []) if ln.strip()]
-        if not body or all(_PLACEHOLDER.fullmatch(_ITEM.sub(r"\1", ln).strip()) or
-                           (_PLACEHOLDER.search(ln) and len(_PLACEHOLDER.sub("", ln).strip(" -:")) < 3) for ln in body):
+        if not body or all(_is_placeholder(ln) for ln in body):
             missing.append(name)
     moments = log_moments(drill, events)
     start = drill.scenario.clock.start

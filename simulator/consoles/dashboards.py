@@ -29,6 +29,7 @@ class PanelQuery:
     expr: str
     legend: str
     unit: str = ""
+    metric: str = ""  # the metric the query reads, to match alert thresholds to their line
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Line:
     times: list
     values: np.ndarray
     unit: str = ""
+    metric: str = ""
 
 
 def _panel_of(m: Metric) -> str:
@@ -70,9 +72,9 @@ def _query_for(m: Metric) -> PanelQuery:
     suffix = f" {{{labels}}}" if labels else ""
     if m.kind == "counter":
         unit = "errors/s" if isinstance(m.derive, FractionOf) or "error" in m.name else "req/s"
-        return PanelQuery(f"rate({m.key}[1m])", f"rate({m.name}){suffix}", unit)
-    unit = m.unit or ("ratio" if "utilization" in m.name else "")
-    return PanelQuery(m.key, f"{m.name}{suffix}", unit)
+        return PanelQuery(f"rate({m.key}[1m])", f"rate({m.name}){suffix}", unit, m.name)
+    unit = m.unit or ("ratio" if "utilization" in m.name else "count" if "connections" in m.name else "")
+    return PanelQuery(m.key, f"{m.name}{suffix}", unit, m.name)
 
 
 def production_health(loaded: LoadedScenario) -> list[Panel]:
@@ -105,7 +107,7 @@ def _ticks(world: ConsoleWorld, range_seconds: float) -> np.ndarray:
 
 
 def evaluate_lines(
-    world: ConsoleWorld, expr: str, range_seconds: float, unit: str = "", legend: str = ""
+    world: ConsoleWorld, expr: str, range_seconds: float, unit: str = "", legend: str = "", metric: str = ""
 ) -> list[Line]:
     """Evaluate `expr` over the last `range_seconds` before now; raises the engine's errors
     (`PromQLError` for a bad expression, `EvaluationError` for a run-time one)."""
@@ -120,7 +122,7 @@ def evaluate_lines(
     for r in results:
         values = np.where(r.present, r.values, np.nan)
         name = legend if legend and len(results) == 1 else _label_text(r.labels) or expr
-        lines.append(Line(name, times, values, unit))
+        lines.append(Line(name, times, values, unit, metric))
     return lines
 
 
@@ -133,7 +135,7 @@ def _label_text(labels: dict[str, str]) -> str:
 def panel_lines(world: ConsoleWorld, panel: Panel, range_seconds: float) -> list[Line]:
     out: list[Line] = []
     for q in panel.queries:
-        out.extend(evaluate_lines(world, q.expr, range_seconds, q.unit, q.legend))
+        out.extend(evaluate_lines(world, q.expr, range_seconds, q.unit, q.legend, q.metric))
     return out
 
 
@@ -146,19 +148,16 @@ def latest(lines: list[Line]) -> float | None:
     return None
 
 
+def _past(value: float, t: Threshold) -> bool:
+    return {">": value > t.value, ">=": value >= t.value, "<": value < t.value, "<=": value <= t.value}[t.op]
+
+
 def breached(panel: Panel, lines: list[Line]) -> list[Threshold]:
-    """Thresholds the newest value is past (a panel turns red in Grafana)."""
-    value = latest(lines)
-    if value is None:
-        return []
+    """Thresholds the newest value of their own metric is past (a panel turns red in Grafana)."""
     out = []
     for t in panel.thresholds:
-        if (
-            (t.op == ">" and value > t.value)
-            or (t.op == ">=" and value >= t.value)
-            or (t.op == "<" and value < t.value)
-            or (t.op == "<=" and value <= t.value)
-        ):
+        value = latest([line for line in lines if line.metric == t.metric])
+        if value is not None and _past(value, t):
             out.append(t)
     return out
 
@@ -188,9 +187,11 @@ def figure(
                 hovertemplate="%{y:.4g}<extra>" + line.legend.replace("<", "&lt;") + "</extra>",
             )
         )
+    on_right = {line.metric for line in lines if len(units) > 1 and line.unit == units[1]}
     for t in thresholds:
         fig.add_hline(
             y=t.value,
+            yref="y2" if t.metric in on_right else "y",
             line_dash="dash",
             line_color="#d62728",
             line_width=1,

@@ -1,0 +1,94 @@
+"""People (administrators): create accounts, change roles, reset passwords, deactivate — all audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from simulator.accounts import ROLES, AccountError
+from simulator.store import people
+from ui import auth
+from ui.services import get_store
+
+user = auth.require_role("admin")
+store = get_store()
+st.title("People")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def done(message: str) -> None:
+    st.session_state["admin_flash"] = message
+    st.rerun()
+
+
+flash = st.session_state.pop("admin_flash", None)
+if flash:
+    st.success(flash)
+
+everyone = people.list_users(store)
+st.dataframe(
+    pd.DataFrame([{"username": p.username, "display name": p.display_name, "role": p.role,
+                   "active": "yes" if p.active else "no"} for p in everyone]),
+    hide_index=True, width="stretch",
+)
+
+create, role_tab, reset_tab, active_tab = st.tabs(["Create account", "Change role", "Reset password",
+                                                   "Deactivate / reactivate"])
+
+with create, st.form("create_user", clear_on_submit=True):
+    username = st.text_input("Username", help="lowercase letters, digits, '.', '_' or '-'")
+    display = st.text_input("Display name")
+    role = st.selectbox("Role", ROLES, index=ROLES.index("trainee"))
+    password = st.text_input("Initial password", type="password",
+                             help="at least 10 characters; tell it to the person privately")
+    if st.form_submit_button("Create account", type="primary"):
+        auth.require_action(user, "manage_users")
+        try:
+            person = people.add_user(store, user.username, username, password, role, now(), display)
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            done(f"Created {person.username} ({person.role}).")
+
+names = [p.username for p in everyone]
+
+with role_tab, st.form("change_role"):
+    who = st.selectbox("Person", names, key="role_who")
+    new_role = st.selectbox("New role", ROLES, key="role_new")
+    if st.form_submit_button("Change role"):
+        auth.require_action(user, "change_role")
+        try:
+            people.set_role(store, user.username, who, new_role, now())
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            done(f"{who} is now {new_role}.")
+
+with reset_tab, st.form("reset_password", clear_on_submit=True):
+    who = st.selectbox("Person", names, key="reset_who")
+    new_password = st.text_input("New password", type="password")
+    if st.form_submit_button("Reset password"):
+        auth.require_action(user, "reset_password")
+        try:
+            people.reset_password(store, user.username, who, new_password, now())
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            done(f"Password of {who} reset; their open sessions were ended.")
+
+with active_tab, st.form("set_active"):
+    who = st.selectbox("Person", names, key="active_who")
+    make_active = st.radio("Account", ["Active", "Deactivated"], horizontal=True, key="active_state")
+    if st.form_submit_button("Apply"):
+        auth.require_action(user, "manage_users")
+        try:
+            people.set_active(store, user.username, who, make_active == "Active", now())
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            done(f"{who} is now {'active' if make_active == 'Active' else 'deactivated'}.")

@@ -34,7 +34,7 @@ def test_difficulty_range_filters_and_results_are_ordered_by_difficulty():
 def test_panels_group_series_in_scenario_order():
     seed = next(s for s in PACK if s.scenario.id == "db-pool-exhaustion").scenario
     p = panels(seed)
-    assert list(p)[0] == "Traffic"
+    assert next(iter(p)) == "Traffic"
     assert p["Connection pool"] == [
         'db_connections_active{db="primary",service="api"}',
         'db_connection_pool_utilization{db="primary",service="api"}',

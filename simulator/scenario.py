@@ -515,6 +515,35 @@ class Answer(Model):
     debrief: str = Field("", description="What the trainer wants every trainee to take away")
 
 
+# --- variants (knobs sampled per run by `simulator.variants`) ----------------------------
+
+
+class RedHerrings(Model):
+    """Distractions a variant may add; the answer must stay right with any of them included."""
+
+    pick: int = Field(1, ge=0, le=20, description="At most this many candidates go into one variant")
+    injects: list[Inject] = Field(default_factory=list)
+    logs: list[LogEvidence] = Field(default_factory=list)
+    blips: list[Effect] = Field(default_factory=list, description="Benign metric blips that must not fire a rule")
+
+
+class Variants(Model):
+    """Bounds within which each run may differ from the written scenario."""
+
+    timing_jitter: Duration = Field(
+        0.0, description="The incident, its injects and evidence move together by up to ± this"
+    )
+    noise_scale: tuple[float, float] = Field((1.0, 1.0), description="Every metric's noise is scaled by a factor in [lo, hi]")
+    red_herrings: RedHerrings = RedHerrings()
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Variants:
+        lo, hi = self.noise_scale
+        if lo < 0 or hi < lo or hi > 5:
+            raise ValueError("noise_scale needs 0 <= lo <= hi <= 5")
+        return self
+
+
 # --- the scenario ---------------------------------------------------------------------------
 
 
@@ -537,6 +566,7 @@ class Scenario(Model):
     evidence: Evidence = Evidence()
     answer: Answer
     runbook: str | None = Field(None, description="Runbook link shown in notifications")
+    variants: Variants | None = Field(None, description="Timing jitter, noise and red herrings for each run")
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -560,7 +590,8 @@ class Scenario(Model):
             for r in refs:
                 if r not in names:
                     problems.append(f"metric {m.name!r} derives from unknown metric {r!r}")
-        for e in [*self.incident, *(a for m in self.answer.mitigations for a in m.adds)]:
+        blips = self.variants.red_herrings.blips if self.variants else []
+        for e in [*self.incident, *(a for m in self.answer.mitigations for a in m.adds), *blips]:
             base = e.metric.split("{", 1)[0]
             if base not in names:
                 problems.append(f"incident effect refers to unknown metric {e.metric!r}")

@@ -439,3 +439,21 @@ def timeline_figure(d: Debrief, panels: Sequence[str] | None = None):
     fig.update_yaxes(showticklabels=False, row=last, col=1, range=[-0.5, 1.5])
     fig.update_layout(height=220 * (len(chosen) + 1), margin={"l": 40, "r": 10, "t": 40, "b": 20})
     return fig
+
+
+def customer_notice_template(drill: Drill, now: float, resolved: bool = False) -> tuple[str, str]:
+    """The seed's customer e-mail, pre-filled with what the trainee can know at `now` (editable)."""
+    day = drill.wall(now)
+    subject = (f"[INCIDENT RESOLVED] Service Disruption on {day:%B %d, %Y}" if resolved
+               else f"[INCIDENT] Service Disruption on {day:%B %d, %Y}")
+    body = (
+        "Dear Valued Customer,\n\n"
+        f"We are experiencing a service disruption since {day:%H:%M} UTC on {day:%B %d, %Y}.\n\n"
+        "Impact:\n<what customers notice>\n\n"
+        "Current status:\nWe are investigating and will update you within 30 minutes.\n\n"
+        "We apologize for any disruption this causes.\n\nBest regards,\nOperations Team"
+    )
+    if resolved:
+        body = body.replace("We are experiencing a service disruption since",
+                            "We experienced a service disruption from")
+    return subject, body

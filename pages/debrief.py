@@ -1,0 +1,148 @@
+"""Debrief: after a drill — the timeline chart, the scorecard with evidence, the after-action report,
+the expert path, and the post-incident report editor (checked against the log, downloadable).
+
+Answers and the expert path are shown only for a finished attempt, and a trainee sees only their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from simulator.actions import load_responses
+from simulator.reports import (
+    after_action_markdown,
+    check_report,
+    debrief,
+    draft_post_incident_report,
+    timeline_figure,
+)
+from simulator.scoring import RATING_WORDS, score_drill
+from simulator.store import attempts as store_att
+from simulator.yamlio import FormatError
+from ui import auth
+from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.services import SCENARIO_DIR, get_store
+
+user = auth.require_role("admin", "trainer", "trainee")
+store = get_store()
+st.title("Debrief")
+
+param = st.query_params.get("attempt")
+mine = [a for a in store_att.attempts_for_user(store, user.id) if a.status == "finished"]
+if not param:
+    if not mine:
+        st.info("Finish a drill to see its debrief here.")
+        st.stop()
+    choice = st.selectbox("Attempt", [a.id for a in mine],
+                          format_func=lambda i: next(f"#{a.id} {a.scenario_id} ({a.finished_wall:%Y-%m-%d %H:%M})"
+                                                     for a in mine if a.id == i))
+    param = str(choice)
+try:
+    attempt = store_att.get_attempt(store, int(param))
+except ValueError:
+    attempt = None
+if attempt is None:
+    st.error("There is no such drill attempt.")
+    st.stop()
+if attempt.user_id != user.id and not user.is_staff:
+    st.error("This drill attempt belongs to someone else.")
+    st.stop()
+if attempt.status != "finished":
+    st.warning("This drill is still running. Finish it first; the debrief (and the answers) come after.")
+    if st.button("Back to the drill"):
+        st.switch_page("pages/drill.py", query_params={"attempt": str(attempt.id)})
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _drill(attempt_id: int, content_hash: str, seed: int):
+    att = store_att.get_attempt(store, attempt_id)
+    return store_att.drill_for(att)
+
+
+drill = _drill(attempt.id, attempt.content_hash, attempt.seed)
+events = store_att.events_for(store, attempt.id)
+card = score_drill(drill, events)
+expert = None
+expert_file = SCENARIO_DIR / f"{drill.scenario.id}.expert.yaml"
+if Path(expert_file).is_file():
+    try:
+        expert = load_responses(expert_file.read_text(encoding="utf-8"), str(expert_file), drill.scenario).timed()
+    except FormatError:
+        expert = None
+d = debrief(drill, events, card, expert)
+
+st.subheader(drill.scenario.title)
+verdict = "PASSED" if card.passed else "NOT PASSED"
+(st.success if card.passed else st.error)(f"{verdict} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})")
+for reason in card.reasons:
+    st.text(f"• {reason}")
+
+st.subheader("Timeline")
+panels = list(dict.fromkeys(s.panel for s in d.series))
+chosen = st.multiselect("Panels", panels, default=panels[:3])
+st.plotly_chart(timeline_figure(d, chosen), width="stretch")
+
+st.subheader("Scorecard")
+st.dataframe(pd.DataFrame([{"criterion": c.title, "score": round(c.score, 2), "rating": c.rating,
+                            "meaning": RATING_WORDS[c.rating]} for c in card.criteria]),
+             hide_index=True, width="stretch")
+for c in card.criteria:
+    with st.expander(f"{c.rating} · {c.title} · {c.score:.2f}"):
+        for item in c.critical_failures:
+            st.error(f"Critical item: {item}")
+        st.dataframe(pd.DataFrame([{"item": e.item, "observation": e.note, "you": e.trainee_time or "—",
+                                    "expected by": e.expected_time or "—", "deduction": e.deduction}
+                                   for e in c.evidence]), hide_index=True, width="stretch")
+
+st.subheader("After-action report")
+aar = after_action_markdown(d)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Strengths**")
+    for s in d.strengths or ("none recorded",):
+        st.text(f"• {s}")
+with right:
+    st.markdown("**Areas for improvement**")
+    for s in d.improvements or ("none",):
+        st.text(f"• {s}")
+if d.plan:
+    st.markdown("**Improvement plan**")
+    st.dataframe(pd.DataFrame(list(d.plan)), hide_index=True, width="stretch")
+st.download_button("Download the after-action report", aar, file_name=f"after-action-{attempt.id}.md",
+                   mime="text/markdown")
+
+st.subheader("What happened, and the expert path")
+st.text(f"Root cause: {drill.scenario.answer.root_cause.strip()}")
+if d.takeaway:
+    st.info(d.takeaway)
+st.dataframe(pd.DataFrame([{"time": drill.hhmm(m.at), "expert": m.label} for m in d.expert]),
+             hide_index=True, width="stretch")
+
+st.subheader("Post-incident report")
+saved = attempt.report_markdown or draft_post_incident_report(drill, events)
+text = st.text_area("Edit your report (Markdown)", value=saved, height=420, key=f"pir_{attempt.id}")
+c1, c2 = st.columns(2)
+if c1.button("Check against the log and save"):
+    try:
+        store_att.save_report(store, attempt.id, text)
+    except STORAGE_ERRORS as exc:
+        st.error(describe_storage_error(exc))
+    check = check_report(drill, events, text)
+    if check.ok:
+        st.success("Every section is there, the timeline matches the log and every action item has an owner "
+                   "and a due date.")
+    for s in check.missing_sections:
+        st.warning(f"Missing or still a placeholder: {s}")
+    for e in check.timeline:
+        if not e.matched:
+            st.warning(f"Timeline {e.written} “{e.text}” is not within ±2 min of anything in the log")
+    for i in check.action_items:
+        if not (i.owner and i.due):
+            st.warning(f"Action item “{i.text}” needs an owner and a due date")
+    if not check.action_items:
+        st.warning("No action items with an owner and a due date")
+c2.download_button("Download the report", text, file_name=f"post-incident-{attempt.id}.md", mime="text/markdown")

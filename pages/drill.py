@@ -1,0 +1,342 @@
+"""Drill: choose a scenario, seed and speed, then work the incident live as the primary on-call.
+
+A thin view: the clock, pages, chat and incident state come from `simulator.drill.state_at` over
+the attempt's stored event log; every action is committed by `simulator.store.attempts` before the
+page confirms it, so a reload or a server restart reopens the drill from `?attempt=<id>`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from simulator import actions as A
+from simulator.drill import (
+    SPEEDS,
+    Drill,
+    DrillClock,
+    applied_mitigations,
+    load_default_policy,
+    load_default_team,
+)
+from simulator.drill import state_at as drill_state_at
+from simulator.drill import world as drill_world
+from simulator.reports import action_label, customer_notice_template, draft_post_incident_report
+from simulator.store import attempts as store_att
+from simulator.vocabulary import SEVERITIES, Role
+from ui import auth
+from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.services import builtin_scenarios, get_store
+
+user = auth.require_role("admin", "trainer", "trainee")
+store = get_store()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _drill(attempt_id: int, content_hash: str, seed: int) -> Drill:
+    # An immutable value per attempt version; safe to share between sessions.
+    att = store_att.get_attempt(store, attempt_id)
+    assert att is not None
+    return store_att.drill_for(att)
+
+
+def _record(drill: Drill, attempt_id: int, action: Any) -> None:
+    try:
+        ev = store_att.record_action(store, attempt_id, drill, action, now(), actor=user.username)
+    except STORAGE_ERRORS as exc:
+        st.error(describe_storage_error(exc))
+        return
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    st.session_state["drill_confirm"] = (f"Recorded at {drill.hhmm(ev.at_offset)}: "
+                                         f"{action_label(drill, ev.kind, ev.payload, reveal=False)}")
+    st.rerun()
+
+
+# --- choose a scenario ----------------------------------------------------------------------------
+
+param = st.query_params.get("attempt")
+attempt = None
+if param:
+    try:
+        attempt = store_att.get_attempt(store, int(param))
+    except ValueError:
+        attempt = None
+    if attempt is None:
+        st.error(f"There is no drill attempt {param!s:.20}.")
+        st.stop()
+    if attempt.user_id != user.id and not user.is_staff:
+        st.error("This drill attempt belongs to someone else.")
+        st.stop()
+
+if attempt is None:
+    st.title("Drill")
+    st.caption("You are the primary on-call engineer. The world keeps moving while you think.")
+    scenarios = builtin_scenarios()
+    if not scenarios:
+        st.warning("No scenarios are available.")
+        st.stop()
+    ids = sorted(scenarios, key=lambda i: (scenarios[i].scenario.difficulty, i))
+    with st.form("drill_setup"):
+        sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} "
+                           f"(difficulty {scenarios[i].scenario.difficulty})")
+        seed = st.number_input("Seed (another seed gives another variant of the same incident)", min_value=0,
+                               max_value=2**31 - 1, value=int(scenarios[ids[0]].scenario.seed), step=1)
+        speed = st.select_slider("Speed", options=list(SPEEDS), value=1.0, format_func=lambda s: f"{s:g}×")
+        go = st.form_submit_button("Start drill", type="primary")
+    if go:
+        loaded = scenarios[sid]
+        drill = Drill.create(loaded, int(seed), load_default_policy(), load_default_team())
+        try:
+            aid = store_att.start_attempt(store, user_id=user.id, username=user.username, drill=drill,
+                                          speed=float(speed), now=now())
+        except STORAGE_ERRORS as exc:
+            st.error(describe_storage_error(exc))
+            st.stop()
+        st.query_params["attempt"] = str(aid)
+        st.rerun()
+    st.stop()
+
+# --- the live drill -------------------------------------------------------------------------------
+
+aid = attempt.id
+drill = _drill(aid, attempt.content_hash, attempt.seed)
+sc = drill.scenario
+
+if attempt.status == "finished":
+    st.title(sc.title)
+    st.success("This drill is over.")
+    if st.button("Open the debrief", type="primary"):
+        st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+    st.stop()
+
+events = store_att.events_for(store, aid)
+clock = DrillClock.from_events(events, drill.duration)
+
+st.title(sc.title)
+st.caption(f"Attempt {aid} · seed {attempt.seed} · scenario version {attempt.content_hash}")
+with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
+    st.text(sc.briefing or sc.summary)
+
+if msg := st.session_state.pop("drill_confirm", None):
+    st.success(msg, icon=":material/check_circle:")
+
+c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
+if attempt.clock_id is None:
+    if clock.paused:
+        if c1.button("Resume", icon=":material/play_arrow:"):
+            store_att.clock_control(store, aid, "clock.resume", now())
+            st.rerun()
+    elif c1.button("Pause", icon=":material/pause:"):
+        store_att.clock_control(store, aid, "clock.pause", now())
+        st.rerun()
+    new_speed = c3.select_slider("Speed", options=list(SPEEDS), value=clock.speed if clock.speed in SPEEDS else 1.0,
+                                 format_func=lambda s: f"{s:g}×", key=f"speed_{aid}", label_visibility="collapsed")
+    if new_speed != clock.speed:
+        store_att.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
+        st.rerun()
+else:
+    c1.caption("Cohort drill: the trainer runs the clock.")
+if c4.button("End drill", type="secondary", icon=":material/flag:"):
+    store_att.finish_and_score(store, aid, drill, now())
+    st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+
+
+@st.fragment(run_every="1s" if clock.running else None)
+def live() -> None:
+    evs = store_att.events_for(store, aid)
+    clk = DrillClock.from_events(evs, drill.duration)
+    t = clk.offset_at(now())
+    s = drill_state_at(drill, evs, t)
+    state = "paused" if clk.paused else "ended" if clk.ended else f"running at {clk.speed:g}×"
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Time (UTC)", drill.hhmm(t))
+    m2.metric("Elapsed", f"{int(t // 60)}m {int(t % 60):02d}s", help=state)
+    m3.metric("Incident", s.incident.incident_id or "not declared")
+    m4.metric("Status", str(s.incident.status or "—"))
+    st.caption(f"Clock {state}. Firing now: {', '.join(s.firing) or 'nothing'}.")
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("Pager")
+        if not s.pages:
+            st.caption("Quiet. No pages yet.")
+        for p in reversed(s.pages[-8:]):
+            when = drill.hhmm(p.at)
+            if p.kind == "escalation":
+                st.warning(f"{when} · {p.who} ({p.role.replace('_', ' ')}) was paged — {p.text}",
+                           icon=":material/campaign:")
+            elif p.kind == "resolved":
+                st.info(f"{when} · {p.text}", icon=":material/check:")
+            else:
+                ack = " · acknowledged" if p.acknowledged_at is not None else " · NOT ACKNOWLEDGED"
+                st.error(f"{when} · to {p.who} via {p.channel}{ack}\n\n{p.text}", icon=":material/notifications:")
+        st.subheader("Incident")
+        inc = s.incident
+        st.text("\n".join([
+            f"Judged: {(inc.judged or '—').replace('_', ' ')}",
+            f"Severity: {inc.severity.value if inc.severity else '—'}",
+            f"Channel: {inc.channel or '—'}",
+            f"Status page: {inc.status_page or '—'}",
+            f"Escalated: {', '.join(f'{w} ({r})' for _, r, w in inc.escalated) or '—'}",
+            f"Customers notified: {drill.hhmm(inc.customers_notified_at) if inc.customers_notified_at else '—'}",
+        ]))
+    with right:
+        st.subheader("Chat")
+        channels = s.channels or ["#monitoring"]
+        tabs = st.tabs(channels)
+        for tab, ch in zip(tabs, channels, strict=True):
+            with tab:
+                for m in s.messages(ch)[-12:]:
+                    st.text(f"{drill.hhmm(m.at)}  {m.author}: {m.text}")
+
+
+live()
+
+# --- dashboards and consoles (as of this page run; the fragment above keeps the clock live) ------
+
+t_now = clock.offset_at(now())
+w = drill_world(drill, applied_mitigations(events, t_now))
+
+
+def _on_console_event(kind: str, detail: dict[str, Any]) -> None:
+    console = str(detail.get("console", "dashboards"))
+    if kind == "mitigate" and detail.get("mitigation"):
+        _record(drill, aid, A.Mitigate(action="mitigate", mitigation=str(detail["mitigation"])))
+    else:
+        _record(drill, aid, A.Look(action="look", console=console, detail=str(detail.get("detail", ""))[:300]))
+
+
+st.subheader("Investigate")
+st.caption(f"Consoles show the world as of {drill.hhmm(t_now)}; press Refresh to catch up.")
+st.button("Refresh consoles", icon=":material/refresh:")
+try:
+    from simulator.consoles import ConsoleWorld
+    from ui import consoles as ui_consoles  # written by the consoles engineer
+
+    cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
+    renderers = [(name, getattr(ui_consoles, f"render_{name}", None))
+                 for name in ("dashboards", "logs", "database", "deploys", "infrastructure")]
+    renderers = [(n, f) for n, f in renderers if f is not None]
+except ImportError:
+    renderers = []
+if renderers:
+    ctabs = st.tabs([n.capitalize() for n, _ in renderers])
+    for tab, (_name, fn) in zip(ctabs, renderers, strict=True):
+        with tab:
+            fn(cworld, _on_console_event)
+else:
+    visible = w.trace.until(t_now)
+    panels: dict[str, list] = {}
+    for m in sc.metrics:
+        panels.setdefault(m.panel or m.name, []).append(m.key)
+    for panel, keys in panels.items():
+        frame = pd.DataFrame({k: visible.get(k).masked() for k in keys if visible.get(k) is not None},
+                             index=visible.times())
+        st.caption(panel)
+        st.line_chart(frame, height=160)
+    if st.button("I checked the dashboards"):
+        _record(drill, aid, A.Look(action="look", console="dashboards", detail="dashboards"))
+
+# --- the action bar (forms, outside the live fragment) -----------------------------------------
+
+st.subheader("Act")
+t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"])
+with t_triage:
+    if st.button("Acknowledge the page", type="primary", icon=":material/done_all:"):
+        _record(drill, aid, A.Acknowledge(action="acknowledge"))
+    with st.form("judge"):
+        verdict = st.radio("Is this a real incident?", ["real", "false_positive"], horizontal=True,
+                           format_func=lambda v: v.replace("_", " ").capitalize())
+        reason = st.text_input("Why?", key="judge_reason")
+        if st.form_submit_button("Record judgement"):
+            _record(drill, aid, A.Judge(action="judge", verdict=verdict, reason=reason))
+    with st.form("classify"):
+        sev = st.selectbox("Severity", [s.value for s in SEVERITIES])
+        why = st.text_input("Reason (impact you see)", key="classify_reason")
+        if st.form_submit_button("Classify"):
+            _record(drill, aid, A.Classify(action="classify", severity=sev, reason=why))
+    with st.form("declare"):
+        title = st.text_input("Incident title", key="declare_title")
+        if st.form_submit_button("Declare incident"):
+            _record(drill, aid, A.Declare(action="declare", title=title))
+    with st.form("channel"):
+        name = st.text_input("Incident channel name", placeholder="#incident-YYYYMMDD-NNN", key="channel_name")
+        if st.form_submit_button("Open channel") and name.strip():
+            _record(drill, aid, A.OpenChannel(action="open_channel", name=name.strip()))
+with t_esc, st.form("escalate"):
+    role = st.selectbox("Call", [r.value for r in Role if r != Role.PRIMARY],
+                        format_func=lambda r: Role(r).title)
+    reason = st.text_input("Reason", key="esc_reason")
+    if st.form_submit_button("Page / call"):
+        _record(drill, aid, A.Escalate(action="escalate", role=role, reason=reason))
+with t_comm:
+    with st.form("update"):
+        channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel")
+        text = st.text_area("Update (impact, what you are doing, when the next update comes)", key="upd_text")
+        if st.form_submit_button("Post update") and text.strip():
+            _record(drill, aid, A.PostUpdate(action="post_update", text=text.strip(),
+                                             channel=channel.strip() or None))
+    with st.form("status_page"):
+        status = st.selectbox("Status page", list(A.STATUS_PAGE_STATES))
+        message = st.text_input("Public message", key="sp_message")
+        if st.form_submit_button("Update status page"):
+            _record(drill, aid, A.StatusPage(action="status_page", status=status, message=message))
+    subject0, body0 = customer_notice_template(drill, t_now)
+    with st.form("customers"):
+        subject = st.text_input("Subject", value=subject0, key="cust_subject")
+        body = st.text_area("Customer e-mail", value=body0, height=220, key="cust_body")
+        if st.form_submit_button("Send customer notification"):
+            _record(drill, aid, A.NotifyCustomers(action="notify_customers", subject=subject or subject0,
+                                                  body=body or body0))
+with t_fix:
+    diag = sc.answer.diagnosis
+    if diag:
+        with st.form("hypothesis"):
+            option = st.radio("Most likely root cause", [o.id for o in diag.options],
+                              format_func=lambda i: next(o.text for o in diag.options if o.id == i))
+            conf = st.select_slider("Confidence", ["low", "medium", "high"], value="medium")
+            evidence = st.text_input("Evidence", key="hyp_evidence")
+            if st.form_submit_button("Record hypothesis"):
+                _record(drill, aid, A.Hypothesis(action="hypothesis", option=option, confidence=conf,
+                                                 evidence=evidence))
+    with st.form("mitigate"):
+        # Labels only: whether an option is right or harmful is for the debrief.
+        mid = st.selectbox("Mitigation", [m.id for m in sc.answer.mitigations],
+                           format_func=lambda i: drill.mitigation(i).label)  # type: ignore[union-attr]
+        if st.form_submit_button("Apply mitigation"):
+            _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
+    with st.form("verify"):
+        what = st.text_input("What did you check?", key="verify_what")
+        if st.form_submit_button("Verify recovery"):
+            _record(drill, aid, A.Verify(action="verify", what=what))
+    with st.form("resolve"):
+        summary = st.text_input("Resolution summary", key="resolve_summary")
+        if st.form_submit_button("Resolve incident"):
+            _record(drill, aid, A.Resolve(action="resolve", summary=summary))
+with t_report:
+    st.caption("Drafted from your log in the team's template. Fill in the <placeholders>, then save it.")
+    with st.form("report"):
+        md = st.text_area("Post-incident report (Markdown)", value=draft_post_incident_report(drill, events),
+                          height=400, key=f"report_md_{aid}")
+        if st.form_submit_button("Save report"):
+            _record(drill, aid, A.WriteReport(action="write_report", markdown=md))
+    if st.button("Finish and see the debrief", type="primary"):
+        store_att.finish_and_score(store, aid, drill, now())
+        st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+
+st.subheader("Your log")
+mine = [e for e in events if e.is_action]
+if mine:
+    st.dataframe(pd.DataFrame([{"time": drill.hhmm(e.at_offset),
+                                "action": action_label(drill, e.kind, e.payload, reveal=False)} for e in mine]),
+                 hide_index=True, width="stretch")
+else:
+    st.caption("No actions yet.")

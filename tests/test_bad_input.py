@@ -9,10 +9,15 @@ benchmarks/out/bad_input_counts.json and printed at the end of the run.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -46,13 +51,63 @@ def _duration(text: str) -> object:
     return parse_duration(text)
 
 
-def _format_file(kind: str) -> Callable[[str], object]:
+def _format_file(kind: str, base_dir: Path = ROOT / "data") -> Callable[[str], object]:
     def parse(text: str) -> object:
         from simulator.formats import FORMATS
 
-        return FORMATS[kind].validate(text, f"fuzz-{kind}.yaml", ROOT / "data")
+        return FORMATS[kind].validate(text, f"fuzz-{kind}.yaml", base_dir)
 
     return parse
+
+
+def _promql(text: str) -> object:
+    from simulator.promql import parse
+
+    return parse(text)
+
+
+def _logquery(text: str) -> object:
+    from simulator.consoles.logquery import parse
+
+    return parse(text)
+
+
+_PROMTOOL_DIR: list[Path] = []
+
+
+def _promtool_test(text: str) -> object:
+    """promtool test files are read from disk (rule files are resolved beside them), so each case
+    is written to a temporary folder holding the example rule file."""
+    from simulator.promtool_tests import load_test_file
+
+    if not _PROMTOOL_DIR:
+        folder = Path(tempfile.mkdtemp(prefix="firedrill-fuzz-"))
+        shutil.copy(PROMTOOL_FIXTURES / "example_rules.yml", folder / "example_rules.yml")
+        _PROMTOOL_DIR.append(folder)
+    path = _PROMTOOL_DIR[0] / "fuzz.test.yml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return load_test_file(path)
+
+
+PROMQL_SAMPLE = """sum by (job) (
+  rate(http_requests_total{job="api", code=~"5.."}[5m])
+)
+  / ignoring(code) sum by (job) (rate(http_requests_total[5m])) > 0.05
+and on(job) avg_over_time(up[10m]) == 1"""
+LOGQUERY_SAMPLE = """level:error AND service:api
+AND NOT message:"connection time*"
+OR (status:[500 TO 599] AND host:api-2) OR _exists_:request_id"""
+PROMTOOL_FIXTURES = ROOT / "tests" / "fixtures" / "promtool"
+
+
+def _format_module_exists(kind: str) -> bool:
+    """While the team builds formats in parallel, a sample file may land before its module."""
+    from simulator.formats import FORMATS
+
+    module, func = FORMATS[kind].validator.split(":")
+    if importlib.util.find_spec(f"simulator.{module}") is None:
+        return False
+    return hasattr(importlib.import_module(f"simulator.{module}"), func)
 
 
 def parsers() -> list[Parser]:
@@ -61,14 +116,31 @@ def parsers() -> list[Parser]:
         Parser("scenario", _scenario, (FormatError,), seed),
         Parser("duration", _duration, (ValueError,), "1h30m"),
     ]
+    try:
+        from simulator.promql import PromQLError
+
+        out.append(Parser("promql", _promql, (PromQLError,), PROMQL_SAMPLE))
+    except ImportError:
+        pass
+    try:
+        from simulator.consoles.logquery import LogQueryError
+
+        out.append(Parser("logquery", _logquery, (LogQueryError,), LOGQUERY_SAMPLE))
+    except ImportError:
+        pass
+    if (PROMTOOL_FIXTURES / "example_test.yml").exists():
+        out.append(Parser("promtool_test", _promtool_test, (FormatError,),
+                          (PROMTOOL_FIXTURES / "example_test.yml").read_text()))
     for kind, path in [
         ("policy", ROOT / "data" / "policy.yaml"),
         ("team", ROOT / "data" / "team.yaml"),
         ("curriculum", ROOT / "data" / "curriculum.yaml"),
         ("alertmanager", ROOT / "data" / "alertmanager.yml"),
+        ("runbook", ROOT / "data" / "runbooks" / "service_restart.yaml"),
+        ("responses", ROOT / "scenarios" / "db-pool-exhaustion.expert.yaml"),
     ]:
-        if path.exists():
-            out.append(Parser(kind, _format_file(kind), (FormatError,), path.read_text()))
+        if path.exists() and _format_module_exists(kind):
+            out.append(Parser(kind, _format_file(kind, path.parent), (FormatError,), path.read_text()))
     return out
 
 
@@ -145,6 +217,23 @@ def test_deeply_nested_yaml_is_a_clear_error_not_a_crash():
     parser = PARSERS["scenario"]
     with pytest.raises(FormatError):
         parser.parse("a: " + "[" * 5000 + "]" * 5000)
+
+
+# Hostile one-liners random text rarely reaches: nesting deep enough to exhaust Python's stack, long
+# operator chains, and ranges cut off at every point.
+HOSTILE = {
+    "promql": ["(" * 5000 + "a" + ")" * 5000, "a" + " + a" * 5000, "-" * 5000 + "1", "sum(" * 2000,
+               'a{b="' + "x" * 100_000, "rate(a[5m]", "a offset -"],
+    "logquery": ["(" * 1999, "NOT " * 499 + "a", "a:[", "a:[1", "a:[1 TO", "a:[1 TO 2", "a:(b OR", '"' * 1999],
+}
+
+
+@pytest.mark.parametrize(("name", "text"), [(n, t) for n, texts in HOSTILE.items() for t in texts],
+                         ids=lambda v: v if v in HOSTILE else repr(v[:12]))
+def test_hostile_query_is_a_clear_error_not_a_crash(name, text):
+    if name not in PARSERS:
+        pytest.skip(f"the {name} parser does not exist yet")
+    check(PARSERS[name], text)
 
 
 @pytest.fixture(scope="module", autouse=True)

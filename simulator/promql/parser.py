@@ -275,7 +275,7 @@ def _lex(text: str) -> list[Token]:
             continue
         if c == ":" and bracket:
             raise PromQLError("unsupported subquery", i, "firedrill evaluates range selectors only", text)
-        if c.isalpha() or c in "_:":
+        if (c.isascii() and c.isalpha()) or c in "_:":  # PromQL names are ASCII; 'À' is not a letter here
             m = _IDENT_RE.match(text, i)
             assert m is not None
             out.append(Token("ident", m.group(), i))
@@ -579,7 +579,11 @@ def parse(expr: str) -> Parsed:
     if not isinstance(expr, str) or not expr.strip():
         raise PromQLError("empty expression", 0, text=expr or "")
     p = _Parser(expr)
-    root = p.expr()
+    try:
+        root = p.expr()
+    except RecursionError:
+        # Hostile nesting ("((((…" or a 5000-term sum) must be a clear error, not a crash.
+        raise PromQLError("the expression is nested too deeply", 0, "split it into recording rules", expr) from None
     if p.peek().kind != "eof":
         t = p.peek()
         if t.kind == "punct" and t.text == ":":

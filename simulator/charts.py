@@ -223,8 +223,34 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
     return fig
 
 
-__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "metric_chart"]
+__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "metric_chart", "query_chart"]
 
 
 def alert_band_colour(state: str) -> str:
     return FIRING_SOLID if state == "firing" else PENDING_SOLID
+
+
+def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.ndarray | None = None, *,
+                title: str | None = None, height: int = 300, max_series: int = 50) -> go.Figure:
+    """The result of a PromQL range query: one line per result series (`simulator.promql.
+    ResultSeries`: labels, values, present) at the offsets `at` (default: every trace tick)."""
+    offsets = np.asarray(trace.offsets if at is None else at, dtype=float)
+    times = _times(trace.start, offsets)
+    fig = go.Figure()
+    for r in list(results)[:max_series]:
+        labels = dict(r.labels)
+        name = labels.pop("__name__", "")
+        key = name + ("{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
+        key = key or "scalar"
+        y = np.where(np.asarray(r.present, bool), np.asarray(r.values, float), np.nan)
+        fig.add_trace(go.Scatter(x=times, y=y, name=key, mode="lines", connectgaps=False,
+                                 hovertemplate="%{y:.4g}<extra>" + key.replace("<", "&lt;") + "</extra>"))
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                      hovermode="x unified")
+    if len(offsets):
+        fig.update_xaxes(type="date", range=[times[0], times[-1]])
+    if not results:
+        fig.add_annotation(text="The query returned no series", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5)
+    return fig

@@ -1,0 +1,182 @@
+"""Alerts: a scenario's alerts as Prometheus fires them and the notifications on-call receives.
+
+Shows the pending/firing bands above the metric charts, the notification stream (time, channel,
+the message as a person reads it, the webhook body), who each alert reaches under the team's
+routing, and a PromQL box over the trace. Trainees see rules and alerts, never the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from simulator import promql
+from simulator.alerts import RuleEvaluationError, scenario_timeline
+from simulator.charts import alert_bands, alert_bands_chart, metric_chart, query_chart
+from simulator.library import incident_windows, panels
+from simulator.routing import DEFAULT_CONFIG, load_config, match_routes, scenario_notifications
+from simulator.thresholds import alert_thresholds
+from simulator.yamlio import FormatError
+from ui import auth
+from ui.services import builtin_scenarios, trace_for
+
+user = auth.require_role("admin", "trainer", "trainee")
+is_staff = user.role in ("admin", "trainer")
+
+st.title("Alerts")
+st.caption("When each alert goes pending and fires (Prometheus semantics, tick by tick), and what the on-call "
+           "engineer receives because of it (Alertmanager routing from `data/alertmanager.yml`).")
+
+scenarios = builtin_scenarios()
+if not scenarios:
+    st.info("No scenarios yet. Scenarios live in `scenarios/`.")
+    st.stop()
+
+ids = list(scenarios)
+wanted = st.query_params.get("scenario")
+if "alerts_scenario" not in st.session_state and wanted in scenarios:
+    st.session_state["alerts_scenario"] = wanted
+c1, c2 = st.columns([3, 1])
+chosen = c1.selectbox("Scenario", ids, format_func=lambda i: scenarios[i].scenario.title, key="alerts_scenario")
+loaded = scenarios[chosen]
+sc = loaded.scenario
+seed = int(c2.number_input("Seed", min_value=0, max_value=2**31 - 1, value=sc.seed, step=1, key=f"alerts_seed_{sc.id}",
+                           help="Each seed is a variant of the same scenario: same incident, new noise."))
+
+trace = trace_for(loaded, seed)
+try:
+    timeline = scenario_timeline(loaded, trace)
+except RuleEvaluationError as exc:
+    st.error(f"A rule could not be evaluated: {exc}")
+    st.stop()
+try:
+    routing_config = load_config()
+except FormatError as exc:
+    st.error("The routing config `data/alertmanager.yml` is not valid:")
+    st.code(str(exc), language=None)
+    st.stop()
+notes = scenario_notifications(loaded, timeline, trace.start, routing_config)
+
+
+def clock(offset: float) -> str:
+    wall = (trace.start + timedelta(seconds=float(offset))).strftime("%H:%M:%S")
+    minutes, seconds = divmod(round(offset), 60)
+    return f"{wall} (T+{minutes}:{seconds:02d})"
+
+
+# --- the alert timeline above the metrics -------------------------------------------------------
+
+st.subheader("Alert timeline")
+st.caption("Amber: pending (condition true, waiting out `for`). Red: firing (sent to Alertmanager).")
+st.plotly_chart(alert_bands_chart(timeline, trace), key=f"bands_{sc.id}_{seed}")
+
+transitions = timeline.transitions()
+if transitions:
+    st.dataframe(
+        pd.DataFrame([
+            {
+                "time": clock(t.at),
+                "alert": t.alertname,
+                "state": t.state,
+                "severity": t.labels.get("severity", ""),
+                "value": None if t.value != t.value else round(t.value, 6),
+                "summary": t.annotations.get("summary", ""),
+            }
+            for t in transitions
+        ]),
+        hide_index=True,
+        key=f"transitions_{sc.id}_{seed}",
+    )
+else:
+    st.info("No alert went pending in this run.")
+
+st.subheader("Metrics")
+bands = alert_bands(timeline)
+thresholds = alert_thresholds(loaded)
+windows = incident_windows(sc) if is_staff else []
+if is_staff:
+    st.caption("Grey: incident windows (trainers only). Amber/red: alert bands.")
+for title, keys in panels(sc).items():
+    names = {k.split("{", 1)[0] for k in keys}
+    lines = [(t.value, f"{t.alert} ({t.op} {t.value:g})") for n in names for t in thresholds.get(n, [])]
+    st.plotly_chart(metric_chart(trace, keys, thresholds=lines, shade=windows, alert_bands=bands, title=title),
+                    key=f"metric_{sc.id}_{seed}_{title}")
+
+# --- what on-call receives ----------------------------------------------------------------------
+
+st.subheader("Notifications")
+st.caption("As the on-call engineer receives them: pager pages, chat messages, tickets. Alertmanager waits "
+           "`group_wait` before the first message of a group, then sends changes every `group_interval`.")
+if not notes:
+    st.info("No notification was sent: no alert fired long enough to reach anyone.")
+else:
+    channels = sorted({n.channel for n in notes})
+    shown_channels = st.multiselect("Channels", channels, default=channels, key="alerts_channels")
+    shown = [n for n in notes if n.channel in shown_channels]
+    st.dataframe(
+        pd.DataFrame([
+            {"time": clock(n.at), "channel": n.channel, "receiver": n.receiver, "status": n.status,
+             "alerts": ", ".join(dict.fromkeys(a.name for a in n.alerts)), "repeat": n.repeat}
+            for n in shown
+        ]),
+        hide_index=True,
+        key=f"notes_{sc.id}_{seed}",
+    )
+    for n in shown[:100]:
+        with st.container(border=True):
+            icon = {"pager": "📟", "chat": "💬", "email": "✉️", "ticket": "🎫"}.get(n.channel, "•")
+            st.markdown(f"{icon} **{n.channel}** · `{n.receiver}` · {clock(n.at)}"
+                        + (" · repeat" if n.repeat else ""))
+            st.text(n.chat_text)
+            with st.expander("Webhook payload (Alertmanager version 4)"):
+                st.json(n.webhook, expanded=False)
+    if len(shown) > 100:
+        st.caption(f"Showing the first 100 of {len(shown)} notifications.")
+
+with st.expander("Who each alert reaches", icon=":material/alt_route:"):
+    rows = []
+    for group in loaded.rule_groups:
+        for rule in group.rules:
+            name = getattr(rule, "alert", None)
+            if not name:
+                continue
+            labels = {"alertname": name, "service": sc.service, **rule.labels}
+            rows.append({"alert": name, "severity": rule.labels.get("severity", ""),
+                         "receivers": ", ".join(match_routes(routing_config, labels))})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(f"From `{DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])}`; "
+               "`amtool config routes test` gives the same answers.")
+    st.code(DEFAULT_CONFIG.read_text(encoding="utf-8"), language="yaml")
+
+with st.expander("Alert rules", icon=":material/rule:"):
+    for group in loaded.rule_groups:
+        for rule in group.rules:
+            name = getattr(rule, "alert", None) or getattr(rule, "record", "")
+            st.code(f"{name}\n  expr: {rule.expr}", language="yaml")
+
+# --- PromQL over the trace ----------------------------------------------------------------------
+
+st.subheader("Query the metrics (PromQL)")
+first_expr = next((r.expr for g in loaded.rule_groups for r in g.rules), "up")
+with st.form(f"promql_{sc.id}"):
+    expr = st.text_area("PromQL expression", value=first_expr, key=f"alerts_promql_{sc.id}", height=80,
+                        help="firedrill's PromQL subset, evaluated at every sample of this run.")
+    st.form_submit_button("Run query")
+if expr.strip():
+    try:
+        results = promql.evaluate(expr, trace, trace.offsets)
+    except promql.PromQLError as exc:
+        st.error(f"Not a query firedrill can run: {exc.message} (column {exc.column})")
+        line_start = expr.rfind("\n", 0, exc.position) + 1
+        line_end = expr.find("\n", exc.position)
+        line = expr[line_start: None if line_end < 0 else line_end]
+        st.code(f"{line}\n{' ' * (exc.column - 1)}^", language=None)
+        if exc.hint:
+            st.caption(exc.hint)
+    except promql.EvaluationError as exc:
+        st.error(f"The query failed at {clock(exc.at_ms / 1000)}: {exc.message}")
+    else:
+        st.caption(f"{len(results)} series.")
+        st.plotly_chart(query_chart(results, trace), key=f"query_{sc.id}_{seed}")

@@ -1,0 +1,185 @@
+"""Live drill board (trainers): schedule a cohort drill, run its shared clock, watch every trainee
+work the incident live, and after the end compare them side by side with the cohort's severity
+confusion matrix and agreement (quadratic weighted kappa)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator.accounts import AccountError
+from simulator.cohort import (
+    board_table,
+    clock_text,
+    comparison_rows,
+    confusion_matrix,
+    kappa_meaning,
+    quadratic_weighted_kappa,
+    severity_pairs,
+)
+from simulator.drill import DrillClock, true_severity_at
+from simulator.store import attempts as store_att
+from simulator.store import people
+from ui import auth
+from ui.cohorts import board_rows, drill_engine, md_escape, now, scenario_choices
+from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.services import get_store
+
+user = auth.require_role("admin", "trainer")
+auth.require_action(user, "run_cohort_drill")
+store = get_store()
+st.title("Live drill board")
+
+cohorts = people.list_cohorts(store)
+if not cohorts:
+    st.info("Create a cohort first (Cohorts page), then schedule its drill here.")
+    st.stop()
+by_id = {c.id: c for c in cohorts}
+wanted = st.query_params.get("cohort")
+if wanted and wanted.isdigit() and int(wanted) in by_id and "board_cohort" not in st.session_state:
+    st.session_state["board_cohort"] = int(wanted)
+cid = st.selectbox("Cohort", list(by_id), format_func=lambda i: by_id[i].name, key="board_cohort")
+cohort = by_id[cid]
+members = people.cohort_members(store, cohort.id)
+scenarios = scenario_choices(store)
+
+with st.expander("Schedule a drill for this cohort", expanded=not people.cohort_drills(store, cohort.id)):
+    if not members:
+        st.warning("This cohort has no trainees yet; add them on the Cohorts page.")
+    with st.form("schedule_drill"):
+        ids = sorted(scenarios, key=lambda i: (scenarios[i].scenario.difficulty, i))
+        sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} ({i})",
+                           key="board_scenario")
+        seed = st.number_input("Seed (everyone gets the same incident)", min_value=0, max_value=2**31 - 1,
+                               value=int(scenarios[ids[0]].scenario.seed) if ids else 0, step=1, key="board_seed")
+        speed = st.select_slider("Speed", options=[1.0, 2.0, 5.0, 10.0], value=1.0,
+                                 format_func=lambda s: f"{s:g}×", key="board_speed")
+        if st.form_submit_button("Schedule drill", type="primary") and sid:
+            try:
+                made = people.schedule_cohort_drill(store, cohort.id, sid, int(seed), user.username, now(),
+                                                    speed=float(speed))
+            except AccountError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["board_drill"] = made.id
+                st.rerun()
+
+drills = people.cohort_drills(store, cohort.id)
+if not drills:
+    st.info("No drill scheduled for this cohort yet.")
+    st.stop()
+drill_ids = [d.id for d in drills]
+wanted_drill = st.query_params.get("drill")
+if wanted_drill and wanted_drill.isdigit() and int(wanted_drill) in drill_ids and "board_drill" not in st.session_state:
+    st.session_state["board_drill"] = int(wanted_drill)
+if st.session_state.get("board_drill") not in drill_ids:
+    st.session_state["board_drill"] = drill_ids[0]
+did = st.selectbox("Drill", drill_ids, key="board_drill",
+                   format_func=lambda i: next(f"#{d.id} · {d.scenario_id} · seed {d.seed} · {d.status}"
+                                              for d in drills if d.id == i))
+cd = people.get_cohort_drill(store, did)
+assert cd is not None
+loaded = scenarios.get(cd.scenario_id)
+
+# --- the trainer's controls (outside the live fragment: a fragment rerun must not eat a click) ------
+
+
+def control(kind: str) -> None:
+    try:
+        people.control_cohort_drill(store, cd.id, kind, user.username, now())
+    except AccountError as exc:
+        st.error(str(exc))
+        return
+    except STORAGE_ERRORS as exc:
+        st.error(describe_storage_error(exc))
+        return
+    if kind == "end" and loaded is not None:
+        score_everyone()
+    st.rerun()
+
+
+def score_everyone() -> None:
+    """Score each trainee's attempt once the shared clock has ended (the debrief compares scores)."""
+    assert loaded is not None
+    engine = drill_engine(loaded, cd.seed)
+    for aid in people.drill_participants(store, cd.id).values():
+        att = store_att.get_attempt(store, aid)
+        if att is not None and att.status == "running":
+            store_att.finish_and_score(store, aid, engine, now())
+
+
+st.markdown(f"**{md_escape(cohort.name)}** · {md_escape(loaded.scenario.title if loaded else cd.scenario_id)} · "
+            f"seed {cd.seed} · {cd.speed:g}× · status **{cd.status}**")
+if loaded is None:
+    st.warning(f"The scenario {cd.scenario_id!r} is not available any more; the board shows recorded actions only.")
+b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+if cd.status == "scheduled" and b1.button("Start drill", type="primary", icon=":material/play_arrow:"):
+    control("start")
+if cd.status == "running" and b1.button("Pause", icon=":material/pause:"):
+    control("pause")
+if cd.status == "paused" and b1.button("Resume", type="primary", icon=":material/play_arrow:"):
+    control("resume")
+if cd.status != "ended" and b2.button("End drill", icon=":material/flag:"):
+    control("end")
+if cd.status == "ended" and loaded is not None and b3.button("Re-score unfinished attempts"):
+    score_everyone()
+    st.rerun()
+
+
+@st.fragment(run_every="2s" if cd.status != "ended" else None)
+def live_board() -> None:
+    """Re-read every trainee's log and the shared clock; cheap enough to run every two seconds."""
+    clock_events = store_att.events_for_clock(store, cd.clock_id)
+    duration = loaded.scenario.clock.duration if loaded is not None else 10**9
+    clock = DrillClock.from_events(clock_events, float(duration))
+    state = "ended" if clock.ended else "paused" if clock.paused else "running" if clock.running else "not started"
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Simulated time", clock_text(clock.offset_at(now())) if clock.started else "T+00:00")
+    c2.metric("Clock", state)
+    rows = board_rows(store, cohort.id, cd.id)
+    c3.metric("Joined", f"{sum(r.joined for r in rows)} / {len(rows)}")
+    if not rows:
+        st.info("Nobody in this cohort yet.")
+        return
+    # Plain data grid: trainee text (updates, names) is shown as text, never as HTML.
+    st.dataframe(pd.DataFrame(board_table(rows)), hide_index=True, width="stretch")
+
+
+live_board()
+
+# --- the debrief (after the end) ------------------------------------------------------------------
+
+if cd.status == "ended":
+    st.header("Debrief: the cohort side by side")
+    rows = board_rows(store, cohort.id, cd.id)
+    joined = [r for r in rows if r.joined]
+    if not joined:
+        st.info("Nobody joined this drill.")
+        st.stop()
+    if loaded is None:
+        st.warning("Without the scenario the true severity is unknown; only the calls are listed.")
+        st.dataframe(pd.DataFrame(board_table(joined)), hide_index=True)
+        st.stop()
+    engine = drill_engine(loaded, cd.seed)
+
+    def truth(at: float):
+        return true_severity_at(engine, at)
+
+    scores = {}
+    for username, aid in people.drill_participants(store, cd.id).items():
+        att = store_att.get_attempt(store, aid)
+        scores[username] = att.score if att is not None else None
+    st.dataframe(pd.DataFrame(comparison_rows(joined, truth, scores)), hide_index=True, width="stretch")
+
+    st.subheader("Severity calls against the truth")
+    pairs = severity_pairs(joined, truth)
+    conf = confusion_matrix(pairs)
+    kappa = quadratic_weighted_kappa(conf)
+    left, right = st.columns([2, 1])
+    with left:
+        st.caption("Rows: the true severity at the moment of each call; columns: the severity called.")
+        st.dataframe(pd.DataFrame(conf.as_rows()), hide_index=True)
+    with right:
+        st.metric("Calls", conf.total)
+        st.metric("Agreement (quadratic weighted κ)", "—" if kappa is None else f"{kappa:.2f}")
+        st.caption(kappa_meaning(kappa).capitalize() + ". A call two levels off costs four times one level off.")

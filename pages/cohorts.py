@@ -1,0 +1,135 @@
+"""Cohorts (trainers): create a cohort, add trainees, set the curriculum start date, and see each
+trainee's progress and sign-off status next to where the calendar says they should be."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from simulator.accounts import AccountError
+from simulator.cohort import planned_day
+from simulator.store import people
+from ui import auth
+from ui.cohorts import md_escape, now
+from ui.services import get_store
+
+user = auth.require_role("admin", "trainer")
+auth.require_action(user, "manage_cohorts")
+store = get_store()
+st.title("Cohorts")
+
+flash = st.session_state.pop("cohorts_flash", None)
+if flash:
+    st.success(flash)
+
+with st.expander("Create a cohort", expanded=not people.list_cohorts(store)), st.form("new_cohort",
+                                                                                       clear_on_submit=True):
+    name = st.text_input("Cohort name", placeholder="e.g. 2026-Q2 on-call intake")
+    start = st.date_input("Curriculum start date (Day 1)", value=now().date())
+    if st.form_submit_button("Create cohort", type="primary"):
+        try:
+            made = people.create_cohort(store, name, start, user.username, now())
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["cohorts_flash"] = f"Created cohort {made.name}."
+            st.session_state["cohort_pick"] = made.id
+            st.rerun()
+
+cohorts = people.list_cohorts(store)
+if not cohorts:
+    st.info("No cohort yet: create one above, then add trainees to it.")
+    st.stop()
+
+by_id = {c.id: c for c in cohorts}
+wanted = st.query_params.get("cohort")
+if wanted and wanted.isdigit() and int(wanted) in by_id and "cohort_pick" not in st.session_state:
+    st.session_state["cohort_pick"] = int(wanted)
+cid = st.selectbox("Cohort", list(by_id), format_func=lambda i: f"{by_id[i].name} (from {by_id[i].start_date})",
+                   key="cohort_pick")
+cohort = by_id[cid]
+members = people.cohort_members(store, cohort.id)
+
+left, right = st.columns(2)
+with left, st.form("members"):
+    st.markdown("**Members**")
+    trainees = [p for p in people.list_users(store, role="trainee") if p.active]
+    member_names = {m.username for m in members}
+    to_add = st.multiselect("Add trainees", [p.username for p in trainees if p.username not in member_names],
+                            key="cohort_add")
+    to_remove = st.multiselect("Remove", sorted(member_names), key="cohort_remove")
+    if st.form_submit_button("Apply membership changes"):
+        try:
+            for u in to_add:
+                people.add_member(store, cohort.id, u, user.username, now())
+            for u in to_remove:
+                people.remove_member(store, cohort.id, u, user.username, now())
+        except AccountError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["cohorts_flash"] = f"Added {len(to_add)}, removed {len(to_remove)}."
+            st.rerun()
+with right, st.form("start_date"):
+    st.markdown("**Curriculum start**")
+    new_start = st.date_input("Day 1 is", value=cohort.start_date, key="cohort_start")
+    if st.form_submit_button("Save start date") and new_start != cohort.start_date:
+        people.set_cohort_start(store, cohort.id, new_start, user.username, now())
+        st.session_state["cohorts_flash"] = f"Start date set to {new_start}."
+        st.rerun()
+
+st.subheader(f"{md_escape(cohort.name)} — progress")
+today = now().date()
+should = planned_day(cohort.start_date, today)
+st.caption("Programme not started yet." if should == 0 else
+           "The five programme days are over." if should is None else
+           f"By the calendar the cohort is on Day {should} today ({today}).")
+if not members:
+    st.info("This cohort has no trainees yet.")
+    st.stop()
+
+
+def progress_rows(usernames: list[tuple[str, str]], should_be: int | None) -> tuple[list[dict], str | None]:
+    """Progress and sign-off per trainee from the curriculum area, or a reason it is unavailable."""
+    try:
+        from simulator.store import curriculum as store_cur
+        from ui.training import curriculum
+    except ImportError as exc:
+        return [], f"Progress is not available: the curriculum area is not installed ({exc.name})."
+    cur = curriculum()
+    rows = []
+    for username, display in usernames:
+        report = store_cur.trainee_report(store, cur, username, now())
+        prog = report.progress
+        day = prog.current_day if prog else None
+        done = prog.done == prog.total if prog else False
+        if should_be == 0 or should_be is None or day is None:
+            pace = "—" if not done else "complete"
+        else:
+            pace = "complete" if done else ("on track" if day >= should_be else f"{should_be - day} day(s) behind")
+        rows.append({
+            "trainee": display, "username": username,
+            "day (by progress)": f"Day {day}" if day else "—",
+            "exercises passed": f"{prog.done} / {prog.total}" if prog else "—",
+            "pace": pace,
+            "sign-off criteria met": f"{report.assessment.met_count} / {len(report.assessment.criteria)}",
+            "sign-off status": report.status,
+        })
+    return rows, None
+
+
+rows, problem = progress_rows([(m.username, m.display_name) for m in members], should)
+if problem:
+    st.warning(problem)
+    st.dataframe(pd.DataFrame([{"trainee": m.display_name, "username": m.username} for m in members]),
+                 hide_index=True)
+else:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+drills = people.cohort_drills(store, cohort.id)
+if drills:
+    st.subheader("Cohort drills")
+    st.dataframe(pd.DataFrame([{"drill": d.id, "scenario": d.scenario_id, "seed": d.seed, "status": d.status,
+                                "started": d.started_at.strftime("%Y-%m-%d %H:%M") if d.started_at else "—"}
+                               for d in drills]), hide_index=True)
+if st.button("Open the live drill board", icon=":material/monitor_heart:"):
+    st.switch_page("pages/cohort_board.py", query_params={"cohort": str(cohort.id)})

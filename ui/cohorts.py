@@ -1,0 +1,74 @@
+"""Shared pieces of the cohort pages: which scenarios a cohort drill can use, the drill engine for
+one, the cohort's live board rows, and escaping trainer-typed names for markdown.
+
+Owns nothing persistent (`simulator.store.people` / `attempts`) and no rules (`simulator.cohort`);
+just the glue the cohort, board and join pages would otherwise repeat.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from simulator.cohort import BoardRow, board_row
+from simulator.drill import Drill, load_default_policy, load_default_team
+from simulator.scenario import LoadedScenario
+from simulator.store import Store, people
+from simulator.store import attempts as store_att
+from ui.services import SCENARIO_DIR, builtin_scenarios, scenario_from_text
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def md_escape(text: str) -> str:
+    """Keep markdown and HTML typed by people (cohort and display names) literal."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in str(text))
+
+
+def scenario_choices(store: Store) -> dict[str, LoadedScenario]:
+    """Scenarios a trainer can run for a cohort: the built-in pack, plus saved (authored) scenarios
+    when the authoring area's storage is there (a saved version wins over the built-in original)."""
+    out = dict(builtin_scenarios())
+    try:
+        from simulator.store import scenarios as store_sc
+    except ImportError:
+        return out
+    try:
+        playable = store_sc.list_playable(store)
+    except Exception:  # the authoring tables may not exist on an old database
+        return out
+    for p in playable:
+        if p.scenario_id in out and out[p.scenario_id].content_hash == p.content_hash:
+            continue
+        try:
+            out[p.scenario_id] = scenario_from_text(p.text, str(SCENARIO_DIR / f"{p.scenario_id}.yaml"))
+        except Exception:  # an invalid saved version is reported by the studio, not here
+            continue
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16, hash_funcs={LoadedScenario: lambda s: s.content_hash})
+def drill_engine(loaded: LoadedScenario, seed: int) -> Drill:
+    """The drill every trainee of a cohort drill runs (immutable, so shared between sessions)."""
+    return Drill.create(loaded, int(seed), load_default_policy(), load_default_team())
+
+
+def board_rows(store: Store, cohort_id: int, drill_id: int) -> list[BoardRow]:
+    """One row per cohort member: their attempt's log folded into what the board shows."""
+    joined = people.drill_participants(store, drill_id)
+    rows = []
+    for member in people.cohort_members(store, cohort_id):
+        aid = joined.get(member.username)
+        events = store_att.events_for(store, aid) if aid is not None else None
+        rows.append(board_row(member.username, member.display_name, events))
+    # Someone who joined and was later removed from the cohort still did the drill: keep them.
+    listed = {r.username for r in rows}
+    for username, aid in joined.items():
+        if username not in listed:
+            person = people.get_user_by_username(store, username)
+            rows.append(board_row(username, person.display_name if person else username,
+                                  store_att.events_for(store, aid)))
+    return rows

@@ -70,12 +70,13 @@ class ConsoleWorld:
 
     @cached_property
     def applied(self) -> tuple[tuple[float, str], ...]:
-        """Applied mitigations as (offset, id); an id given without a time counts from `now`."""
+        """Applied mitigations as (offset, id), none later than `now`; an id given without a
+        time counts from `now`."""
         out = []
         for m in self.mitigations:
             if isinstance(m, str):
                 out.append((self.now, m))
-            else:
+            elif float(m[0]) <= self.now:
                 out.append((float(m[0]), str(m[1])))
         return tuple(sorted(out))
 

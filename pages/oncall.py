@@ -104,13 +104,16 @@ if shifts:
             # Naive UTC: plotly's timeline cannot mix time-zone objects.
             "start": pd.to_datetime([s.start for s in shifts], utc=True).tz_convert(None),
             "end": pd.to_datetime([s.end for s in shifts], utc=True).tz_convert(None),
-            "kind": ["override" if s.override else s.role for s in shifts],
+            "kind": ["override" if s.override else "rotation" for s in shifts],
             "detail": [s.detail for s in shifts],
+            # Names fit on week-long bars only; the 2 h overlap and 15 min meeting show on hover.
+            "label": [s.person if s.role in ("primary", "backup") else "" for s in shifts],
         }
     )
     fig = px.timeline(
         frame, x_start="start", x_end="end", y="lane", color="person", pattern_shape="kind",
-        hover_data={"detail": True, "kind": True}, text="person",
+        pattern_shape_map={"rotation": "", "override": "/"},
+        hover_data={"detail": True, "kind": True, "label": False}, text="label",
         category_orders={"lane": ["primary", "overlap", "handoff meeting", "backup"]},
     )
     fig.add_vline(x=at.replace(tzinfo=None), line_dash="dash", line_color="black")

@@ -124,6 +124,27 @@ if shifts:
                "primary's first 2 hours of the next turn.")
 else:
     st.write("Nobody is scheduled in this window.")
+if team.overrides:
+    with st.expander(f"Overrides in the team file ({len(team.overrides)})"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "from (UTC)": [o.start.strftime("%Y-%m-%d %H:%M") for o in team.overrides],
+                    "to (UTC)": [o.end.strftime("%Y-%m-%d %H:%M") for o in team.overrides],
+                    "kind": [o.kind for o in team.overrides],
+                    "what": [
+                        f"{team.person(o.person).name} away; backup promoted, "
+                        f"{team.person(o.new_backup).name} becomes backup"
+                        if isinstance(o, oncall.VacationRelief)
+                        else f"{team.person(o.person).name} takes {o.role}"
+                        for o in team.overrides
+                    ],
+                    "reason": [o.reason for o in team.overrides],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 # --- escalation simulator --------------------------------------------------------------------
 st.subheader("Escalation simulator")

@@ -44,7 +44,7 @@ def test_escalation_simulator_pages_the_backup_when_the_primary_is_slow():
     at.selectbox(key="oc_sev").set_value("CRITICAL")
     at.number_input(key="oc_ack").set_value(3.0)
     at.run()
-    rows = _table(at, 1)
+    rows = _table(at, -1)
     assert list(rows["who"][:1]) == ["Jonathan May"]
     assert ("Charles Rodriguez", "2m") in set(zip(rows["who"], rows["after"], strict=True))
     assert "Incident commander" in set(rows["role"])
@@ -55,7 +55,15 @@ def test_escalation_simulator_security_route_and_solo_preset_at_night():
     at.selectbox(key="oc_team").set_value("Solo-developer preset (data/presets/solo-developer/team.yaml)")
     at.checkbox(key="oc_noack").check()
     at.run()
-    rows = _table(at, 1)
+    rows = _table(at, -1)
     pages = rows[rows["channel"] == "page"]
     assert list(pages[pages["role"] == "On-call backup"]["after"]) == ["0s", "15m", "30m"]
     assert {m.label: m.value for m in at.metric}["Primary"] == "nobody (outside hours)"
+
+
+def test_staff_roles_may_open_the_page_too():
+    for role in ("trainer", "admin"):
+        at = app_test(PAGE, role=role)
+        at.run()
+        assert not at.exception
+        assert at.title[0].value == "On-call"

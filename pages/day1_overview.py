@@ -78,6 +78,4 @@ with docs:
     for what, where in day1.DOCUMENTATION.items():
         st.write(f"**{what}** — {where}")
 
-if st.button("New day of traffic (new attempt)"):
-    new_attempt("day1.traffic")
-    st.rerun()
+st.button("New day of traffic (new attempt)", on_click=new_attempt, args=("day1.traffic",))

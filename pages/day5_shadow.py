@@ -34,15 +34,20 @@ for a in shift.alerts[:shown]:
         if real is not None and act is not None:
             judgements[a.id] = Judgement(real == "real", act == "act", sev or None)
 
-left, mid, right = st.columns(3)
-if shown < len(shift.alerts) and left.button("Next alert", type="primary"):
+def next_alert() -> None:
     st.session_state[shown_key] = shown + 1
-    st.rerun()
-if mid.button("Hand in my judgements"):
-    grade_and_record(user.username, grade_shift(shift, judgements), "r_shadow")
-if right.button("New shift"):
+
+
+def new_shift() -> None:
     new_attempt("day5.shadow_shift")
     st.session_state.pop("r_shadow", None)
-    st.rerun()
+
+
+left, mid, right = st.columns(3)
+if shown < len(shift.alerts):
+    left.button("Next alert", type="primary", on_click=next_alert)
+if mid.button("Hand in my judgements"):
+    grade_and_record(user.username, grade_shift(shift, judgements), "r_shadow")
+right.button("New shift", on_click=new_shift)
 if (r := last_result("r_shadow")) is not None:
     show_result(r)

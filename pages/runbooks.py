@@ -36,35 +36,43 @@ done_key = f"rb_done::{rid}"
 if key not in st.session_state:
     # Resume an unfinished run saved for this trainee (a reload starts a new Streamlit session).
     st.session_state[key] = store_cur.runbook_progress(get_store(), user.username, rid)
-actions: list[str] = st.session_state[key]
-try:
-    run = replay(rb, actions, finished=False)
-except KeyError:  # the runbook file changed under a saved run: start again
-    actions.clear()
-    run = replay(rb, actions, finished=False)
+if any(a not in {x.id for x in rb.actions} for a in st.session_state[key]):
+    st.session_state[key] = []  # the runbook file changed under a saved run: start again
 
+
+# Buttons act through callbacks, which run before the script: the same run shows the result.
+def do_action(action_id: str) -> None:
+    st.session_state[key] = [*st.session_state[key], action_id]
+    store_cur.save_runbook_progress(get_store(), user.username, rid, st.session_state[key], now())
+
+
+def finish_and_score() -> None:
+    done = list(st.session_state[key])
+    result = score_run(rb, finish(replay(rb, done, finished=False)))
+    record(user.username, EvidenceRecord("runbook", rid, now(), result.score, result.passed, "day3",
+                                         {**result.as_detail(), "actions": done}))
+    st.session_state[done_key] = result
+    store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
+
+
+def start_over() -> None:
+    st.session_state[key] = []
+    st.session_state.pop(done_key, None)
+    store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
+
+
+actions: list[str] = st.session_state[key]
+run = replay(rb, actions, finished=False)
 left, right = st.columns([2, 3])
 with left:
     st.subheader("Actions")
     finished = st.session_state.get(done_key) is not None
     for a in rb.actions:
-        if st.button(a.label, key=f"act::{rid}::{a.id}", disabled=finished, width="stretch"):
-            actions.append(a.id)
-            store_cur.save_runbook_progress(get_store(), user.username, rid, actions, now())
-            st.rerun()
+        st.button(a.label, key=f"act::{rid}::{a.id}", disabled=finished, width="stretch",
+                  on_click=do_action, args=(a.id,))
     c1, c2 = st.columns(2)
-    if c1.button("Finish and score", type="primary", disabled=finished or not actions):
-        result = score_run(rb, finish(run))
-        record(user.username, EvidenceRecord("runbook", rid, now(), result.score, result.passed, "day3",
-                                             {**result.as_detail(), "actions": list(actions)}))
-        st.session_state[done_key] = result
-        store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
-        st.rerun()
-    if c2.button("Start over"):
-        st.session_state[key] = []
-        st.session_state.pop(done_key, None)
-        store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
-        st.rerun()
+    c1.button("Finish and score", type="primary", disabled=finished or not actions, on_click=finish_and_score)
+    c2.button("Start over", on_click=start_over)
 
 with right:
     st.subheader("Terminal")

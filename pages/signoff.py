@@ -45,24 +45,30 @@ if report.decisions:
     for d in report.decisions:
         st.text(f"{d.at:%Y-%m-%d %H:%M} UTC  {d.decision} by {d.trainer}: {d.comment}")
 
-with st.form("decision"):
-    choice = st.radio("Decision", ["Confirm: ready for primary on-call", "Reject: more practice needed"], index=None)
-    comment = st.text_area("Comment (required to reject)")
-    submitted = st.form_submit_button("Record decision", type="primary")
-if submitted:
+def record_decision() -> None:
+    # A callback runs before the script, so this run already shows the new status and report.
+    choice = st.session_state.get("signoff_choice")
     if choice is None:
-        st.error("Choose confirm or reject.")
-    else:
-        try:
-            d = decide(a, username=username, trainer=user.username, confirm=choice.startswith("Confirm"),
-                       comment=comment, at=now())
-        except SignoffError as exc:
-            st.error(str(exc))
-        else:
-            store_cur.record_decision(store, d)
-            audit(store, user.username, f"signoff.{d.decision}", username, d.comment)
-            st.success(f"Recorded: {d.decision}.")
-            st.rerun()
+        st.session_state["signoff_msg"] = ("error", "Choose confirm or reject.")
+        return
+    try:
+        d = decide(a, username=username, trainer=user.username, confirm=choice.startswith("Confirm"),
+                   comment=st.session_state.get("signoff_comment", ""), at=now())
+    except SignoffError as exc:
+        st.session_state["signoff_msg"] = ("error", str(exc))
+        return
+    store_cur.record_decision(store, d)
+    audit(store, user.username, f"signoff.{d.decision}", username, d.comment)
+    st.session_state["signoff_msg"] = ("success", f"Recorded: {d.decision} for {username}.")
+
+
+with st.form("decision"):
+    st.radio("Decision", ["Confirm: ready for primary on-call", "Reject: more practice needed"], index=None,
+             key="signoff_choice")
+    st.text_area("Comment (required to reject)", key="signoff_comment")
+    st.form_submit_button("Record decision", type="primary", on_click=record_decision)
+if (msg := st.session_state.pop("signoff_msg", None)) is not None:
+    (st.error if msg[0] == "error" else st.success)(msg[1])
 
 st.subheader("Reports")
 c1, c2, c3 = st.columns(3)

@@ -49,18 +49,24 @@ st.caption(f"Quarterly refresher: all runbooks plus {cur.ongoing.quarterly_refre
            "different scenarios, counted from evidence after sign-off.")
 
 st.subheader("Record a monthly incident review")
+def record_review() -> None:
+    well, improve = st.session_state.get("rv_well", ""), st.session_state.get("rv_improve", "")
+    if not (well.strip() or improve.strip()):
+        st.session_state["rv_msg"] = ("error", "Write at least what went well or what to improve.")
+        return
+    store_cur.record_monthly_review(store, store_cur.MonthlyReview(
+        st.session_state["rv_who"], now(), well, improve, st.session_state.get("rv_changes", "")))
+    st.session_state["rv_msg"] = ("success", "Review recorded.")
+
+
 if signed:
     with st.form("review"):
-        who = st.selectbox("Engineer", signed)
-        well = st.text_area("What went well")
-        improve = st.text_area("What could be improved")
-        changes = st.text_area("Procedure changes agreed")
-        if st.form_submit_button("Record review", type="primary"):
-            if not (well.strip() or improve.strip()):
-                st.error("Write at least what went well or what to improve.")
-            else:
-                store_cur.record_monthly_review(store, store_cur.MonthlyReview(who, at, well, improve, changes))
-                st.success("Review recorded.")
-                st.rerun()
+        st.selectbox("Engineer", signed, key="rv_who")
+        st.text_area("What went well", key="rv_well")
+        st.text_area("What could be improved", key="rv_improve")
+        st.text_area("Procedure changes agreed", key="rv_changes")
+        st.form_submit_button("Record review", type="primary", on_click=record_review)
+    if (msg := st.session_state.pop("rv_msg", None)) is not None:
+        (st.error if msg[0] == "error" else st.success)(msg[1])
 else:
     st.caption("Reviews start once someone is signed off.")

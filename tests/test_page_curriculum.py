@@ -156,3 +156,23 @@ def test_a_trainer_rejection_is_recorded_and_audited(tmp_store):
     entries = people.audit_log(tmp_store, action="signoff.rejected")
     assert entries and entries[0].target == "trainee2" and entries[0].actor == "trainer"
     assert any("sign-off rejected" in h.value for h in at.subheader)
+
+
+def test_team_overview_flags_overdue_training_and_records_a_monthly_review(tmp_store):
+    from simulator.signoff import Decision
+    from simulator.store import curriculum as store_cur
+
+    long_ago = datetime(2025, 1, 6, tzinfo=UTC)
+    store_cur.record_decision(tmp_store, Decision("trainee2", "trainer", "confirmed", "ok", long_ago, {}))
+    at = app_test("pages/team_overview.py", role="trainer")
+    at.run()
+    frame = at.dataframe[0].value
+    row = frame[frame["username"] == "trainee2"].iloc[0]
+    assert row["status"] == "ready for primary on-call" and row["signed off"] == "2025-01-06"
+    assert row["review overdue"] == "OVERDUE" and row["refresher overdue"] == "OVERDUE"
+    at.text_area(key="rv_well").input("Fast acknowledgement on INC-2026-03-10-001")
+    next(b for b in at.button if b.label == "Record review").click().run()
+    assert any(s.value == "Review recorded." for s in at.success)
+    frame = at.dataframe[0].value
+    row = frame[frame["username"] == "trainee2"].iloc[0]
+    assert row["review overdue"] == "" and row["refresher overdue"] == "OVERDUE"

@@ -34,7 +34,7 @@ def test_trainer_signs_a_trainee_off_and_downloads_the_report(server_with_eviden
     page = browser_page
     sign_in(page, server_with_evidence, "trainer")
     open_page(page, "Sign-off")
-    page.get_by_label("Trainee").click()
+    page.get_by_role("combobox", name="Trainee").click()
     page.get_by_role("option", name="trainee2").click()
     wait_idle(page)
     assert page.get_by_text("awaiting trainer sign-off").first.is_visible()

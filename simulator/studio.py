@@ -1,0 +1,156 @@
+"""What the scenario studio shows beside the editor, computed without a browser.
+
+Owns turning editor text into the studio's preview: every problem with line and column, the
+alert timeline, the page timeline for the team (`simulator.escalation.plan`) and a plain summary of
+the answer, plus the list of templates. Storage is `simulator.store.scenarios`; rendering is the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from .durations import format_duration
+from .scenario import LoadedScenario, Scenario, parse_scenario
+from .yamlio import FormatError, Problem
+
+TEMPLATE_DIR_NAME = "templates"
+
+
+@dataclass(frozen=True)
+class TextCheck:
+    """The editor text checked: the loaded scenario, or every problem found (never both)."""
+
+    loaded: LoadedScenario | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.loaded is not None
+
+
+def check_text(text: str, base_dir: Path | None, source: str = "editor") -> TextCheck:
+    """Validate editor text; problems carry line and column so the editor can point at them."""
+    if not text.strip():
+        return TextCheck(None, (Problem(source, 1, 1, "", "the editor is empty; start from a template"),))
+    try:
+        return TextCheck(parse_scenario(text, source, base_dir=base_dir))
+    except FormatError as exc:
+        return TextCheck(None, tuple(exc.problems))
+
+
+def problem_rows(problems: tuple[Problem, ...] | list[Problem]) -> list[dict[str, Any]]:
+    return [{"line": p.line, "column": p.column, "field": p.field or "", "problem": p.message} for p in problems]
+
+
+def templates(scenario_dir: Path) -> dict[str, Path]:
+    """Template files by a readable name ("bad deploy revert" for bad-deploy-revert.yaml)."""
+    folder = scenario_dir / TEMPLATE_DIR_NAME
+    return {p.stem.replace("-", " "): p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def alert_rows(timeline: Any, start: Any) -> list[dict[str, Any]]:
+    """The alert transitions as table rows: time, offset, alert, state, summary."""
+    rows = []
+    for tr in timeline.transitions():
+        rows.append({
+            "time (UTC)": (start + timedelta(seconds=tr.at)).strftime("%H:%M:%S"),
+            "after": format_duration(tr.at),
+            "alert": tr.alertname,
+            "state": tr.state,
+            "severity label": tr.labels.get("severity", ""),
+            "summary": tr.annotations.get("summary", ""),
+        })
+    return rows
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+
+def page_plan(loaded: LoadedScenario, timeline: Any, *, ack_after: float | None = None,
+              policy: Any = None, team: Any = None) -> PagePlan:
+    """Who gets paged, when, for this scenario's true severity from its first firing alert.
+
+    `ack_after`: seconds after the first alert when the primary acknowledges (None: nobody does,
+    so the whole escalation chain shows)."""
+    sc = loaded.scenario
+    first = timeline.first_firing()
+    if first is None:
+        return PagePlan([], "No alert fires in this scenario, so nobody is paged.")
+    try:
+        from . import escalation
+        from .oncall import load_team
+        from .policy import load_policy
+
+        policy = policy or load_policy()
+        team = team or load_team()
+    except (ImportError, OSError, ValueError) as exc:  # policy or team file missing or invalid
+        return PagePlan([], f"The page timeline needs data/policy.yaml and data/team.yaml: {exc}")
+    triggered = sc.clock.start + timedelta(seconds=first)
+    security = sc.answer.security.value == "breach_confirmed"
+    plan = escalation.plan(policy, team, sc.answer.severity, triggered, ack_after=ack_after, security=security,
+                           resolve_after=float(sc.answer.expected_resolution) if sc.answer.expected_resolution else None,
+                           horizon=float(sc.clock.duration))
+    rows = [{
+        "time (UTC)": n.at.strftime("%H:%M:%S"),
+        "after first alert": format_duration(n.offset),
+        "who": n.who,
+        "role": n.role.value.replace("_", " "),
+        "how": n.channel,
+        "why": n.reason,
+    } for n in plan]
+    note = (f"{sc.answer.severity.value} from the first firing alert at "
+            f"{triggered:%H:%M:%S} UTC" + (", nobody acknowledging" if ack_after is None else
+                                            f", acknowledged after {format_duration(ack_after)}"))
+    return PagePlan(rows, note)
+
+
+def answer_summary(sc: Scenario) -> list[str]:
+    """The answer in plain sentences, for the trainer checking what they wrote."""
+    a = sc.answer
+    out = [
+        f"{'Real incident' if a.real else 'False positive'}: {a.title}",
+        f"Severity {a.severity.value}" + "".join(
+            f", then {c.severity.value} at {format_duration(c.at)}" + (f" ({c.reason})" if c.reason else "")
+            for c in a.severity_changes),
+    ]
+    if a.security.value != "none":
+        out.append(f"Security: {a.security.value.replace('_', ' ')}")
+    out.append(f"Root cause: {a.root_cause.strip()}")
+    for e in a.escalations:
+        out.append(f"Escalate to {e.role.value.replace('_', ' ')} within {format_duration(e.within)}"
+                   + (f": {e.reason}" if e.reason else ""))
+    if not a.escalations:
+        out.append("No escalation required")
+    if a.diagnosis:
+        right = next(o.text for o in a.diagnosis.options if o.id == a.diagnosis.correct)
+        out.append(f"Diagnosis: {right} (of {len(a.diagnosis.options)} options; evidence in "
+                   f"{', '.join(a.diagnosis.evidence) or 'no console named'})")
+    for m in a.mitigations:
+        out.append(f"Mitigation ({m.outcome}): {m.label}")
+    if not any(m.outcome == "correct" for m in a.mitigations):
+        out.append("No correct mitigation yet: the trainee cannot fix this scenario")
+    cn = a.customer_notification
+    if cn is not None:
+        out.append("Customers must be told" + (f" within {format_duration(cn.within)}" if cn.within else "")
+                   if cn.required else "No customer notification required")
+    if a.expected_resolution:
+        out.append(f"Expected resolution: {format_duration(a.expected_resolution)}")
+    return out
+
+
+def panels(sc: Scenario) -> dict[str, list[str]]:
+    """Series keys grouped by dashboard panel (a metric without a panel gets its own)."""
+    out: dict[str, list[str]] = {}
+    for m in sc.metrics:
+        out.setdefault(m.panel or m.name, []).append(m.key)
+    return out
+
+
+def incident_windows(sc: Scenario) -> list[tuple[float, float | None, str]]:
+    return [(e.start, e.end, e.id or e.effect) for e in sc.incident]

@@ -30,7 +30,8 @@ for name in known_people(store):
         signed.append(name)
         reviews = [r.at for r in store_cur.monthly_reviews_for(store, name)]
         review = next_monthly_review(cur, reviews, since, at)
-        refresher = next_refresher(cur, store_cur.all_evidence(store, name), since, at)
+        refresher = next_refresher(cur, store_cur.all_evidence(store, name), since, at,
+                                   store_cur.refreshers_for(store, name))
         row |= {"monthly review due": f"{review.due:%Y-%m-%d}", "review overdue": "OVERDUE" if review.overdue else "",
                 "refresher due": f"{refresher.due:%Y-%m-%d}",
                 "refresher overdue": "OVERDUE" if refresher.overdue else ""}
@@ -48,8 +49,10 @@ st.dataframe(frame, hide_index=True)
 st.caption(f"Quarterly refresher: all runbooks plus {cur.ongoing.quarterly_refresher.drills} passed mock drills of "
            "different scenarios, counted from evidence after sign-off.")
 
-st.subheader("Record a monthly incident review")
+
+
 def record_review() -> None:
+    # Callbacks run before the script, so the table above already shows the new due date.
     well, improve = st.session_state.get("rv_well", ""), st.session_state.get("rv_improve", "")
     if not (well.strip() or improve.strip()):
         st.session_state["rv_msg"] = ("error", "Write at least what went well or what to improve.")
@@ -59,14 +62,27 @@ def record_review() -> None:
     st.session_state["rv_msg"] = ("success", "Review recorded.")
 
 
-if signed:
-    with st.form("review"):
-        st.selectbox("Engineer", signed, key="rv_who")
-        st.text_area("What went well", key="rv_well")
-        st.text_area("What could be improved", key="rv_improve")
-        st.text_area("Procedure changes agreed", key="rv_changes")
-        st.form_submit_button("Record review", type="primary", on_click=record_review)
-    if (msg := st.session_state.pop("rv_msg", None)) is not None:
-        (st.error if msg[0] == "error" else st.success)(msg[1])
-else:
-    st.caption("Reviews start once someone is signed off.")
+def record_refresher() -> None:
+    store_cur.record_refresher(store, st.session_state["rf_who"], now(), st.session_state.get("rf_note", ""))
+    st.session_state["rv_msg"] = ("success", "Refresher recorded.")
+
+
+if not signed:
+    st.caption("Monthly reviews and quarterly refreshers start once someone is signed off.")
+    st.stop()
+review_col, refresher_col = st.columns(2)
+with review_col, st.form("review"):
+    st.subheader("Monthly incident review")
+    st.selectbox("Engineer", signed, key="rv_who")
+    st.text_area("What went well", key="rv_well")
+    st.text_area("What could be improved", key="rv_improve")
+    st.text_area("Procedure changes agreed", key="rv_changes")
+    st.form_submit_button("Record review", type="primary", on_click=record_review)
+with refresher_col, st.form("refresher"):
+    st.subheader("Refresher held outside firedrill")
+    st.caption("Refreshers done here (all runbooks and two drills) are counted automatically.")
+    st.selectbox("Engineer", signed, key="rf_who")
+    st.text_input("What was practised", key="rf_note")
+    st.form_submit_button("Record refresher", on_click=record_refresher)
+if (msg := st.session_state.pop("rv_msg", None)) is not None:
+    (st.error if msg[0] == "error" else st.success)(msg[1])

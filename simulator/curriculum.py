@@ -577,10 +577,14 @@ def refresher_completions(
 
 
 def next_refresher(
-    curriculum: Curriculum, evidence: Iterable[EvidenceRecord], signed_off_at: datetime, now: datetime
+    curriculum: Curriculum, evidence: Iterable[EvidenceRecord], signed_off_at: datetime, now: datetime,
+    recorded: Sequence[datetime] = (),
 ) -> Due:
+    """The next quarterly refresher: due `every` after the last completion (computed from evidence,
+    or `recorded` by a trainer for a refresher held outside firedrill), or after sign-off."""
     every = timedelta(seconds=curriculum.ongoing.quarterly_refresher.every)
-    done = refresher_completions(curriculum, evidence, signed_off_at)
+    done = sorted([*refresher_completions(curriculum, evidence, signed_off_at),
+                   *(r for r in recorded if r > signed_off_at)])
     last = done[-1] if done else None
     due = (last or signed_off_at) + every
     return Due("quarterly refresher", last, due, now > due)

@@ -121,3 +121,9 @@ def test_monthly_review_due_date_follows_the_last_review(cur):
     due = next_monthly_review(cur, [review], T0, T0 + timedelta(days=40))
     assert due.due == review + timedelta(days=30) and not due.overdue
     assert next_monthly_review(cur, [], T0, T0 + timedelta(days=31)).overdue
+
+
+def test_a_refresher_recorded_by_a_trainer_resets_the_due_date(cur):
+    held = T0 + timedelta(days=85)
+    due = next_refresher(cur, [], T0, T0 + timedelta(days=100), recorded=[held])
+    assert due.last_done == held and not due.overdue

@@ -200,6 +200,9 @@ def append_event(store: Store, attempt_id: int, event: Event) -> Event:
     for _ in range(5):
         try:
             with store.session() as s:
+                # Row lock on the attempt (PostgreSQL; SQLite serialises writers anyway) so twenty
+                # concurrent appends queue instead of colliding on the same seq and exhausting retries.
+                s.execute(select(AttemptRow.id).where(AttemptRow.id == attempt_id).with_for_update())
                 seq = (s.scalar(select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id))
                        or 0) + 1
                 s.add(AttemptEventRow(attempt_id=attempt_id, seq=seq, at_offset=float(event.at_offset),
@@ -284,6 +287,7 @@ def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any]
     for _ in range(5):
         try:
             with store.session() as s:
+                s.execute(select(DrillClockRow.id).where(DrillClockRow.id == clock_id).with_for_update())
                 seq = (s.scalar(select(func.max(DrillClockEventRow.seq)).where(DrillClockEventRow.clock_id == clock_id))
                        or 0) + 1
                 s.add(DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now))

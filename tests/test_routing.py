@@ -377,3 +377,9 @@ def test_firedrill_alerts_prints_webhook_payloads_in_send_order():
     assert lines and [x["offset"] for x in lines] == sorted(x["offset"] for x in lines)
     assert {x["payload"]["version"] for x in lines} == {"4"}
     assert any(x["channel"] == "pager" for x in lines)
+
+
+def test_without_an_end_the_simulation_stops_a_day_after_the_last_alert_event(config):
+    tl = Timeline([alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api")], ticks=[])
+    ns = notifications(config, tl, START)
+    assert ns[0].at == 130.0 and ns[-1].at <= 100 + 86400 and all(n.repeat for n in ns[1:])

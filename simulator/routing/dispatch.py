@@ -223,7 +223,11 @@ def notifications(
     rules = inhibit_rules(config)
     if until is None:
         ticks = getattr(timeline, "ticks", None)
-        until = float(ticks[-1]) if ticks is not None and len(ticks) else float("inf")
+        until = float(ticks[-1]) if ticks is not None and len(ticks) else None
+    if until is None or until == float("inf"):
+        # No end given: a day after the last alert event, so a firing alert's repeats end somewhere.
+        times = [t for t, _, _ in _events(timeline)]
+        until = (max(times) if times else 0.0) + 86400.0
     seq = itertools.count()
     # (time, phase, seq, kind, payload): at equal times alerts arrive before flushes, flushes
     # before the maintenance sweep.

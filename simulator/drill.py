@@ -252,6 +252,12 @@ class Drill:
                team: Any = None) -> Drill:
         if not isinstance(policy, PolicyView):
             policy = PolicyView.from_policy(policy) if policy is not None else PolicyView()
+        if seed is not None and int(seed) != loaded.scenario.seed and loaded.scenario.variants is not None:
+            # Another seed is another variant within the scenario's `variants:` bounds (same content
+            # hash: an attempt's (hash, seed) rebuilds exactly this run).
+            from .variants import variant_of
+
+            loaded, _ = variant_of(loaded, int(seed))
         return cls(loaded, loaded.scenario.seed if seed is None else int(seed), policy, team)
 
     @property

@@ -130,3 +130,13 @@ def test_variant_bounds_are_validated_like_the_rest_of_the_file():
     with pytest.raises(FormatError) as exc:
         parse_scenario(text, "bad.yaml", SCENARIOS)
     assert any("noise_scale" in p.message or "variants" in p.field for p in exc.value.problems)
+
+
+def test_a_drill_started_with_another_seed_runs_that_variant_and_keeps_the_version_hash(bad_deploy):
+    from simulator.drill import Drill
+
+    v, knobs = variant_of(bad_deploy, 777)
+    drill = Drill.create(bad_deploy, 777)
+    assert drill.loaded.content_hash == bad_deploy.content_hash
+    assert drill.scenario.incident[0].start == v.scenario.incident[0].start == 300 + knobs.shift
+    assert Drill.create(bad_deploy, None).scenario == bad_deploy.scenario

@@ -181,7 +181,7 @@ receivers: [{name: root}, {name: unlabelled}]
 
 def test_the_team_config_sends_security_alerts_to_the_security_lead_as_well():
     cfg = load_config()
-    assert match_routes(cfg, {"severity": "high", "category": "security", "service": "api"}) == [
+    assert match_routes(cfg, {"severity": "high", "team": "security", "service": "api"}) == [
         "security-pager", "oncall-pager", "incidents-chat"]
     assert match_routes(cfg, {"severity": "medium", "service": "api"}) == ["monitoring-chat"]
     assert match_routes(cfg, {"severity": "low", "service": "api"}) == ["ticket-queue"]

@@ -14,7 +14,7 @@ import streamlit as st
 
 from simulator import promql
 from simulator.alerts import RuleEvaluationError, scenario_timeline
-from simulator.charts import alert_bands, alert_bands_chart, metric_chart, query_chart
+from simulator.charts import alert_bands, alert_bands_chart, alerts_by_metric, metric_chart, query_chart
 from simulator.library import incident_windows, panels
 from simulator.routing import DEFAULT_CONFIG, load_config, match_routes, scenario_notifications
 from simulator.thresholds import alert_thresholds
@@ -93,14 +93,15 @@ else:
     st.info("No alert went pending in this run.")
 
 st.subheader("Metrics")
-bands = alert_bands(timeline)
+about = alerts_by_metric(loaded.rule_groups)
 thresholds = alert_thresholds(loaded)
 windows = incident_windows(sc) if is_staff else []
 if is_staff:
-    st.caption("Grey: incident windows (trainers only). Amber/red: alert bands.")
+    st.caption("Grey: incident windows (trainers only). Amber/red: when an alert about this panel was pending/firing.")
 for title, keys in panels(sc).items():
     names = {k.split("{", 1)[0] for k in keys}
     lines = [(t.value, f"{t.alert} ({t.op} {t.value:g})") for n in names for t in thresholds.get(n, [])]
+    bands = alert_bands(timeline, only={a for n in names for a in about.get(n, ())})
     st.plotly_chart(metric_chart(trace, keys, thresholds=lines, shade=windows, alert_bands=bands, title=title),
                     key=f"metric_{sc.id}_{seed}_{title}")
 
@@ -127,7 +128,8 @@ else:
     for n in shown[:100]:
         with st.container(border=True):
             icon = {"pager": "📟", "chat": "💬", "email": "✉️", "ticket": "🎫"}.get(n.channel, "•")
-            st.markdown(f"{icon} **{n.channel}** · `{n.receiver}` · {clock(n.at)}"
+            receiver = n.receiver.replace("`", "'")
+            st.markdown(f"{icon} **{n.channel}** · `{receiver}` · {clock(n.at)}"
                         + (" · repeat" if n.repeat else ""))
             st.text(n.chat_text)
             with st.expander("Webhook payload (Alertmanager version 4)"):

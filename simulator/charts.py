@@ -7,7 +7,7 @@ values, returns `go.Figure`; never imports streamlit and never decides what a vi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,11 +38,14 @@ class AlertBand:
     label: str
 
 
-def alert_bands(timeline: Any, until: float | None = None) -> list[AlertBand]:
+def alert_bands(timeline: Any, until: float | None = None, only: Collection[str] | None = None) -> list[AlertBand]:
     """Pending and firing intervals of every alert in an `AlertTimeline` (duck-typed: reads
-    `alerts[].name/labels/episodes`). With `until`, nothing after that offset is shown."""
+    `alerts[].name/labels/episodes`). With `until`, nothing after that offset is shown; with
+    `only`, just the alerts of those names."""
     bands: list[AlertBand] = []
     for a in getattr(timeline, "alerts", []):
+        if only is not None and a.name not in only:
+            continue
         label = _alert_label(a.name, a.labels)
         for ep in a.episodes:
             if until is not None and ep.pending_at > until:
@@ -60,6 +63,27 @@ def alert_bands(timeline: Any, until: float | None = None) -> list[AlertBand]:
             if firing is not None:
                 bands.append(AlertBand(firing, end, "firing", label))
     return bands
+
+
+def alerts_by_metric(rule_groups: Iterable[Any]) -> dict[str, set[str]]:
+    """Alert names by the metric names their expressions read, so a panel shows only the bands
+    of alerts about what it draws. Expressions that do not parse are skipped."""
+    from . import promql
+
+    out: dict[str, set[str]] = {}
+    for group in rule_groups:
+        for rule in group.rules:
+            name = getattr(rule, "alert", None)
+            if not name:
+                continue
+            try:
+                selectors = promql.parse(rule.expr).selectors
+            except promql.PromQLError:
+                continue
+            for sel in selectors:
+                if sel.name:
+                    out.setdefault(sel.name, set()).add(name)
+    return out
 
 
 def _alert_label(name: str, labels: dict[str, str]) -> str:
@@ -223,7 +247,7 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
     return fig
 
 
-__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "metric_chart", "query_chart"]
+__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "alerts_by_metric", "metric_chart", "query_chart"]
 
 
 def alert_band_colour(state: str) -> str:

@@ -104,3 +104,22 @@ def test_alert_strip_has_one_row_per_alert_and_bars_of_the_right_length():
 def test_alert_strip_says_so_when_nothing_fired():
     fig = alert_bands_chart(_Timeline([]), _trace())
     assert any("No alert" in a.text for a in fig.layout.annotations)
+
+
+def test_alerts_are_listed_under_every_metric_their_rule_reads():
+    from simulator.scenario import RuleGroup
+
+    group = RuleGroup.model_validate({"name": "g", "rules": [
+        {"alert": "ErrorRatio", "expr": "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.01"},
+        {"alert": "PoolHigh", "expr": 'db_pool_utilization{service="api"} > 0.8'},
+        {"record": "x:rate5m", "expr": "rate(requests_total[5m])"},
+    ]})
+    from simulator.charts import alerts_by_metric
+
+    assert alerts_by_metric([group]) == {"errors_total": {"ErrorRatio"}, "requests_total": {"ErrorRatio"},
+                                         "db_pool_utilization": {"PoolHigh"}}
+
+
+def test_only_the_named_alerts_get_bands():
+    assert alert_bands(_timeline(), only={"Other"}) == []
+    assert len(alert_bands(_timeline(), only={"PoolHigh"})) == 3

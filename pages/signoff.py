@@ -71,10 +71,13 @@ if (msg := st.session_state.pop("signoff_msg", None)) is not None:
     (st.error if msg[0] == "error" else st.success)(msg[1])
 
 st.subheader("Reports")
+st.caption("Generated when you click, from the evidence and decisions as they are then.")
+# Deferred downloads: the documents are built on click, so browsing trainees stays fast.
 c1, c2, c3 = st.columns(3)
-c1.download_button("Download PDF", render_pdf(report), file_name=f"signoff-{username}.pdf",
-                   mime="application/pdf", key="dl_pdf")
-c2.download_button("Download HTML", render_html(report), file_name=f"signoff-{username}.html",
-                   mime="text/html", key="dl_html")
-c3.download_button("Cohort CSV", cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
-                   file_name="signoff-cohort.csv", mime="text/csv", key="dl_csv")
+c1.download_button("Download PDF", lambda: render_pdf(store_cur.trainee_report(store, cur, username, now())),
+                   file_name=f"signoff-{username}.pdf", mime="application/pdf", key="dl_pdf", on_click="ignore")
+c2.download_button("Download HTML", lambda: render_html(store_cur.trainee_report(store, cur, username, now())),
+                   file_name=f"signoff-{username}.html", mime="text/html", key="dl_html", on_click="ignore")
+c3.download_button("Cohort CSV",
+                   lambda: cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
+                   file_name="signoff-cohort.csv", mime="text/csv", key="dl_csv", on_click="ignore")

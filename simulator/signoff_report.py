@@ -14,6 +14,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
@@ -114,29 +115,47 @@ _ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "→":
                         "·": "|", "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x", "•": "-"})
 
 
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+_DEJAVU_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+
+
 def _latin1(text: str) -> str:
     # The core PDF fonts are Latin-1; map common typography and replace anything else visibly.
     return str(text).translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
 
 
 class _Pdf(FPDF):
+    """A4 report. With DejaVu Sans installed every name prints as written (Ω, ł, 東); without
+    it, the built-in Helvetica is used and text is reduced to Latin-1."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.unicode = all((DEJAVU / f).is_file() for f in _DEJAVU_FILES.values())
+        if self.unicode:
+            for style, name in _DEJAVU_FILES.items():
+                self.add_font("DejaVu", style, str(DEJAVU / name))
+        self.family = "DejaVu" if self.unicode else "Helvetica"
+
+    def text_of(self, text: str) -> str:
+        return str(text) if self.unicode else _latin1(text)
+
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", "I", 8)
+        self.set_font(self.family, "I", 8)
         self.cell(0, 8, f"firedrill sign-off report - page {self.page_no()}", align="C")
 
 
 def render_pdf(r: TraineeReport) -> bytes:
-    pdf = _Pdf(format="A4")
+    pdf = _Pdf()
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(_latin1(f"Sign-off report - {r.display_name}"))
+    pdf.set_title(pdf.text_of(f"Sign-off report - {r.display_name}"))
     pdf.set_author("firedrill")
     pdf.add_page()
     w = pdf.epw
 
     def line(text: str, size: float = 10, style: str = "", h: float = 5.5) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(w, h, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(pdf.family, style, size)
+        pdf.multi_cell(w, h, pdf.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
     line(f"On-call sign-off report: {r.display_name}", 16, "B", 9)
     line(f"Username: {r.username}    Status: {r.status}    Generated: {_fmt(r.generated_at)}")

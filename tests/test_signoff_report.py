@@ -41,7 +41,15 @@ def test_pdf_opens_and_names_the_trainee_every_criterion_and_the_decision():
 
 def test_pdf_shows_a_rejection_and_survives_non_latin_text():
     text = _pdf_text(render_pdf(report(name="Zoë Ωmega", confirm=False, comment="Practise escalation → IC")))
-    assert "REJECTED" in text and "Zo" in text and "Practise escalation -> IC" in text
+    assert "REJECTED" in text and "Zoë" in text and "Practise escalation" in text
+
+
+def test_pdf_without_a_unicode_font_falls_back_to_latin1(monkeypatch, tmp_path):
+    from simulator import signoff_report
+
+    monkeypatch.setattr(signoff_report, "DEJAVU", tmp_path)  # no fonts here
+    text = _pdf_text(render_pdf(report(name="Zoë Ωmega", comment="Practise escalation → IC")))
+    assert "Zoë ?mega" in text and "Practise escalation -> IC" in text
 
 
 def test_html_escapes_names_and_comments():

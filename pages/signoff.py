@@ -10,7 +10,7 @@ from simulator.signoff_report import cohort_csv, render_html, render_pdf
 from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.services import get_store
-from ui.training import audit, curriculum, known_people, now
+from ui.training import audit, curriculum, known_people, md_escape, now
 
 user = auth.require_role("admin", "trainer")
 store = get_store()
@@ -26,7 +26,7 @@ username = st.selectbox("Trainee", people, index=people.index(chosen) if chosen 
 report = store_cur.trainee_report(store, cur, username, now())
 a = report.assessment
 
-st.subheader(f"{report.display_name} — {report.status}")
+st.subheader(f"{md_escape(report.display_name)} — {report.status}")
 st.caption(f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
            f"{report.progress.done if report.progress else 0} exercises passed")
 st.dataframe(pd.DataFrame([{"criterion": c.title, "met": "✔" if c.met else "✘", "rating": c.rating,

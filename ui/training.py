@@ -128,3 +128,10 @@ def audit(store, actor: str, action: str, target: str, detail: str) -> None:
     from simulator.store import people
 
     people.record_audit(store, actor, action, target, detail, at=now())
+
+
+def md_escape(text: str) -> str:
+    """Text a person typed (a display name), shown inside Markdown as plain characters."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))

@@ -383,3 +383,23 @@ def test_without_an_end_the_simulation_stops_a_day_after_the_last_alert_event(co
     tl = Timeline([alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api")], ticks=[])
     ns = notifications(config, tl, START)
     assert ns[0].at == 130.0 and ns[-1].at <= 100 + 86400 and all(n.repeat for n in ns[1:])
+
+
+def test_a_webhook_with_max_alerts_sends_the_first_ones_and_counts_the_rest():
+    cfg = parse_config("""
+route: {receiver: hook, group_by: [alertname]}
+receivers:
+  - name: hook
+    webhook_configs: [{url: 'http://x/', max_alerts: 2}]
+""")
+    tl = Timeline([alert("Disk", [Ep(0, 10, None)], instance=f"i{i}") for i in range(5)])
+    body = notifications(cfg, tl, START)[0].webhook
+    assert len(body["alerts"]) == 2 and body["truncatedAlerts"] == 3
+
+
+def test_the_json_schema_describes_the_route_tree():
+    proc = subprocess.run([sys.executable, "-m", "simulator", "schema", "alertmanager"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    schema = json.loads(proc.stdout)
+    assert "route" in schema["properties"] and "RouteConfig" in schema["$defs"]
+    assert "continue" in schema["$defs"]["RouteConfig"]["properties"]

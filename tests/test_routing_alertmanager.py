@@ -50,6 +50,7 @@ route:
       continue: true
     - receiver: tickets
       matchers: ['severity="low"']
+      group_by: ['...']
     - receiver: team
       matchers: ['severity=~".+"']
 inhibit_rules:
@@ -227,4 +228,6 @@ def test_the_schedule_exercises_inhibition_joining_repeats_and_unsent_resolution
     assert any(n.repeat for n in team)
     pool = [n for n in team if n.webhook["groupLabels"]["alertname"] == "Pool"]
     assert [len(n.alerts) for n in pool][:2] == [1, 3]  # warnings hidden, then shown once the critical resolves
-    assert [n.status for n in ours if n.receiver == "tickets"] == ["firing"]
+    tickets = [n for n in ours if n.receiver == "tickets"]
+    assert [n.status for n in tickets] == ["firing"]
+    assert tickets[0].webhook["groupLabels"] == SCHEDULE[4][2]  # group_by: ['...'] groups by every label

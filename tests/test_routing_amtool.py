@@ -21,7 +21,7 @@ from tests.conftest import ROOT, require_tool
 
 VOCAB = {
     "severity": ["critical", "high", "medium", "low", "warning"],
-    "service": ["api", "web", "db", "cache"],
+    "service": ["api", "web", "db", "cache", "api.v2", "eu-west-1"],
     "team": ["platform", "data", "security"],
     "env": ["prod", "staging"],
     "category": ["security", "capacity"],

@@ -29,6 +29,7 @@ from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
 from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.scenario_catalog import playable_scenarios, requested_version
 from ui.services import builtin_scenarios, get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -80,21 +81,27 @@ if param:
 if attempt is None:
     st.title("Drill")
     st.caption("You are the primary on-call engineer. The world keeps moving while you think.")
-    scenarios = builtin_scenarios()
+    # The built-in pack and trainers' saved scenarios; ?scenario=&version= (the studio's "play as
+    # trainee") puts that exact version first.
+    scenarios = {**builtin_scenarios(), **playable_scenarios(store)}
+    wanted = requested_version(store)
+    if wanted is not None:
+        scenarios[wanted.scenario.id] = wanted
     if not scenarios:
         st.warning("No scenarios are available.")
         st.stop()
-    ids = sorted(scenarios, key=lambda i: (scenarios[i].scenario.difficulty, i))
+    ids = sorted(scenarios, key=lambda i: (wanted is None or i != wanted.scenario.id,
+                                           scenarios[i].scenario.difficulty, i))
     with st.form("drill_setup"):
         sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} "
                            f"(difficulty {scenarios[i].scenario.difficulty})")
-        seed = st.number_input("Seed (another seed gives another variant of the same incident)", min_value=0,
-                               max_value=2**31 - 1, value=int(scenarios[ids[0]].scenario.seed), step=1)
+        seed = st.number_input("Seed (blank: the scenario's own; another seed gives another variant)",
+                               min_value=0, max_value=2**31 - 1, value=None, step=1)
         speed = st.select_slider("Speed", options=list(SPEEDS), value=1.0, format_func=lambda s: f"{s:g}×")
         go = st.form_submit_button("Start drill", type="primary")
     if go:
         loaded = scenarios[sid]
-        drill = Drill.create(loaded, int(seed), load_default_policy(), load_default_team())
+        drill = Drill.create(loaded, None if seed is None else int(seed), load_default_policy(), load_default_team())
         try:
             aid = store_att.start_attempt(store, user_id=user.id, username=user.username, drill=drill,
                                           speed=float(speed), now=now())

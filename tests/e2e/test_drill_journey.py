@@ -1,0 +1,153 @@
+"""Browser journey: a trainee plays a whole drill at 60× in Chromium — acknowledge, classify,
+declare, communicate, mitigate, resolve, write the report, see the debrief — and a reload in the
+middle resumes the same attempt with nothing lost."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simulator.store import attempts, open_store
+from tests.e2e.conftest import (
+    CHROMIUM,
+    open_page,
+    prepare_database,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_idle,
+)
+
+pytestmark = pytest.mark.e2e
+_DB: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def drill_server(tmp_path_factory):
+    """A server of our own, so the test can read the very database it writes to."""
+    from pathlib import Path
+
+    from tests.conftest import missing
+
+    if not Path(CHROMIUM).exists():
+        missing("Debian's chromium is not installed (/usr/bin/chromium)")
+    url = f"sqlite:///{tmp_path_factory.mktemp('drill-e2e') / 'firedrill.db'}"
+    prepare_database(url)
+    _DB["url"] = url
+    proc, base = start_server(url)
+    yield base
+    stop_server(proc)
+
+
+def _store():
+    return open_store(_DB["url"])
+
+
+def _main(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).last.click()
+
+
+def _submit(page, button: str) -> None:
+    page.get_by_role("button", name=button, exact=True).click()
+    wait_idle(page)
+    page.get_by_text(re.compile(r"Recorded at \d\d:\d\d:\d\d")).first.wait_for()
+
+
+def _select(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    page.keyboard.type(option[:24])  # the selectbox filters as you type
+    page.get_by_role("option").first.click()
+
+
+def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, browser_page):
+    page = browser_page
+    sign_in(page, drill_server, "trainee2")
+    open_page(page, "Drill")
+    _select(page, "Scenario", "Database connection pool exhaustion (difficulty 3)")
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("End")  # 60×
+    page.get_by_role("button", name="Start drill").click()
+    wait_idle(page)
+    url = page.url
+    aid = int(re.search(r"attempt=(\d+)", url).group(1))
+
+    # Wait for the page: the pool alert fires at 8m45s simulated, ~9 s of wall time at 60×.
+    page.get_by_text("NOT ACKNOWLEDGED").first.wait_for(timeout=40_000)
+    page.get_by_role("button", name="Refresh consoles").click()
+    wait_idle(page)
+    _tab(page, "Triage")
+    _submit(page, "Acknowledge the page")
+    _tab(page, "Triage")
+    _select(page, "Severity", "HIGH")
+    _submit(page, "Classify")
+    page.get_by_label("Incident title").fill("Database pool exhausted")
+    _submit(page, "Declare incident")
+    page.get_by_label("Incident channel name").fill("#incident-20260310-001")
+    _submit(page, "Open channel")
+
+    # A reload starts a new browser session: sign in again and the same attempt comes back.
+    before = [e.kind for e in attempts.events_for(_store(), aid) if e.is_action]
+    page.reload()
+    wait_idle(page)
+    if page.get_by_role("dialog").count():
+        # Signed out, the app has only the sign-in page, so Streamlit says /drill was not found.
+        page.keyboard.press("Escape")
+        page.get_by_role("dialog").wait_for(state="hidden")
+    if page.get_by_label("Username").count():
+        page.get_by_label("Username").fill("trainee2")
+        page.get_by_label("Password", exact=True).fill("firedrill-test-pw")
+        page.get_by_role("button", name="Sign in").click()
+        wait_idle(page)
+    page.wait_for_timeout(1000)
+    if f"Attempt {aid}" not in _main(page):
+        open_page(page, "My attempts")
+        page.get_by_role("button", name=re.compile(rf"Resume #{aid}\b")).click()
+        wait_idle(page)
+    page.get_by_text(re.compile(rf"^Attempt {aid} ·")).wait_for()
+    wait_idle(page)
+    assert [e.kind for e in attempts.events_for(_store(), aid) if e.is_action] == before
+    page.get_by_text("Channel: #incident-20260310-001", exact=False).first.wait_for()
+
+    _tab(page, "Communicate")
+    page.get_by_label(re.compile("^Update")).fill(
+        "Investigating: API requests failing, pool full. Checking pg_stat_activity. Next update in 5 minutes.")
+    _submit(page, "Post update")
+    _tab(page, "Diagnose & fix")
+    page.get_by_text("A long-running bulk query is holding pool connections").click()
+    _submit(page, "Record hypothesis")
+    _tab(page, "Diagnose & fix")  # a rerun may show the first tab again
+    _select(page, "Mitigation", "Terminate the long-running bulk query (pg_terminate_backend)")
+    _submit(page, "Apply mitigation")
+    _tab(page, "Diagnose & fix")  # a rerun may show the first tab again
+    page.get_by_label("What did you check?").fill("pool back under 50%, alert resolved")
+    _submit(page, "Verify recovery")
+    _tab(page, "Diagnose & fix")  # a rerun may show the first tab again
+    _submit(page, "Resolve incident")
+    _tab(page, "Report")
+    report = page.get_by_label("Post-incident report (Markdown)")
+    text = report.input_value()
+    assert "## Timeline" in text and "Incident ID: INC-2026-03-10-001" in text
+    report.fill(text.replace("<who was affected, how many requests failed>", "~0.8% of API requests failed"))
+    _submit(page, "Save report")
+    _tab(page, "Report")
+    page.get_by_role("button", name="Finish and see the debrief").click()
+    wait_idle(page)
+
+    main = _main(page)
+    assert "Debrief" in main and "Scorecard" in main and "Post-incident report" in main
+    assert re.search(r"(NOT PASSED|PASSED) — score \d\.\d\d", main)
+    assert "Root cause" in main
+    kinds = [e.kind for e in attempts.events_for(_store(), aid) if e.is_action]
+    for k in ("acknowledge", "classify", "declare", "open_channel", "post_update", "hypothesis", "mitigate",
+              "verify", "resolve", "write_report"):
+        assert k in kinds
+    assert attempts.get_attempt(_store(), aid).status == "finished"
+
+

@@ -9,6 +9,8 @@ import streamlit as st
 
 from simulator.accounts import AccountError
 from simulator.cohort import (
+    action_feed,
+    board_row,
     board_table,
     clock_text,
     comparison_rows,
@@ -21,7 +23,7 @@ from simulator.drill import DrillClock, true_severity_at
 from simulator.store import attempts as store_att
 from simulator.store import people
 from ui import auth
-from ui.cohorts import board_rows, drill_engine, md_escape, now, scenario_choices
+from ui.cohorts import board_rows, cohort_logs, drill_engine, md_escape, now, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.services import get_store
 
@@ -136,13 +138,21 @@ def live_board() -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Simulated time", clock_text(clock.offset_at(now())) if clock.started else "T+00:00")
     c2.metric("Clock", state)
-    rows = board_rows(store, cohort.id, cd.id)
+    logs = cohort_logs(store, cohort.id, cd.id)
+    rows = [board_row(u, name, events) for u, name, events in logs]
     c3.metric("Joined", f"{sum(r.joined for r in rows)} / {len(rows)}")
     if not rows:
         st.info("Nobody in this cohort yet.")
         return
     # Plain data grid: trainee text (updates, names) is shown as text, never as HTML.
     st.dataframe(pd.DataFrame(board_table(rows)), hide_index=True, width="stretch")
+    st.markdown("**Latest actions**")
+    feed = action_feed([(name, events) for _, name, events in logs])
+    if not feed:
+        st.caption("No actions yet.")
+    # st.text: a trainee's words are shown verbatim, never interpreted as markdown or HTML.
+    for at_offset, who, what in feed:
+        st.text(f"{clock_text(at_offset)} · {who} · {what}")
 
 
 live_board()

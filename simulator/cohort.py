@@ -129,6 +129,31 @@ def board_table(rows: Sequence[BoardRow]) -> list[dict[str, str | int]]:
     return out
 
 
+_FEED_DETAIL = {"classify": "severity", "escalate": "role", "post_update": "text", "mitigate": "mitigation",
+                "judge": "verdict", "hypothesis": "option", "look": "console", "status_page": "status",
+                "notify_customers": "subject", "declare": "title", "open_channel": "name", "resolve": "summary"}
+
+
+def action_summary(kind: str, payload: dict[str, Any]) -> str:
+    """'classify CRITICAL', 'post_update: DB pool exhausted…' — one line, plain text."""
+    key = _FEED_DETAIL.get(kind)
+    value = payload.get(key) if key else None
+    value = getattr(value, "value", value)
+    if value in (None, ""):
+        return kind.replace("_", " ")
+    text = " ".join(str(value).split())
+    return f"{kind.replace('_', ' ')}: {text[:80]}{'…' if len(text) > 80 else ''}"
+
+
+def action_feed(logs: Iterable[tuple[str, Iterable[EventLike] | None]], limit: int = 15) -> list[tuple[float, str, str]]:
+    """The cohort's latest actions, newest first: (simulated offset, who, what)."""
+    items = [(float(e.at_offset), who, action_summary(e.kind, e.payload or {}))
+             for who, events in logs if events is not None
+             for e in events if not e.kind.startswith("clock.")]
+    items.sort(key=lambda x: x[0], reverse=True)
+    return items[:limit]
+
+
 # --- severity agreement --------------------------------------------------------------------------
 
 

@@ -111,6 +111,9 @@ def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(coh
     assert board.loc["trainee3", "escalations"].startswith("manager")
     assert board.loc["trainee3", "last update"] == "<img src=x onerror=alert(1)> trainee3"
     assert not any("<img" in m.value for m in at.markdown)
+    feed = [t.value for t in at.text]
+    assert any("Tara Trainee · post update: <img src=x onerror=alert(1)> trainee3" in line for line in feed)
+    assert any("Tia Trainee · classify: CRITICAL" in line for line in feed)
 
     next(b for b in at.button if b.label == "End drill").click().run()
     assert not at.exception

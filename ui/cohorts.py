@@ -56,19 +56,23 @@ def drill_engine(loaded: LoadedScenario, seed: int) -> Drill:
     return Drill.create(loaded, int(seed), load_default_policy(), load_default_team())
 
 
-def board_rows(store: Store, cohort_id: int, drill_id: int) -> list[BoardRow]:
-    """One row per cohort member: their attempt's log folded into what the board shows."""
+def cohort_logs(store: Store, cohort_id: int, drill_id: int) -> list[tuple[str, str, list | None]]:
+    """(username, display name, attempt events or None when not joined) for every member, plus
+    anyone who joined and was later removed from the cohort (they still did the drill)."""
     joined = people.drill_participants(store, drill_id)
-    rows = []
+    out: list[tuple[str, str, list | None]] = []
     for member in people.cohort_members(store, cohort_id):
         aid = joined.get(member.username)
-        events = store_att.events_for(store, aid) if aid is not None else None
-        rows.append(board_row(member.username, member.display_name, events))
-    # Someone who joined and was later removed from the cohort still did the drill: keep them.
-    listed = {r.username for r in rows}
+        out.append((member.username, member.display_name,
+                    store_att.events_for(store, aid) if aid is not None else None))
+    listed = {u for u, _, _ in out}
     for username, aid in joined.items():
         if username not in listed:
             person = people.get_user_by_username(store, username)
-            rows.append(board_row(username, person.display_name if person else username,
-                                  store_att.events_for(store, aid)))
-    return rows
+            out.append((username, person.display_name if person else username, store_att.events_for(store, aid)))
+    return out
+
+
+def board_rows(store: Store, cohort_id: int, drill_id: int) -> list[BoardRow]:
+    """One row per cohort member: their attempt's log folded into what the board shows."""
+    return [board_row(u, name, events) for u, name, events in cohort_logs(store, cohort_id, drill_id)]

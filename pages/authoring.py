@@ -162,8 +162,9 @@ with left:
         st.success(f"Valid: {sc.title} ({sc.id}) · {check.loaded.content_hash}", icon=":material/check_circle:")
     else:
         st.error(f"{len(check.problems)} problem(s) to fix", icon=":material/error:")
-        st.dataframe(pd.DataFrame(problem_rows(check.problems)), hide_index=True, width="stretch",
-                     key="studio_problems")
+        # Plain text, not a grid: every problem readable (and copyable) as "line L, column C".
+        st.code("\n".join(f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: "
+                          f"{r['problem']}" for r in problem_rows(check.problems)), language=None)
 
     note = st.text_input("What changed (optional, kept with the version)", key="studio_note")
     b1, b2, b3 = st.columns(3)
@@ -219,6 +220,12 @@ with right:
         if not any(r["state"] == "firing" for r in rows):
             st.warning("No alert fires on this trace: a trainee would never be paged. Check the rule "
                        "thresholds against the charts.")
+        firsts: dict[str, dict] = {}
+        for r in rows:
+            if r["state"] == "firing":
+                firsts.setdefault(r["alert"], r)
+        if firsts:
+            st.text("\n".join(f"{name} fires at {r['time (UTC)']} UTC ({r['after']} in)" for name, r in firsts.items()))
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="studio_alerts")
         else:

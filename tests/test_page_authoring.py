@@ -33,8 +33,15 @@ def _frame(at, column: str):
 
 
 def _problems(at) -> list[dict]:
-    frame = _frame(at, "problem")
-    return [] if frame is None else frame.to_dict("records")
+    """The problem list as rows, read back from the page's "line L, column C · field: problem" text."""
+    rx = re.compile(r"^line (\d+|\?), column (\d+|\?) · (\S+): (.*)$")
+    rows = []
+    for block in at.code:
+        for ln in block.value.splitlines():
+            if m := rx.match(ln):
+                rows.append({"line": int(m[1]) if m[1] != "?" else None,
+                             "column": int(m[2]) if m[2] != "?" else None, "field": m[3], "problem": m[4]})
+    return rows
 
 
 def test_a_trainee_is_refused_by_the_page_itself():

@@ -116,3 +116,42 @@ def test_a_postmortem_becomes_a_skeleton_in_the_editor():
     text = at.text_area(key="studio_text").value
     assert "id: regex-outage" in text and "13:45 UTC: 502s everywhere" in text
     assert any("Valid: Regex outage" in s.value for s in at.success)
+
+
+def test_delete_asks_for_the_id_and_keeps_the_version_readable():
+    from datetime import UTC, datetime
+
+    store = open_test_store()
+    try:
+        text = repo.with_new_id((SCENARIOS / "templates" / "minimal.yaml").read_text(), "to-delete")
+        saved = repo.save_version(store, text, "trainer", datetime(2026, 3, 1, tzinfo=UTC))
+    finally:
+        store.dispose()
+    at = _studio()
+    at.selectbox(key="studio_open_id").set_value("to-delete").run()
+    at.text_input(key="studio_delete_confirm").set_value("yes please").run()
+    at.button(key="studio_delete").click().run()
+    assert any("type the scenario id 'to-delete' to confirm" in e.value for e in at.error)
+    at.text_input(key="studio_delete_confirm").set_value("to-delete").run()
+    at.button(key="studio_delete").click().run()
+    assert any("Deleted to-delete" in s.value for s in at.success)
+    store = open_test_store()
+    try:
+        assert "to-delete" not in [p.scenario_id for p in repo.list_playable(store)]
+        assert repo.get_version(store, saved.content_hash).text == text
+    finally:
+        store.dispose()
+
+
+def test_another_trainers_scenario_offers_no_delete():
+    from datetime import UTC, datetime
+
+    store = open_test_store()
+    try:
+        text = repo.with_new_id((SCENARIOS / "templates" / "minimal.yaml").read_text(), "not-mine")
+        repo.save_version(store, text, "someone-else", datetime(2026, 3, 1, tzinfo=UTC))
+    finally:
+        store.dispose()
+    at = _studio()
+    at.selectbox(key="studio_open_id").set_value("not-mine").run()
+    assert not [b for b in at.button if b.key == "studio_delete"]

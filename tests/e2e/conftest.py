@@ -8,6 +8,7 @@ fails the test on any exception box on the page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT, missing
 
@@ -130,9 +132,18 @@ def browser_page(browser_context):
     yield page
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
-    """Wait until Streamlit finished its script run, then fail on any exception box."""
+def wait_idle(page, timeout: float = 30_000, rerun_grace: float = 1_500) -> None:
+    """Wait until Streamlit finished the script run an action started, then fail on any
+    exception box. A click returns before the browser has told the server about it, so first
+    give the rerun up to `rerun_grace` ms to start (a fast run may already be over: that is fine)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    # No rerun started (or it finished already): then there is nothing to wait for.
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            """() => { const a = document.querySelector('[data-testid="stApp"]');
+                       return a && a.getAttribute('data-test-script-state') === 'running'; }""",
+            timeout=rerun_grace,
+        )
     page.wait_for_function(
         """() => { const a = document.querySelector('[data-testid="stApp"]');
                    return a && a.getAttribute('data-test-script-state') === 'notRunning'; }""",
@@ -150,6 +161,8 @@ def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> Non
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # The rerun may not have started when the click returns: wait for the signed-in sidebar.
+    page.get_by_role("button", name="Sign out").wait_for(timeout=30_000)
     wait_idle(page)
 
 

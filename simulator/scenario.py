@@ -424,6 +424,7 @@ class ComponentStatus(Model):
     since: Offset | None = None
     until: Offset | None = None
     message: str = ""
+    effect: str | None = Field(None, description="Incident effect id: back to operational when a mitigation ends it")
 
 
 class ThirdPartyStatus(Model):

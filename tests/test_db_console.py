@@ -172,3 +172,46 @@ def test_meta_commands_list_relations_and_columns(seed_scenario, trace):
     assert "pg_stat_activity" in column(c.execute("\\dt"), "Name")
     assert ("query_start", "timestamp with time zone") in c.execute("\\d pg_stat_activity").rows
     assert c.execute("\\nope").error.startswith("invalid command")
+
+
+def test_the_seed_incident_is_solved_by_looking_then_terminating_the_bulk_query(seed_scenario):
+    from simulator import actions as A
+    from simulator.drill import Drill, action_event, applied_mitigations, state_at
+    from simulator.drill import world as drill_world
+
+    drill = Drill.create(seed_scenario)
+    fired = next(t for t in range(0, 1500, 15) if "DBConnectionPoolHigh" in state_at(drill, [], t).firing)
+
+    # The trainee opens psql when paged and asks what has been running longest.
+    look = ConsoleWorld(drill.loaded, drill_world(drill).trace, fired, drill.seed)
+    top = DatabaseConsole(look).execute(
+        "SELECT pid, usename FROM pg_stat_activity WHERE state = 'active' ORDER BY query_start LIMIT 1"
+    )
+    pid = top.rows[0][0]
+    assert top.rows[0][1] == "acme_analytics"
+    action = DatabaseConsole(look).execute(f"SELECT pg_terminate_backend({pid})").action
+
+    events = []
+    events.append(
+        action_event(events, fired, A.Look(action="look", console="database", detail="pg_stat_activity"))
+    )
+    events.append(
+        action_event(events, fired + 30, A.Mitigate(action="mitigate", mitigation=action.mitigation))
+    )
+    later = fired + 30 + 600
+    state = state_at(drill, events, later)
+    assert "DBConnectionPoolHigh" not in state.firing
+    assert any(console == "database" for _, console, _ in state.looks)
+
+    after = ConsoleWorld(
+        drill.loaded,
+        drill_world(drill, applied_mitigations(events, later)).trace,
+        later,
+        drill.seed,
+        mitigations=tuple(applied_mitigations(events, later)),
+    )
+    clients = DatabaseConsole(after).execute("SELECT numbackends FROM pg_stat_database WHERE datname = 'app'")
+    assert clients.rows[0][0] < 60  # the pool drained once the 40 connections were released
+    assert DatabaseConsole(after).execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'acme_analytics'"
+    ).rows == [(0,)]

@@ -139,3 +139,22 @@ def test_explore_reports_a_bad_expression(seed_scenario, trace):
 
     with pytest.raises(PromQLError):
         boards.evaluate_lines(world(seed_scenario, trace), "rate(http_requests_total[5m]", 900)
+
+
+def test_a_component_tied_to_an_effect_recovers_when_a_mitigation_ends_it(seed_scenario, trace):
+    sc = seed_scenario.scenario
+    infra = [
+        c.model_copy(update={"effect": "slow-queries"}) if c.component == "rds-primary" else c
+        for c in sc.evidence.infrastructure
+    ]
+    loaded = seed_scenario.model_copy(
+        update={
+            "scenario": sc.model_copy(
+                update={"evidence": sc.evidence.model_copy(update={"infrastructure": infra})}
+            )
+        }
+    )
+    fixed = world(loaded, trace, now=900, mitigations=((700.0, "kill-query"),))
+    running = world(loaded, trace, now=900)
+    assert {c.component: c.status for c in infrastructure.components(fixed)}["rds-primary"] == "operational"
+    assert {c.component: c.status for c in infrastructure.components(running)}["rds-primary"] == "degraded"

@@ -82,12 +82,13 @@ class ConsoleWorld:
 
     @cached_property
     def ended_effects(self) -> dict[str, float]:
-        """Incident effect id -> offset at which an applied mitigation ended it."""
+        """Incident effect id -> offset at which it is over: when an applied mitigation ended it,
+        plus that mitigation's recovery time (the metrics take as long to return to normal)."""
         out: dict[str, float] = {}
         for at, mid in self.applied:
             m = mitigation_by_id(self.scenario, mid)
             for eid in m.ends if m else ():
-                out.setdefault(eid, at)
+                out.setdefault(eid, at + m.recovery)
         return out
 
     @cached_property

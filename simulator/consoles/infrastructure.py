@@ -86,7 +86,9 @@ def components(world: ConsoleWorld, region: str = "us-east-1") -> list[Component
     listed += [d for d in _DEFAULTS if d.kind not in kinds]
     out = []
     for c in listed:
-        on = _active(c.since, c.until, world.now) and c.status != "operational"
+        ended = world.ended_effects.get(c.effect) if c.effect else None
+        until = c.until if ended is None else min(c.until if c.until is not None else ended, ended)
+        on = _active(c.since, until, world.now) and c.status != "operational"
         status = c.status if on else "operational"
         out.append(
             ComponentView(

@@ -39,7 +39,9 @@ if resume is not None:
     st.subheader("Resume where you left off")
     st.write(f"Day {resume.day}: **{resume.exercise.title}** ({resume.status})")
     if module and module.page:
-        page_link(module.page, f"Continue: {module.title}", user.role, ":material/play_arrow:")
+        # A runbook exercise opens on its own runbook.
+        params = {"runbook": resume.exercise.runbook} if resume.exercise.runbook else None
+        page_link(module.page, f"Continue: {module.title}", user.role, ":material/play_arrow:", params)
 else:
     st.success("Every exercise is passed. A trainer can now review your sign-off.")
 

@@ -10,7 +10,7 @@ from simulator.runbooks import expert_path, finish, load_runbooks, replay, score
 from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.services import get_store
-from ui.training import now, record, status_badge
+from ui.training import curriculum, now, record, status_badge
 
 user = auth.require_role("admin", "trainer", "trainee")
 
@@ -21,14 +21,16 @@ def runbooks():
 
 
 books = runbooks()
-ids = list(books)
+# The programme's order (Runbook 1–4), then any extra runbook a team added.
+ids = [r for r in curriculum().runbook_ids() if r in books] + [r for r in books if r not in curriculum().runbook_ids()]
 st.title("Runbook exercises")
 st.caption("Day 3. Every command runs against a simulated system; order matters and some choices are traps.")
 rid = st.selectbox("Runbook", ids, format_func=lambda i: books[i].title,
                    index=ids.index(st.query_params.get("runbook", ids[0])) if st.query_params.get("runbook") in ids else 0)
 rb = books[rid]
-exercise_id = f"day3.{rid}"
-status_badge(user.username, exercise_id)
+exercise_id = next((e.id for e in curriculum().exercises() if e.runbook == rid), None)
+if exercise_id is not None:  # a runbook outside the programme is practice only
+    status_badge(user.username, exercise_id)
 st.info(f"**{rb.summary}**\n\n{rb.situation}\n\nEnvironment: {rb.environment}")
 
 key = f"rb_actions::{rid}"

@@ -100,14 +100,15 @@ def last_result(state_key: str) -> ExerciseResult | None:
     return st.session_state.get(state_key)
 
 
-def page_link(path: str, label: str, role: str, icon: str = ":material/arrow_forward:") -> None:
+def page_link(path: str, label: str, role: str, icon: str = ":material/arrow_forward:",
+              query_params: dict[str, str] | None = None) -> None:
     """Link to a page only when it is in this role's menu (a link to a missing page is an error)."""
     from ui.navigation import pages_for
 
     if path not in {p.path for p in pages_for(role)}:
         return
     try:
-        st.page_link(path, label=label, icon=icon)
+        st.page_link(path, label=label, icon=icon, query_params=query_params)
     except StreamlitAPIException:
         # Outside the app's navigation (a page run on its own, e.g. under AppTest) there is no
         # page registry to link into; name the page instead.

@@ -176,3 +176,32 @@ def test_team_overview_flags_overdue_training_and_records_a_monthly_review(tmp_s
     frame = at.dataframe[0].value
     row = frame[frame["username"] == "trainee2"].iloc[0]
     assert row["review overdue"] == "" and row["refresher overdue"] == "OVERDUE"
+
+
+@pytest.mark.parametrize("page", ["pages/day1_overview.py", "pages/day2_alerts.py", "pages/handoff.py"])
+def test_module_pages_open_for_a_trainee_with_their_exercises(page):
+    at = app_test(page, role="trainee", timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("Submit" in b.label or "Complete" in b.label for b in at.button)
+
+
+def test_day_one_error_budget_answers_computed_from_the_trace_pass():
+    from simulator.exercises import day1
+
+    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at.run()
+    table = at.dataframe[1].value  # hourly requests and failures, as shown to the trainee
+    total, failed = int(table["requests"].sum()), int(table["failed"].sum())
+    facts = day1.SloFacts(total, failed, 100 * (total - failed) / total, total * 0.001,
+                          100 * failed / (total * 0.001), (total - failed) / total >= 0.999)
+    inputs = [n for n in at.number_input if n.key and n.key.startswith("q_budget_")]
+    values = {"availability": round(facts.availability_pct, 3), "budget": facts.budget_requests,
+              "consumed": facts.budget_consumed_pct}
+    for n in inputs:
+        n.set_value(values[n.key.rsplit(".", 1)[1]])
+    met = next(r for r in at.radio if r.key and r.key.startswith("q_budget_") and r.key.endswith(".met"))
+    met.set_value("Yes" if facts.met else "No")
+    form_buttons = [b for b in at.button if b.label == "Submit answers"]
+    form_buttons[1].click().run()  # the second form on the page is the error-budget one
+    assert any(s.value.startswith("Passed: 100%") for s in at.success)

@@ -23,7 +23,13 @@ SCENARIO_DIR = ROOT / "scenarios"
 
 @st.cache_resource(show_spinner=False)
 def _store_for(url: str) -> Store:
-    return open_store(url)
+    store = open_store(url)
+    # The built-in pack is in the database from the server's first page on, so drills,
+    # attempts and the studio all see the same versions.
+    from simulator.store.scenarios import sync_builtin
+
+    sync_builtin(store, SCENARIO_DIR)
+    return store
 
 
 def get_store() -> Store:

@@ -127,7 +127,8 @@ else:
     )
     for n in shown[:100]:
         with st.container(border=True):
-            icon = {"pager": "📟", "chat": "💬", "email": "✉️", "ticket": "🎫"}.get(n.channel, "•")
+            icon = {"pager": ":material/phone_android:", "chat": ":material/chat:", "email": ":material/mail:",
+                    "ticket": ":material/confirmation_number:"}.get(n.channel, "")
             receiver = n.receiver.replace("`", "'")
             st.markdown(f"{icon} **{n.channel}** · `{receiver}` · {clock(n.at)}"
                         + (" · repeat" if n.repeat else ""))

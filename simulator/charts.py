@@ -25,6 +25,8 @@ FIRING_SOLID = "#d62728"
 SHADE_COLOUR = "rgba(120, 120, 120, 0.14)"
 THRESHOLD_COLOUR = "#d62728"
 NOW_COLOUR = "#444444"
+# Same left margin on every chart so the alert strip lines up in time with the panels below it.
+LEFT_MARGIN = 70
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ def _alert_label(name: str, labels: dict[str, str]) -> str:
     if not extra:
         return name
     return name + "{" + ",".join(f"{k}={v}" for k, v in extra.items()) + "}"
+
+
+def _safe(text: str) -> str:
+    """Plotly renders a little HTML in labels (<a>, <b>, <br>); scenario text must stay text."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _times(start: datetime, offsets: np.ndarray | Sequence[float]) -> list[datetime]:
@@ -160,10 +167,10 @@ def metric_chart(
             go.Scatter(
                 x=_times(data.start, data.offsets),
                 y=s.masked(),
-                name=s.key,
+                name=_safe(s.key),
                 mode="lines",
                 connectgaps=False,
-                hovertemplate="%{y:.4g}<extra>" + s.key.replace("<", "&lt;") + "</extra>",
+                hovertemplate="%{y:.4g}<extra>" + _safe(s.key) + "</extra>",
             )
         )
     end_offset = float(trace.offsets[-1]) if len(trace.offsets) else 0.0
@@ -174,7 +181,7 @@ def metric_chart(
         if x1 <= start:
             continue
         fig.add_vrect(x0=_at(trace.start, start), x1=_at(trace.start, x1), fillcolor=SHADE_COLOUR,
-                      line_width=0, layer="below", annotation_text=label, annotation_position="top left",
+                      line_width=0, layer="below", annotation_text=_safe(label), annotation_position="top left",
                       annotation_font_size=10)
     for b in map(_band, alert_bands or []):
         x1 = horizon if b.end is None else min(b.end, horizon)
@@ -185,19 +192,19 @@ def metric_chart(
     for t in thresholds or []:
         value, label = _threshold(t)
         fig.add_hline(y=value, line_dash="dash", line_color=THRESHOLD_COLOUR, line_width=1,
-                      annotation_text=label, annotation_position="top right", annotation_font_size=10)
+                      annotation_text=_safe(label), annotation_position="top right", annotation_font_size=10)
     for offset, label in markers or []:
         if until is not None and offset > until:
             continue
         fig.add_vline(x=_at(trace.start, offset), line_dash="dot", line_color="#1f77b4", line_width=1)
-        fig.add_annotation(x=_at(trace.start, offset), y=1, yref="paper", text=label, showarrow=False,
+        fig.add_annotation(x=_at(trace.start, offset), y=1, yref="paper", text=_safe(label), showarrow=False,
                            font_size=10, xanchor="left", yanchor="top")
     if until is not None:
         fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
     fig.update_layout(
         title=title,
         height=height,
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        margin=dict(l=LEFT_MARGIN, r=10, t=40 if title else 10, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         hovermode="x unified",
         yaxis_title=unit or None,
@@ -212,7 +219,7 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
     bands = alert_bands(timeline, until=until)
     end_offset = float(trace.offsets[-1]) if len(trace.offsets) else 0.0
     horizon = end_offset if until is None else min(float(until), end_offset)
-    rows = list(dict.fromkeys(b.label for b in bands))
+    rows = list(dict.fromkeys(_safe(b.label) for b in bands))
     fig = go.Figure()
     for state, colour in (("pending", PENDING_SOLID), ("firing", FIRING_SOLID)):
         chosen = [b for b in bands if b.state == state]
@@ -221,33 +228,38 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
             go.Bar(
                 orientation="h",
                 name=state,
-                y=[b.label for b in chosen],
+                y=[_safe(b.label) for b in chosen],
                 base=[_at(trace.start, b.start) for b in chosen],
                 # A date axis measures bar lengths in milliseconds.
                 x=[max(e - b.start, 0.0) * 1000 for b, e in zip(chosen, ends, strict=True)],
                 marker_color=colour,
+                width=0.45,
                 customdata=[[f"{b.start / 60:.1f}", f"{e / 60:.1f}"] for b, e in zip(chosen, ends, strict=True)],
                 hovertemplate="%{y}<br>" + state + " from minute %{customdata[0]} to %{customdata[1]}<extra></extra>",
             )
         )
+    # Row names sit above their bars instead of as tick labels, so the plot keeps the same width
+    # (and time scale) as the metric panels drawn under it.
+    for label in rows:
+        fig.add_annotation(text=label, x=0, xref="paper", xanchor="left", y=label, yshift=13,
+                           showarrow=False, font_size=11)
     if until is not None:
         fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
     fig.update_layout(
         barmode="overlay",
-        height=height or max(140, 60 + 34 * max(len(rows), 1)),
-        margin=dict(l=10, r=10, t=10, b=10),
+        height=height or max(140, 70 + 44 * max(len(rows), 1)),
+        margin=dict(l=LEFT_MARGIN, r=10, t=10, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         showlegend=bool(bands),
     )
     fig.update_xaxes(type="date", range=[_at(trace.start, 0), _at(trace.start, end_offset)])
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), type="category")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), type="category", showticklabels=False)
     if not bands:
         fig.add_annotation(text="No alert was pending or firing", showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
     return fig
 
 
-__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "alerts_by_metric", "metric_chart", "query_chart"]
 
 
 def alert_band_colour(state: str) -> str:
@@ -267,9 +279,9 @@ def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.n
         key = name + ("{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
         key = key or "scalar"
         y = np.where(np.asarray(r.present, bool), np.asarray(r.values, float), np.nan)
-        fig.add_trace(go.Scatter(x=times, y=y, name=key, mode="lines", connectgaps=False,
-                                 hovertemplate="%{y:.4g}<extra>" + key.replace("<", "&lt;") + "</extra>"))
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        fig.add_trace(go.Scatter(x=times, y=y, name=_safe(key), mode="lines", connectgaps=False,
+                                 hovertemplate="%{y:.4g}<extra>" + _safe(key) + "</extra>"))
+    fig.update_layout(title=title, height=height, margin=dict(l=LEFT_MARGIN, r=10, t=40 if title else 10, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
                       hovermode="x unified")
     if len(offsets):
@@ -278,3 +290,6 @@ def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.n
         fig.add_annotation(text="The query returned no series", showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
     return fig
+
+
+__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "alerts_by_metric", "metric_chart", "query_chart"]

@@ -71,7 +71,7 @@ def test_threshold_is_a_labelled_horizontal_line():
     fig = metric_chart(_trace(), ["db_pool_utilization"], thresholds=[(0.8, "PoolHigh (> 0.8)")])
     lines = [s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0.8 and s.y1 == 0.8]
     assert lines
-    assert any(a.text == "PoolHigh (> 0.8)" for a in fig.layout.annotations)
+    assert any(a.text == "PoolHigh (&gt; 0.8)" for a in fig.layout.annotations)  # plotly shows ">"
 
 
 def test_alert_bands_are_amber_while_pending_and_red_while_firing():
@@ -123,3 +123,11 @@ def test_alerts_are_listed_under_every_metric_their_rule_reads():
 def test_only_the_named_alerts_get_bands():
     assert alert_bands(_timeline(), only={"Other"}) == []
     assert len(alert_bands(_timeline(), only={"PoolHigh"})) == 3
+
+
+def test_labels_from_a_scenario_are_shown_as_text_not_html():
+    fig = metric_chart(_trace(), ["db_pool_utilization"], thresholds=[(0.8, '<a href="http://x">click</a>')],
+                       shade=[(0, 60, "<b>deploy</b>")], markers=[(30, "<br>")])
+    texts = [a.text for a in fig.layout.annotations]
+    assert all("<" not in t for t in texts)
+    assert "&lt;b&gt;deploy&lt;/b&gt;" in texts

@@ -411,7 +411,8 @@ def chat_text(alerts: list[SentAlert], status: str, runbook: str | None = None, 
         title += f" — service {', '.join(services)}"
     lines = [title]
     for a in alerts:
-        mark = "🔥" if a.status == "firing" else "✅"
+        # Plain characters only: the same text goes to pagers and terminals without emoji fonts.
+        mark = "•" if a.status == "firing" else "• resolved:"
         summary = a.annotations.get("summary") or a.annotations.get("message") or a.name
         val = _value(a.value)
         lines.append(f"{mark} {summary}" + (f" (value {val})" if val and a.status == "firing" else ""))

@@ -21,6 +21,7 @@ from simulator.drill import (
     applied_mitigations,
     load_default_policy,
     load_default_team,
+    page_has_arrived,
 )
 from simulator.drill import state_at as drill_state_at
 from simulator.drill import world as drill_world
@@ -258,7 +259,10 @@ st.subheader("Act")
 t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"])
 with t_triage:
     if st.button("Acknowledge the page", type="primary", icon=":material/done_all:"):
-        _record(drill, aid, A.Acknowledge(action="acknowledge"))
+        if page_has_arrived(drill, events, clock.offset_at(now())):
+            _record(drill, aid, A.Acknowledge(action="acknowledge"))
+        else:
+            st.warning("There is no page to acknowledge yet.")
     with st.form("judge"):
         verdict = st.radio("Is this a real incident?", ["real", "false_positive"], horizontal=True,
                            format_func=lambda v: v.replace("_", " ").capitalize())

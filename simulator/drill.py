@@ -473,8 +473,13 @@ def true_severity_at(drill: Drill, at: float) -> Severity:
     return sev
 
 
-def first_ack(events: Iterable[Event], until: float) -> float | None:
-    return min((e.at_offset for e in events if e.kind == "acknowledge" and e.at_offset <= until), default=None)
+def first_ack(events: Iterable[Event], until: float, after: float | None = None) -> float | None:
+    """The first acknowledgement of a page that had arrived: an acknowledge pressed before any
+    page existed acknowledges nothing."""
+    if after is None:
+        return None
+    return min((e.at_offset for e in events if e.kind == "acknowledge" and after - 1e-9 <= e.at_offset <= until),
+               default=None)
 
 
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
@@ -559,10 +564,12 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
     pending = tuple(sorted({a.name for a in tl.pending_at(now)}))
     ff = tl.first_firing()
     first_fired = ff if ff is not None and ff <= now else None
-    ack = first_ack(past, now)
+    notes = _alert_notifications(drill, tl, now)
+    first_page = min((p.at for p in notes if p.kind == "page"), default=None)
+    ack = first_ack(past, now, first_page)
 
     pages = [replace(p, acknowledged_at=ack if ack is not None and p.kind == "page" and p.at <= ack else None)
-             for p in _alert_notifications(drill, tl, now)]
+             for p in notes]
     if first_fired is not None:
         pages += escalation_pages(drill, first_fired, ack, now)
     pages.sort(key=lambda p: (p.at, p.kind))
@@ -746,3 +753,9 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
         md = draft_post_incident_report(drill, events, expert=True)
         res.append((t + 30, pa({"action": "write_report", "markdown": md})))
     return [(min(a, drill.duration), act) for a, act in res]
+
+
+def page_has_arrived(drill: Drill, events: Sequence[Event], now: float) -> bool:
+    """Whether there is a page to acknowledge at `now` (an alert has fired and been notified)."""
+    w = world(drill, applied_mitigations(events, now))
+    return any(p.kind == "page" for p in _alert_notifications(drill, w.timeline, now))

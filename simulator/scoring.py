@@ -172,7 +172,11 @@ class _Run:
 
     @property
     def ack(self) -> float | None:
-        return min((e.at_offset for e, _ in self.acts if e.kind == "acknowledge"), default=None)
+        """The first acknowledgement after the alert fired (pressing it before any page counts for nothing)."""
+        if self.first_fired is None:
+            return None
+        return min((e.at_offset for e, _ in self.acts if e.kind == "acknowledge" and e.at_offset >= self.first_fired),
+                   default=None)
 
 
 def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
@@ -16,7 +16,7 @@ def _start_for(username: str, scenario: str = "db-pool-exhaustion") -> int:
     person = ensure_user(store, username, "trainee")
     drill = Drill.create(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), None, load_default_policy())
     aid = attempts.start_attempt(store, user_id=person.id, username=username, drill=drill, speed=60,
-                                 now=datetime.now(UTC))
+                                 now=datetime.now(UTC) - timedelta(seconds=15))  # 15 min in: paged
     store.dispose()
     return aid
 
@@ -43,6 +43,20 @@ def test_acknowledging_is_confirmed_and_survives_reopening_the_attempt():
     again.run()
     assert [e.kind for e in attempts.events_for(helpers.test_store(), aid) if e.is_action] == ["acknowledge"]
     assert any("Acknowledged the page" in str(df.value) for df in again.dataframe)
+
+
+def test_acknowledging_before_any_page_is_refused():
+    store = helpers.test_store()
+    person = ensure_user(store, "trainee3", "trainee")
+    drill = Drill.create(load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy())
+    aid = attempts.start_attempt(store, user_id=person.id, username="trainee3", drill=drill, speed=1,
+                                 now=datetime.now(UTC))
+    at = app_test("pages/drill.py", role="trainee", username="trainee3", query_params={"attempt": str(aid)},
+                  timeout=60)
+    at.run()
+    next(b for b in at.button if b.label == "Acknowledge the page").click().run()
+    assert any("no page to acknowledge" in w.value for w in at.warning)
+    assert not [e for e in attempts.events_for(store, aid) if e.is_action]
 
 
 def test_a_trainee_cannot_open_someone_elses_attempt():

@@ -229,17 +229,12 @@ try:
     from simulator.consoles import ConsoleWorld
     from ui import consoles as ui_consoles  # written by the consoles engineer
 
-    cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
-    renderers = [(name, getattr(ui_consoles, f"render_{name}", None))
-                 for name in ("dashboards", "logs", "database", "deploys", "infrastructure")]
-    renderers = [(n, f) for n, f in renderers if f is not None]
+    render_all = getattr(ui_consoles, "render_consoles", None)
 except ImportError:
-    renderers = []
-if renderers:
-    ctabs = st.tabs([n.capitalize() for n, _ in renderers])
-    for tab, (_name, fn) in zip(ctabs, renderers, strict=True):
-        with tab:
-            fn(cworld, _on_console_event)
+    render_all = None
+if render_all is not None:
+    cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
+    render_all(cworld, _on_console_event, key=f"drill_{aid}")
 else:
     visible = w.trace.until(t_now)
     panels: dict[str, list] = {}

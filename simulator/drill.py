@@ -576,8 +576,11 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
 
     chat: list[ChatMessage] = [ChatMessage(i.at, i.channel, i.author, i.text, i.kind)
                                for i in drill.scenario.injects if i.at <= now]
+    seen: set[tuple[float, str]] = set()
     for p in pages:
-        if p.kind in ("page", "resolved") and p.text:
+        # One chat line per notification, however many receivers (pager and chat) it went to.
+        if p.kind in ("page", "resolved") and p.text and (p.at, p.text) not in seen:
+            seen.add((p.at, p.text))
             chat.append(ChatMessage(p.at, "#monitoring", "Alertmanager", p.text, "alert"))
 
     inc: dict[str, Any] = {}

@@ -221,3 +221,24 @@ def test_resolving_without_verifying_is_a_deduction():
 
 def test_rating_bands():
     assert [rating(x) for x in (0.95, 0.9, 0.8, 0.75, 0.6, 0.49)] == ["P", "P", "S", "S", "M", "U"]
+
+
+def _escalating_pool_drill() -> Drill:
+    text = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
+    marker = "  severity: HIGH\n  title:"
+    assert marker in text
+    text = text.replace(marker, "  severity: HIGH\n  severity_changes:\n"
+                                "    - {at: 15m, severity: CRITICAL, reason: every request failing}\n  title:")
+    return Drill.create(parse_scenario(text, "escalating.yaml", SCENARIOS), None, load_default_policy())
+
+
+def test_reclassification_is_credited_by_how_quickly_it_follows_the_change():
+    drill = _escalating_pool_drill()
+    items = _expert_items("db-pool-exhaustion")
+    never = _score(drill, items).criterion("severity")
+    quick = _score(drill, [*items, {"at": "16m", "action": "classify", "severity": "CRITICAL"}]).criterion("severity")
+    slow = _score(drill, [*items, {"at": "19m", "action": "classify", "severity": "CRITICAL"}]).criterion("severity")
+    assert quick.score == 1.0
+    assert never.score == pytest.approx(0.5)
+    assert never.score < slow.score < quick.score
+    assert any(e.item == "reclassify" and e.trainee_time for e in slow.evidence)

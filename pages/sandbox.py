@@ -2,22 +2,29 @@
 
 Pick a scenario and a moment; the dashboards, logs, database, deploys and status pages show the
 world as it was then. Nothing is scored and no answer is shown; terminating a backend or reverting
-a deploy changes what the consoles show, as it would on shift. Rules live in `simulator.consoles`.
+a deploy changes what the consoles show, as it would on shift. Each look is kept as evidence for
+the sign-off criterion "Can navigate Grafana, Elasticsearch, AWS console". Rules live in
+`simulator.consoles`.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
 
 from simulator.consoles import CONSOLE_ACTION, MITIGATE, ConsoleWorld
+from simulator.drill import Drill
+from simulator.drill import world as drill_world
 from simulator.durations import format_duration
+from simulator.store.curriculum import DRILL_CONSOLE_TOOLS, record_console_use
 from ui import auth
 from ui.consoles import TITLES, render_consoles
-from ui.services import builtin_scenarios, trace_for
+from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.services import builtin_scenarios, get_store, trace_for
 
-auth.require_role("admin", "trainer", "trainee")
+user = auth.require_role("admin", "trainer", "trainee")
 
 st.title("Consoles sandbox")
 st.caption(
@@ -41,7 +48,8 @@ minute = c2.slider("Minutes into the scenario", 0, minutes, min(10, minutes), ke
 seed = int(c3.number_input("Seed", min_value=0, value=int(sc.seed), step=1, key="sandbox_seed"))
 now = float(minute * 60)
 
-# What the trainee did here, per scenario and seed: kept in the session, never stored or scored.
+# What the trainee did here, per scenario and seed: kept in the session and never scored; each look
+# is also stored as navigation evidence for the sign-off.
 state_key = f"sandbox_state_{sc.id}_{seed}"
 state: dict[str, Any] = st.session_state.setdefault(state_key, {"mitigations": [], "pids": [], "trail": []})
 if st.button("Reset the sandbox", key="sandbox_reset", icon=":material/restart_alt:"):
@@ -56,13 +64,7 @@ killed = frozenset(pid for at, pid in state["pids"] if at <= now)
 def _trace(applied: tuple[tuple[float, str], ...]):
     """The run as changed by what was done here (the drill engine computes the consequences)."""
     if applied:
-        try:
-            from simulator.drill import Drill
-            from simulator.drill import world as drill_world
-
-            return drill_world(Drill.create(loaded, seed), applied).trace
-        except ImportError:  # the drill engine is optional for the sandbox
-            pass
+        return drill_world(Drill.create(loaded, seed), applied).trace
     return trace_for(loaded, seed)
 
 
@@ -75,7 +77,13 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
         state["mitigations"].append((at, str(detail["mitigation"])))
     if kind in (MITIGATE, CONSOLE_ACTION):
         state["pids"].extend((at, int(p)) for p in detail.get("pids", []))
-    state["trail"].append((at, TITLES.get(str(detail.get("console")), "?"), str(detail.get("detail", ""))))
+    console = str(detail.get("console"))
+    state["trail"].append((at, TITLES.get(console, "?"), str(detail.get("detail", ""))))
+    try:
+        record_console_use(get_store(), user.username, tool=DRILL_CONSOLE_TOOLS.get(console, console),
+                           query=str(detail.get("detail", "")), at=datetime.now(UTC))
+    except STORAGE_ERRORS as exc:
+        st.warning(describe_storage_error(exc))
 
 
 st.markdown(

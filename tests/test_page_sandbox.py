@@ -112,3 +112,19 @@ def test_the_sandbox_never_shows_the_answer():
     assert "root cause" not in page_text.lower()
     assert "unoptimised bulk export query held" not in page_text
     assert "kill-query" not in page_text
+
+
+def test_looks_in_the_sandbox_count_as_navigation_evidence_for_sign_off():
+    from simulator.store.curriculum import all_evidence
+    from tests.helpers import test_store
+
+    at = sandbox("Logs")
+    at.text_input(key="sandbox_c_logs_query").set_value("level:ERROR")
+    at.button(key="FormSubmitter:sandbox_c_logs_form-Search logs").click().run()
+    assert not at.exception
+    store = test_store()
+    try:
+        tools = {e.ref for e in all_evidence(store, "trainee1") if e.kind == "console"}
+    finally:
+        store.dispose()
+    assert "elasticsearch" in tools

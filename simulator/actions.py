@@ -244,3 +244,28 @@ def check_against_scenario(responses: Responses, scenario: Any, source: str, pos
 
 def json_schema() -> dict[str, Any]:
     return Responses.model_json_schema(by_alias=True)
+
+
+def responses_yaml(scenario_id: str, timed: list[tuple[float, Any]], header: str = "") -> str:
+    """A responses file for these (offset, action) pairs: readable YAML, multi-line text as blocks."""
+    import yaml
+
+    from .durations import format_duration
+
+    class _Block(str):
+        pass
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    _Dumper.add_representer(_Block, lambda d, s: d.represent_scalar(
+        "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+    items = []
+    for at, a in timed:
+        data = a.model_dump(mode="json", exclude_defaults=True)
+        item: dict[str, Any] = {"at": format_duration(at), "action": a.action}
+        item.update({k: _Block(v) if isinstance(v, str) else v for k, v in data.items() if k != "action"})
+        items.append(item)
+    body = yaml.dump({"scenario": scenario_id, "actions": items}, Dumper=_Dumper, sort_keys=False, width=110,
+                     allow_unicode=True)
+    return header + body

@@ -65,3 +65,12 @@ def test_report_post_incident_check_flags_a_report_with_a_wrong_timeline(tmp_pat
     r = _run("report", "post-incident", "scenarios/db-pool-exhaustion.yaml", "--responses",
              "scenarios/db-pool-exhaustion.expert.yaml", "--check", str(f))
     assert r.returncode == 1 and "not within ±2 min" in r.stdout
+
+
+def test_draft_expert_prints_a_response_that_passes(tmp_path):
+    r = _run("drill", "scenarios/latency-elevation.yaml", "--draft-expert")
+    assert r.returncode == 0, r.stderr
+    f = tmp_path / "latency.expert.yaml"
+    f.write_text(r.stdout)
+    scored = _run("drill", "scenarios/latency-elevation.yaml", "--responses", str(f), "--json")
+    assert scored.returncode == 0 and json.loads(scored.stdout)["passed"] is True

@@ -17,10 +17,12 @@ from . import CliError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drill", help="score a scripted drill response headless")
     p.add_argument("scenario", metavar="SCENARIO", help="path to a scenario YAML file")
-    p.add_argument("--responses", required=True, metavar="FILE",
+    p.add_argument("--responses", metavar="FILE",
                    help="YAML or JSON list of actions with their simulated times (e.g. scenarios/ID.expert.yaml)")
     p.add_argument("--seed", type=int, help="override the seed (default: the response's, else the scenario's)")
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    p.add_argument("--draft-expert", action="store_true",
+                   help="print a by-the-book expert response drafted from the scenario's answer (for trainers)")
     p.set_defaults(func=run)
 
 
@@ -58,6 +60,19 @@ def format_scorecard(card: Scorecard) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.draft_expert:
+        from ..actions import responses_yaml
+        from ..drill import expert_actions
+
+        loaded = load_scenario(args.scenario)
+        drill = Drill.create(loaded, args.seed, load_default_policy(), load_default_team())
+        sid = loaded.scenario.id
+        header = (f"# Expert response for {sid}: a calm, by-the-book on-call engineer.\n"
+                  f"# Score it: firedrill drill scenarios/{sid}.yaml --responses scenarios/{sid}.expert.yaml\n")
+        print(responses_yaml(sid, expert_actions(drill), header), end="")
+        return 0
+    if not args.responses:
+        raise CliError("give --responses FILE (or --draft-expert to draft one)")
     _, _, card = run_headless(args.scenario, args.responses, args.seed)
     if args.json:
         print(json.dumps(card.to_dict(), indent=2, ensure_ascii=False))

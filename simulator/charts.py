@@ -27,6 +27,7 @@ THRESHOLD_COLOUR = "#d62728"
 NOW_COLOUR = "#444444"
 # Same left margin on every chart so the alert strip lines up in time with the panels below it.
 LEFT_MARGIN = 70
+RIGHT_MARGIN = 60  # room for a right-hand axis, kept on every chart for the same reason
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,23 @@ def _safe(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+SCALE_SPLIT = 20.0  # a series this many times smaller than the largest gets the right-hand axis
+
+
+def _peak(series: Any) -> float:
+    values = np.abs(series.values[series.present]) if series.present.any() else np.zeros(0)
+    values = values[np.isfinite(values)]
+    return float(values.max()) if len(values) else 0.0
+
+
+def _title(title: str | None) -> dict[str, Any] | None:
+    # Pinned to the top-left corner so a legend above the plot never sits on top of it.
+    if not title:
+        return None
+    return dict(text=_safe(title), x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
+                pad=dict(t=8, l=8), font_size=14)
+
+
 def _times(start: datetime, offsets: np.ndarray | Sequence[float]) -> list[datetime]:
     return [start + timedelta(seconds=float(o)) for o in offsets]
 
@@ -160,19 +178,28 @@ def metric_chart(
     """
     data = trace.until(until) if until is not None else trace
     fig = go.Figure()
-    unit = ""
-    for s in _series_for(data, keys):
-        unit = unit or s.unit
+    series = _series_for(data, keys)
+    # A panel mixing scales (connections ~100 next to a utilisation ratio ~0.9) would flatten the
+    # small series against zero; those go on a right-hand axis instead.
+    peaks = {s.key: _peak(s) for s in series}
+    top = max(peaks.values(), default=0.0)
+    right = {k for k, v in peaks.items() if top > 0 and v > 0 and top / v > SCALE_SPLIT}
+    unit = next((s.unit for s in series if s.unit and s.key not in right), "")
+    right_unit = next((s.unit for s in series if s.unit and s.key in right), "")
+    for s in series:
+        on_right = s.key in right
         fig.add_trace(
             go.Scatter(
                 x=_times(data.start, data.offsets),
                 y=s.masked(),
-                name=_safe(s.key),
+                name=_safe(s.key) + (" (right axis)" if on_right else ""),
                 mode="lines",
                 connectgaps=False,
+                yaxis="y2" if on_right else "y",
                 hovertemplate="%{y:.4g}<extra>" + _safe(s.key) + "</extra>",
             )
         )
+    right_peak = max((peaks[k] for k in right), default=0.0)
     end_offset = float(trace.offsets[-1]) if len(trace.offsets) else 0.0
     horizon = end_offset if until is None else min(float(until), end_offset)
 
@@ -191,8 +218,11 @@ def metric_chart(
                       fillcolor=FIRING_COLOUR if b.state == "firing" else PENDING_COLOUR)
     for t in thresholds or []:
         value, label = _threshold(t)
-        fig.add_hline(y=value, line_dash="dash", line_color=THRESHOLD_COLOUR, line_width=1,
-                      annotation_text=_safe(label), annotation_position="top right", annotation_font_size=10)
+        axis = "y2" if right and abs(value) <= 1.5 * right_peak and abs(value) * SCALE_SPLIT < top else "y"
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref=axis, y0=value, y1=value,
+                      line=dict(dash="dash", color=THRESHOLD_COLOUR, width=1))
+        fig.add_annotation(xref="paper", x=1, yref=axis, y=value, text=_safe(label), showarrow=False,
+                           xanchor="right", yanchor="bottom", font_size=10)
     for offset, label in markers or []:
         if until is not None and offset > until:
             continue
@@ -202,13 +232,16 @@ def metric_chart(
     if until is not None:
         fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
     fig.update_layout(
-        title=title,
+        title=_title(title),
         height=height,
-        margin=dict(l=LEFT_MARGIN, r=10, t=40 if title else 10, b=10),
+        margin=dict(l=LEFT_MARGIN, r=RIGHT_MARGIN, t=64 if title else 30, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         hovermode="x unified",
         yaxis_title=unit or None,
     )
+    if right:
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, title=right_unit or None,
+                                      tickmode="auto", zeroline=False))
     fig.update_xaxes(range=[_at(trace.start, 0), _at(trace.start, end_offset)], type="date")
     return fig
 
@@ -248,7 +281,7 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
     fig.update_layout(
         barmode="overlay",
         height=height or max(140, 70 + 44 * max(len(rows), 1)),
-        margin=dict(l=LEFT_MARGIN, r=10, t=10, b=10),
+        margin=dict(l=LEFT_MARGIN, r=RIGHT_MARGIN, t=10, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         showlegend=bool(bands),
     )
@@ -281,7 +314,7 @@ def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.n
         y = np.where(np.asarray(r.present, bool), np.asarray(r.values, float), np.nan)
         fig.add_trace(go.Scatter(x=times, y=y, name=_safe(key), mode="lines", connectgaps=False,
                                  hovertemplate="%{y:.4g}<extra>" + _safe(key) + "</extra>"))
-    fig.update_layout(title=title, height=height, margin=dict(l=LEFT_MARGIN, r=10, t=40 if title else 10, b=10),
+    fig.update_layout(title=_title(title), height=height, margin=dict(l=LEFT_MARGIN, r=RIGHT_MARGIN, t=64 if title else 30, b=10),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
                       hovermode="x unified")
     if len(offsets):

@@ -131,3 +131,20 @@ def test_labels_from_a_scenario_are_shown_as_text_not_html():
     texts = [a.text for a in fig.layout.annotations]
     assert all("<" not in t for t in texts)
     assert "&lt;b&gt;deploy&lt;/b&gt;" in texts
+
+
+def test_a_series_on_a_much_smaller_scale_gets_the_right_hand_axis_with_its_threshold():
+    n = 41
+    conns = Series("db_connections_active", (), np.full(n, 95.0), np.ones(n, bool), np.zeros(n, bool))
+    ratio = Series("db_pool_utilization", (), np.full(n, 0.95), np.ones(n, bool), np.zeros(n, bool))
+    trace = Trace.build(START, 15.0, n, [conns, ratio])
+    fig = metric_chart(trace, ["db_connections_active", "db_pool_utilization"], thresholds=[(0.8, "PoolHigh")])
+    axes = {t.name: t.yaxis for t in fig.data}
+    assert axes == {"db_connections_active": "y", "db_pool_utilization (right axis)": "y2"}
+    line = next(s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0.8)
+    assert line.yref == "y2"
+
+
+def test_series_on_similar_scales_share_one_axis():
+    fig = metric_chart(_trace(), ["db_pool_utilization"])
+    assert {t.yaxis for t in fig.data} == {"y"}

@@ -403,3 +403,21 @@ def test_the_json_schema_describes_the_route_tree():
     schema = json.loads(proc.stdout)
     assert "route" in schema["properties"] and "RouteConfig" in schema["$defs"]
     assert "continue" in schema["$defs"]["RouteConfig"]["properties"]
+
+
+def test_the_team_config_does_not_page_twice_for_the_high_twin_of_a_critical_alert():
+    tl = Timeline([
+        alert("APIErrors", [Ep(0, 100, None)], severity="critical", service="api"),
+        alert("APIErrors", [Ep(0, 100, None)], severity="high", service="api"),
+    ])
+    pages = [n for n in notifications(load_config(), tl, START) if n.receiver == "oncall-pager"]
+    assert pages and {a.labels["severity"] for n in pages for a in n.alerts} == {"critical"}
+
+
+def test_firedrill_validate_points_at_the_bad_line_of_a_routing_file(tmp_path):
+    bad = tmp_path / "alertmanager.yml"
+    bad.write_text("route:\n  receiver: pager\n  group_wait: soon\nreceivers:\n  - name: pager\n")
+    proc = subprocess.run([sys.executable, "-m", "simulator", "validate", str(bad)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2
+    assert f"{bad}:3:" in proc.stdout + proc.stderr and "not a valid duration" in proc.stdout + proc.stderr

@@ -88,10 +88,26 @@ def sign_out() -> None:
         del st.session_state[key]
 
 
+def _leave_legacy_multipage() -> None:
+    """Streamlit decides once per server process whether the app is a legacy "pages/ folder" app,
+    and says yes because a `pages/` folder exists. Until app.py's `st.navigation` has run once, a
+    request for a page address (say /cohort_board) runs that page file alone, without app.py, and
+    the sidebar lists every file in pages/. This page's own role check still refuses, but the menu
+    leaks page names. Switching the flag off here and rerunning sends the request through app.py."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the legacy mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_role(*roles: str) -> User:
     """The signed-in user when their role is one of `roles`; otherwise a refusal and `st.stop()`.
 
     Call it first thing on every page: the menu hides pages, but only this check protects them."""
+    _leave_legacy_multipage()
     user = current_user()
     if user is None:
         st.error("Please sign in to use this page.", icon=":material/lock:")

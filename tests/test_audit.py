@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from simulator.store import people
+from tests.conftest import SCENARIOS
 from tests.helpers import app_test, make_users, page_test
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -100,3 +101,16 @@ def test_a_trainer_cannot_open_the_people_page(tmp_store):
     at.run()
     assert [e.value for e in at.error] == ["This page is for administrators. You are signed in as trainer (trainer)."]
     assert not at.dataframe
+
+
+def test_saving_and_deleting_a_scenario_is_audited_by_the_store_itself(tmp_store, seed_scenario):
+    from simulator.store import scenarios as store_sc
+    from simulator.store.scenarios import with_new_id
+
+    text = with_new_id(seed_scenario.text, "my-pool-drill")
+    store_sc.save_version(tmp_store, text, "trainer", T0, note="first cut", base_dir=SCENARIOS)
+    store_sc.delete_scenario(tmp_store, "my-pool-drill", "trainer", T0.replace(hour=10), confirm="my-pool-drill")
+    entries = people.audit_log(tmp_store)
+    assert [(e.action, e.actor, e.target) for e in entries] == [
+        ("scenario.delete", "trainer", "my-pool-drill"), ("scenario.save", "trainer", "my-pool-drill")]
+    assert entries[1].detail.startswith("version 1 (") and entries[1].detail.endswith("first cut")

@@ -25,7 +25,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -650,3 +652,37 @@ def open_drills_for(store: Store, username: str) -> list[CohortDrill]:
                          .where(UserRow.username == username, CohortDrillRow.status != "ended")
                          .order_by(CohortDrillRow.id.desc()))
         return [_drill(r) for r in rows]
+
+
+# --- audit of other areas' changes ----------------------------------------------------------
+# Scenario edits are recorded where they are stored, in the same transaction, so no page can
+# save a version without leaving an audit entry (and the authoring code needs no audit calls).
+
+
+def _audit_insert(connection: Any, at: datetime, actor: str, action: str, target: str, detail: str) -> None:
+    connection.execute(AuditRow.__table__.insert().values(at=_utc(at), actor=actor[:120], action=action,
+                                                          target=target[:200], detail=detail))
+
+
+def _register_scenario_audit() -> None:
+    try:
+        from .scenarios import BUILTIN_AUTHOR, ScenarioRow, ScenarioVersionRow
+    except ImportError:  # the authoring area is optional
+        return
+
+    @event.listens_for(ScenarioVersionRow, "after_insert")
+    def _version_saved(_mapper, connection, target) -> None:
+        if target.author == BUILTIN_AUTHOR:  # the built-in pack syncing itself is not an edit
+            return
+        note = f": {target.note}" if target.note else ""
+        _audit_insert(connection, target.created, target.author, "scenario.save", target.scenario_id,
+                      f"version {target.version} ({target.content_hash[:12]}){note}")
+
+    @event.listens_for(ScenarioRow, "after_update")
+    def _scenario_deleted(_mapper, connection, target) -> None:
+        added = inspect(target).attrs.deleted_at.history.added
+        if added and added[0] is not None:
+            _audit_insert(connection, added[0], target.deleted_by or "?", "scenario.delete", target.id, "soft delete")
+
+
+_register_scenario_audit()

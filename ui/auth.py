@@ -146,9 +146,10 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        person = people.authenticate(store, username, password)
-        if person is None:
-            st.error("Wrong username or password, or the account is deactivated.")
+        try:
+            person = people.sign_in(store, username, password, _now())
+        except AccountError as exc:
+            st.error(str(exc))
             return
         sign_in_as(person)
         st.rerun()

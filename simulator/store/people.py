@@ -8,6 +8,7 @@ password policy, session expiry) live in `simulator.accounts`; cohort statistics
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -244,6 +245,33 @@ def authenticate(store: Store, username: str, password: str) -> Person | None:
         if _hasher.check_needs_rehash(row.password_hash):
             row.password_hash = hash_password(password)
         return _person(row)
+
+
+MAX_FAILED_SIGN_INS = 5
+FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
+
+
+def sign_in(store: Store, username: str, password: str, now: datetime) -> Person:
+    """Check a sign-in and record it in the audit log; raises AccountError with the message to show.
+
+    After MAX_FAILED_SIGN_INS wrong passwords for one username within FAILED_SIGN_IN_WINDOW the
+    account refuses sign-ins until the window has passed, so a password cannot be guessed online."""
+    name = username.strip().lower()[:120]
+    since = _utc(now) - FAILED_SIGN_IN_WINDOW
+    with store.session() as s:
+        recent = s.scalars(select(AuditRow.at).where(AuditRow.action == "sign_in_failed", AuditRow.target == name,
+                                                     AuditRow.at >= since).order_by(AuditRow.at)).all()
+    if len(recent) >= MAX_FAILED_SIGN_INS:
+        wait = _utc(recent[-MAX_FAILED_SIGN_INS]) + FAILED_SIGN_IN_WINDOW - _utc(now)
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        raise AccountError(f"Too many failed sign-ins for this account; try again in {minutes} minute(s).")
+    person = authenticate(store, name, password)
+    if person is None:
+        record_audit(store, name or "?", "sign_in_failed", name, "wrong password, unknown user or deactivated",
+                     at=now)
+        raise AccountError("Wrong username or password, or the account is deactivated.")
+    record_audit(store, person.username, "sign_in", person.username, "", at=now)
+    return person
 
 
 def set_role(store: Store, actor: str, username: str, role: str, now: datetime) -> Person:

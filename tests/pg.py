@@ -148,7 +148,7 @@ def pg_url(pg_server: PgServer) -> str:
     return pg_server.new_database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def any_store_url(request, tmp_path) -> str:
     """A URL of an empty database, once for SQLite and once for PostgreSQL."""
     if request.param == "sqlite":

@@ -131,6 +131,10 @@ if cd.status == "ended" and loaded is not None and b3.button("Re-score unfinishe
 @st.fragment(run_every="2s" if cd.status != "ended" else None)
 def live_board() -> None:
     """Re-read every trainee's log and the shared clock; cheap enough to run every two seconds."""
+    me = auth.current_user()
+    if me is None or not me.may("run_cohort_drill"):
+        # Signed out elsewhere, expired or demoted while watching: stop showing the board at once.
+        st.rerun(scope="app")
     clock_events = store_att.events_for_clock(store, cd.clock_id)
     duration = loaded.scenario.clock.duration if loaded is not None else 10**9
     clock = DrillClock.from_events(clock_events, float(duration))

@@ -251,7 +251,8 @@ else:
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 
 st.subheader("Act")
-t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"])
+t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"],
+                                                    key=f"act_tabs_{aid}", on_change="rerun")
 with t_triage:
     if st.button("Acknowledge the page", type="primary", icon=":material/done_all:"):
         if page_has_arrived(drill, events, clock.offset_at(now())):

@@ -50,6 +50,7 @@ def _main(page) -> str:
 
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).last.click()
+    wait_idle(page)
 
 
 def _submit(page, button: str) -> None:

@@ -75,8 +75,11 @@ if param:
     if attempt is None:
         st.error(f"There is no drill attempt {param!s:.20}.")
         st.stop()
-    if attempt.user_id != user.id and not user.is_staff:
+    if attempt.user_id != user.id:
+        # Only the person running a drill acts in it; trainers review it in the Debrief.
         st.error("This drill attempt belongs to someone else.")
+        if user.is_staff and attempt.status == "finished":
+            st.page_link("pages/debrief.py", label="Open its debrief", query_params={"attempt": str(attempt.id)})
         st.stop()
 
 if attempt is None:

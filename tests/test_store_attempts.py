@@ -71,3 +71,15 @@ def test_cohort_attempts_share_one_clock(tmp_store, drill):
     assert attempts.now_offset(tmp_store, a1, drill, later) == pytest.approx(150.0)
     assert [e.kind for e in attempts.events_for_clock(tmp_store, cid)] == ["clock.start", "clock.pause"]
     assert {a.id for a in attempts.attempts_for_clock(tmp_store, cid)} == {a1, a2}
+
+
+def test_a_cohort_attempt_can_be_finished_early_and_then_takes_no_more_actions(tmp_store, drill):
+    cid = attempts.create_cohort_clock(tmp_store, name="mock", scenario_id=drill.scenario.id, speed=60, now=T0)
+    aid = attempts.start_attempt(tmp_store, user_id=None, username="c", drill=drill, speed=60, now=T0, clock_id=cid)
+    attempts.start_clock(tmp_store, cid, T0)
+    ev = attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10))
+    assert ev.at_offset == pytest.approx(600.0)
+    attempts.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
+    with pytest.raises(ValueError):
+        attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30))
+    assert attempts.get_attempt(tmp_store, aid).status == "finished"

@@ -194,15 +194,27 @@ def attempts_for_clock(store: Store, clock_id: int) -> list[Attempt]:
         return [_attempt(r) for r in rows]
 
 
+def _lock_log(s: Any, parent: Any) -> None:
+    """Take the write lock for one log before reading its last seq: the parent row FOR UPDATE on
+    PostgreSQL; on SQLite `BEGIN IMMEDIATE`, which waits on the busy timeout (pysqlite would
+    otherwise start the transaction only at the INSERT, after the max(seq) read)."""
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        if not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        s.execute(parent.with_for_update())
+
+
 def append_event(store: Store, attempt_id: int, event: Event) -> Event:
     """Append one event and commit it before returning. The sequence number is assigned here
     (max + 1 inside the transaction; the unique constraint turns a race into a retry)."""
     for _ in range(5):
         try:
             with store.session() as s:
-                # Row lock on the attempt (PostgreSQL; SQLite serialises writers anyway) so twenty
-                # concurrent appends queue instead of colliding on the same seq and exhausting retries.
-                s.execute(select(AttemptRow.id).where(AttemptRow.id == attempt_id).with_for_update())
+                # Concurrent appends to one log queue here instead of colliding on the same seq
+                # and exhausting the retries (twenty writers at once, tests/test_concurrency.py).
+                _lock_log(s, select(AttemptRow.id).where(AttemptRow.id == attempt_id))
                 seq = (s.scalar(select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id))
                        or 0) + 1
                 s.add(AttemptEventRow(attempt_id=attempt_id, seq=seq, at_offset=float(event.at_offset),
@@ -226,7 +238,8 @@ def events_for(store: Store, attempt_id: int) -> list[Event]:
     if clock_id is None:
         return events
     shared = events_for_clock(store, clock_id)
-    own = [e for e in events if not e.kind.startswith("clock.")]
+    # The shared clock runs the drill; a trainee may still end their own attempt early.
+    own = [e for e in events if not e.kind.startswith("clock.") or e.kind == "clock.end"]
     return [*shared, *own]
 
 
@@ -287,7 +300,7 @@ def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any]
     for _ in range(5):
         try:
             with store.session() as s:
-                s.execute(select(DrillClockRow.id).where(DrillClockRow.id == clock_id).with_for_update())
+                _lock_log(s, select(DrillClockRow.id).where(DrillClockRow.id == clock_id))
                 seq = (s.scalar(select(func.max(DrillClockEventRow.seq)).where(DrillClockEventRow.clock_id == clock_id))
                        or 0) + 1
                 s.add(DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now))
@@ -364,9 +377,12 @@ def record_action(store: Store, attempt_id: int, drill: Any, action: Any, now: d
     from ..actions import action_payload
     from ..drill import DrillClock
 
+    att = get_attempt(store, attempt_id)
+    if att is None:
+        raise KeyError(attempt_id)
     events = events_for(store, attempt_id)
     clock = DrillClock.from_events(events, drill.duration)
-    if clock.ended:
+    if clock.ended or att.status != "running":
         raise ValueError("this drill has ended; no more actions can be recorded")
     payload = action_payload(action)
     kind = payload.pop("action")

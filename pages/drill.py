@@ -161,7 +161,8 @@ if c4.button("End drill", type="secondary", icon=":material/flag:"):
     st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
 
 
-@st.fragment(run_every="1s" if clock.running else None)
+# A cohort drill ticks even while waiting: the trainer may start or resume the shared clock.
+@st.fragment(run_every="1s" if clock.running or (attempt.clock_id is not None and not clock.ended) else None)
 def live() -> None:
     evs = store_att.events_for(store, aid)
     clk = DrillClock.from_events(evs, drill.duration)

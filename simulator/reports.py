@@ -174,11 +174,18 @@ def _is_placeholder(line: str) -> bool:
     return residue == ""
 
 
-def _sections(markdown: str) -> dict[str, list[str]]:
+def required_sections(drill: Drill) -> list[str]:
+    """The report sections the team's policy requires (the seed's template when it says nothing)."""
+    post = getattr(drill.policy.source, "post_incident", None)
+    names = list(getattr(post, "required_sections", []) or [])
+    return names or [*HEADER_FIELDS, *SECTIONS]
+
+
+def _sections(markdown: str, required: Sequence[str] = ()) -> dict[str, list[str]]:
     """Section name (lower case) -> its lines; header fields (`Name: value`) become one-line sections."""
     out: dict[str, list[str]] = {}
     current = "_preamble"
-    names = [s.lower() for s in (*HEADER_FIELDS, *SECTIONS, "Action Items")]
+    names = [s.lower() for s in (*HEADER_FIELDS, *SECTIONS, *required, "Action Items")]
     for raw in markdown.splitlines():
         line = raw.strip()
         m = re.match(r"^#{1,6}\s*(.+?)\s*:?\s*$", line)
@@ -229,8 +236,8 @@ def log_moments(drill: Drill, events: Sequence[Event]) -> list[float]:
 
 def check_report(drill: Drill, events: Sequence[Event], markdown: str) -> ReportCheck:
     """Sections present and filled, timeline within ±2 min of the log, action items with owner and due date."""
-    secs = _sections(markdown)
-    required = [*HEADER_FIELDS, *SECTIONS]
+    required = required_sections(drill)
+    secs = _sections(markdown, required)
     missing = []
     for name in required:
         body = [ln for ln in secs.get(name.lower(), []) if ln.strip()]

@@ -89,3 +89,22 @@ def test_my_attempts_lists_unfinished_drills_to_resume():
     assert not at.exception
     assert any(b.label.startswith(f"Resume #{aid}") for b in at.button)
     assert people.get_user_by_username(helpers.test_store(), "trainee1") is not None
+
+
+def test_the_live_drill_never_shows_the_answer():
+    aid = _start_for("trainee1")
+    at = app_test("pages/drill.py", role="trainee", query_params={"attempt": str(aid)}, timeout=60)
+    at.run()
+    shown: list[str] = []
+    for kind in ("text", "markdown", "caption", "info", "success", "warning", "error", "title", "subheader"):
+        shown += [str(e.value) for e in getattr(at, kind)]
+    for widget in (*at.selectbox, *at.radio):
+        shown += [str(o) for o in widget.options]
+    shown += [str(d.value) for d in at.dataframe]
+    page = "\n".join(shown)
+    answer = load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml").scenario.answer
+    assert answer.root_cause.strip()[:50] not in page
+    for m in answer.mitigations:
+        assert m.explanation[:40] not in page
+        assert m.label in page or m.label[:30] in page  # offered by label only
+    assert "harmful" not in page.lower()

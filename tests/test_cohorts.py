@@ -132,3 +132,12 @@ def test_trainees_are_refused_on_the_cohort_and_board_pages(cohort, tmp_store):
         assert [e.value for e in at.error] == [
             "This page is for trainers and administrators. You are signed in as trainee1 (trainee)."]
         assert not at.dataframe
+
+
+def test_a_cohort_name_with_html_is_shown_as_text(cohort, tmp_store):
+    at = app_test("pages/cohorts.py", role="trainer")
+    at.run()
+    assert not at.exception
+    heading = next(h.value for h in at.subheader if "progress" in h.value)
+    assert heading.startswith("Spring \\<b\\>intake\\</b\\>")  # escaped markdown: the browser shows <b>
+    assert at.dataframe[0].value["username"].tolist() == ["trainee1", "trainee2", "trainee3"]

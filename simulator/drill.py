@@ -533,7 +533,9 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
             off = getattr(p, "offset", None)
             at = triggered + (_seconds(off) or 0.0) if off is not None else (p.at - drill.scenario.clock.start).total_seconds()
             role = str(getattr(p, "role", ""))
-            if at > now or role in ("primary", "Role.PRIMARY"):
+            # The first notification to the primary is the alert itself (routing); later ones are
+            # the escalation ladder re-paging them, which the trainee should see.
+            if at > now or (role in ("primary", "Role.PRIMARY") and at <= triggered + 1e-6):
                 continue
             out.append(Page(float(at), str(getattr(p, "who", "")), role.replace("Role.", "").lower(),
                             str(getattr(p, "channel", "pagerduty")), str(getattr(p, "reason", "")), kind="escalation"))

@@ -19,7 +19,15 @@ st.set_page_config(page_title="firedrill", page_icon="🔥", layout="wide")
 try:
     user = auth.current_user()
     if user is None:
-        nav = st.navigation([st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:")])
+        # Every page is known (hidden) so a reload of /drill?attempt=7 keeps its address: the
+        # sign-in form stands in for the page, and after signing in the same page opens with
+        # the same query parameters. No page runs for a visitor who is not signed in.
+        sign_in = st.Page(auth.sign_in_page, title="Sign in", icon=":material/login:", default=True)
+        known = [st.Page(e.path, title=e.title, icon=e.icon) for e in navigation.PAGES if not e.default]
+        nav = st.navigation([sign_in, *known], position="hidden")
+        if nav.title != sign_in.title:
+            auth.sign_in_page()
+            st.stop()
     else:
         sections: dict[str, list] = {}
         for entry in navigation.pages_for(user.role):

@@ -20,6 +20,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from .common import save
@@ -237,8 +238,8 @@ def run_once(url: str, label: str, n: int = TRAINEES) -> dict:
     for t in trainees:
         if t.attempt is None:
             continue
-        stored = [e.kind for e in attempts.events_for(store, t.attempt) if e.is_action]
-        lost += sum(1 for k in t.confirmed if k not in stored) + max(0, len(t.confirmed) - len(stored))
+        stored = Counter(e.kind for e in attempts.events_for(store, t.attempt) if e.is_action)
+        lost += sum((Counter(t.confirmed) - stored).values())  # confirmed in the browser, not in the log
     store.dispose()
     lat = [x for t in trainees for x in t.latencies]
     errors = [e for t in trainees for e in t.errors]

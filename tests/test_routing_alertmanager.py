@@ -26,7 +26,10 @@ from simulator.routing import notifications, parse_config
 from simulator.routing.dispatch import EXTERNAL_URL, PROMETHEUS_URL
 from tests.conftest import require_tool
 
-TOLERANCE = 0.4  # seconds between the real send and the simulated one (fed the real post times)
+# Which timer tick sent a notification, not how fast: the real Alertmanager runs in wall time, so
+# on a loaded machine its sends slip; half a group_interval (2 s) still names the same tick.
+# Order, receivers and bodies are compared exactly.
+TOLERANCE = 1.0
 END = 10.5
 
 
@@ -225,7 +228,7 @@ def test_the_simulated_notifications_are_the_ones_the_real_alertmanager_sends(tm
     assert len(real_list) == len(ours_list), "different number of notifications:\n" + summary
     for (rt, rpath, rbody), (ot, opath, obody) in zip(real_list, ours_list, strict=True):
         assert rpath == opath, summary
-        assert abs(rt - ot) <= TOLERANCE, f"sent at {rt:.2f}s by Alertmanager, {ot:.2f}s by firedrill\n{summary}"
+        assert abs(rt - ot) <= TOLERANCE, f"different timer tick: Alertmanager {rt:.2f}s, firedrill {ot:.2f}s\n{summary}"
         assert rbody == obody, summary
 
 

@@ -102,3 +102,20 @@ def test_curriculum_evidence_round_trips_with_its_time_zone(any_store):
     store_cur.record_evidence(any_store, "trainee1", rec)
     (back,) = store_cur.evidence_for(any_store, "trainee1")
     assert (back.at, back.score, back.detail) == (T0, 0.9, {"steps": ["a", "b"]})
+
+
+def test_the_migrations_downgrade_to_nothing_and_back(any_store_url):
+    from alembic import command
+
+    from simulator.store.migrate import alembic_config
+
+    store = Store(any_store_url)
+    try:
+        upgrade(store, complete=False)
+        with store.engine.begin() as conn:
+            command.downgrade(alembic_config(store.url, conn), "base")
+        assert set(inspect(store.engine).get_table_names()) <= {"alembic_version"}
+        upgrade(store, complete=False)
+        assert schema_differences(store) == []
+    finally:
+        store.dispose()

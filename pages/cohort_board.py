@@ -9,6 +9,7 @@ import streamlit as st
 
 from simulator.accounts import AccountError
 from simulator.cohort import (
+    accuracy,
     action_feed,
     board_row,
     board_table,
@@ -16,6 +17,7 @@ from simulator.cohort import (
     comparison_rows,
     confusion_matrix,
     kappa_meaning,
+    mean_level_error,
     quadratic_weighted_kappa,
     severity_pairs,
 )
@@ -194,6 +196,10 @@ if cd.status == "ended":
         st.caption("Rows: the true severity at the moment of each call; columns: the severity called.")
         st.dataframe(pd.DataFrame(conf.as_rows()), hide_index=True)
     with right:
+        acc, err = accuracy(conf), mean_level_error(conf)
         st.metric("Calls", conf.total)
+        st.metric("Exactly right", "—" if acc is None else f"{acc:.0%}")
+        st.metric("Average levels off", "—" if err is None else f"{err:.2f}")
         st.metric("Agreement (quadratic weighted κ)", "—" if kappa is None else f"{kappa:.2f}")
-        st.caption(kappa_meaning(kappa).capitalize() + ". A call two levels off costs four times one level off.")
+        st.caption(kappa_meaning(kappa)[:1].upper() + kappa_meaning(kappa)[1:]
+                   + ". In κ a call two levels off costs four times one level off.")

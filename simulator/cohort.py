@@ -190,12 +190,14 @@ def quadratic_weighted_kappa(conf: Confusion) -> float | None:
     """Cohen's kappa with quadratic weights: 1 − Σ w·O / Σ w·E, w_ij = (i−j)² / (k−1)².
 
     Calling CRITICAL for a LOW incident costs nine times as much as calling it HIGH for MEDIUM.
-    None when undefined: no pairs, or every pair in one true and one called category (the expected
-    disagreement is then zero, and a ratio would be noise)."""
+    None when it carries no information: no pairs, or every call was about one and the same true
+    severity (the usual single-scenario drill). Then the expected disagreement equals the observed
+    one whatever was called, so kappa would be exactly 0 for a cohort that mostly got it right;
+    `accuracy` and `mean_level_error` describe such a cohort instead."""
     obs = conf.matrix.astype(float)
     n = obs.sum()
     k = obs.shape[0]
-    if n == 0 or k < 2:
+    if n == 0 or k < 2 or int((obs.sum(axis=1) > 0).sum()) < 2:
         return None
     i, j = np.indices((k, k))
     w = (i - j) ** 2 / (k - 1) ** 2
@@ -206,10 +208,23 @@ def quadratic_weighted_kappa(conf: Confusion) -> float | None:
     return 1.0 - float((w * obs).sum()) / denom
 
 
+def accuracy(conf: Confusion) -> float | None:
+    """Share of calls that named the true severity exactly."""
+    return None if conf.total == 0 else float(np.trace(conf.matrix)) / conf.total
+
+
+def mean_level_error(conf: Confusion) -> float | None:
+    """Average number of severity levels a call was off by (0 = always right, 3 = CRITICAL vs LOW)."""
+    if conf.total == 0:
+        return None
+    i, j = np.indices(conf.matrix.shape)
+    return float((np.abs(i - j) * conf.matrix).sum()) / conf.total
+
+
 def kappa_meaning(kappa: float | None) -> str:
     """Landis & Koch's words for a kappa value, so a trainer does not have to remember the scale."""
     if kappa is None:
-        return "not defined (too few different severities to compare)"
+        return "not defined: the calls were all about one true severity, so compare accuracy instead"
     if kappa < 0:
         return "worse than chance"
     for limit, word in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):

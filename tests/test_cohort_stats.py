@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from simulator.cohort import (
+    accuracy,
     board_row,
     board_table,
     comparison_rows,
     confusion_matrix,
     kappa_meaning,
+    mean_level_error,
     planned_day,
     quadratic_weighted_kappa,
     severity_pairs,
@@ -56,6 +58,15 @@ def test_kappa_is_undefined_when_everyone_saw_and_called_the_same_severity():
     k = quadratic_weighted_kappa(confusion_matrix([("HIGH", "HIGH")] * 3))
     assert k is None
     assert "not defined" in kappa_meaning(k)
+
+
+def test_a_single_true_severity_gives_no_kappa_but_accuracy_and_level_error_tell_the_cohorts_apart():
+    # One scenario, truth CRITICAL all along: kappa would be 0 for any calls, so it is not reported.
+    good = confusion_matrix([("CRITICAL", "CRITICAL")] * 3 + [("CRITICAL", "HIGH")])
+    poor = confusion_matrix([("CRITICAL", "LOW")] * 3 + [("CRITICAL", "CRITICAL")])
+    assert quadratic_weighted_kappa(good) is None and quadratic_weighted_kappa(poor) is None
+    assert accuracy(good) == 0.75 and accuracy(poor) == 0.25
+    assert mean_level_error(good) == 0.25 and mean_level_error(poor) == 2.25
 
 
 def test_an_unknown_severity_is_refused_not_dropped():

@@ -121,6 +121,8 @@ def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(coh
     assert compare["final severity"].tolist() == ["CRITICAL", "HIGH", "LOW"]
     assert compare["score"].notna().all()
     assert any(m.label == "Agreement (quadratic weighted κ)" for m in at.metric)
+    right = next(m.value for m in at.metric if m.label == "Exactly right")
+    assert right in ("0%", "33%", "67%", "100%")
     assert all(store_att.get_attempt(tmp_store, a).status == "finished"
                for a in people.drill_participants(tmp_store, cd.id).values())
 

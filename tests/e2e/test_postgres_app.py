@@ -23,7 +23,8 @@ def test_the_app_runs_on_postgresql(pg_url, browser_page):
         wait_idle(page)
         page.get_by_text("Created cohort Postgres cohort.").wait_for()
         open_page(page, "Audit log")
-        assert page.locator('[data-testid="stDataFrame"]').count() == 1
+        page.get_by_role("heading", name="Audit log").wait_for()
+        page.locator('[data-testid="stDataFrame"]').first.wait_for()
     finally:
         stop_server(proc)
     store = open_store(pg_url)

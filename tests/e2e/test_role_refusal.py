@@ -39,7 +39,9 @@ def test_a_trainee_typing_a_trainer_pages_address_does_not_get_it(entry, app_ser
     page.get_by_role("button", name="Sign in").click()
     wait_idle(page)
     main = page.locator('[data-testid="stMain"]').inner_text()
-    assert "trainee1 · trainee" in page.locator('[data-testid="stSidebar"]').inner_text()
+    page.locator('[data-testid="stSidebar"]').get_by_text("trainee1 · trainee").wait_for()
+    wait_idle(page)
+    main = page.locator('[data-testid="stMain"]').inner_text()
     assert page.get_by_role("heading", name=entry.title, exact=True).count() == 0, main[:500]
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
 

@@ -99,8 +99,11 @@ if attempt is None:
     with st.form("drill_setup"):
         sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} "
                            f"(difficulty {scenarios[i].scenario.difficulty})")
+        # The library's "Drill this scenario" link passes the variant the trainee was looking at.
+        asked = str(st.query_params.get("seed", ""))
         seed = st.number_input("Seed (blank: the scenario's own; another seed gives another variant)",
-                               min_value=0, max_value=2**31 - 1, value=None, step=1)
+                               min_value=0, max_value=2**31 - 1, step=1,
+                               value=int(asked) if asked.isdigit() and int(asked) < 2**31 else None)
         speed = st.select_slider("Speed", options=list(SPEEDS), value=1.0, format_func=lambda s: f"{s:g}×")
         go = st.form_submit_button("Start drill", type="primary")
     if go:

@@ -90,11 +90,9 @@ if not members:
 
 def progress_rows(usernames: list[tuple[str, str]], should_be: int | None) -> tuple[list[dict], str | None]:
     """Progress and sign-off per trainee from the curriculum area, or a reason it is unavailable."""
-    try:
-        from simulator.store import curriculum as store_cur
-        from ui.training import curriculum
-    except ImportError as exc:
-        return [], f"Progress is not available: the curriculum area is not installed ({exc.name})."
+    from simulator.store import curriculum as store_cur
+    from ui.training import curriculum
+
     cur = curriculum()
     rows = []
     for username, display in usernames:

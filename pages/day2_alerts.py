@@ -72,22 +72,18 @@ with sandbox_tab:
         go_run = st.form_submit_button("Run the alert engine", type="primary")
     if go_run:
         knobs = day2.Knobs(ch.metric, level, duration * 60, noise, interval)
-        try:
-            outcome = day2.run_sandbox(knobs, seed=attempt_seed(user.username, "day2.alert_sandbox"))
-        except ImportError:
-            st.warning("The alert engine is not installed in this build yet.")
-        else:
-            item = day2.judge_attempt(day2.SandboxAttempt(ch.id, knobs, fires == "yes", minute), outcome)
-            if ch.id not in best or item.credit > best[ch.id].credit:
-                best[ch.id] = item
-            s = outcome.trace.series[0]
-            fig = go.Figure(go.Scatter(x=outcome.trace.offsets / 60, y=s.values, mode="lines", name=m.metric))
-            fig.add_hline(y=float(m.rule.expr.split()[-1]), line_dash="dash", annotation_text="threshold")
-            if outcome.first_firing is not None:
-                fig.add_vline(x=outcome.first_firing / 60, line_color="red", annotation_text="firing")
-            fig.update_layout(height=280, xaxis_title="minute", margin=dict(l=10, r=10, t=20, b=10))
-            st.plotly_chart(fig, key="sandbox_chart")
-            (st.success if item.correct else st.warning)(item.feedback)
+        outcome = day2.run_sandbox(knobs, seed=attempt_seed(user.username, "day2.alert_sandbox"))
+        item = day2.judge_attempt(day2.SandboxAttempt(ch.id, knobs, fires == "yes", minute), outcome)
+        if ch.id not in best or item.credit > best[ch.id].credit:
+            best[ch.id] = item
+        s = outcome.trace.series[0]
+        fig = go.Figure(go.Scatter(x=outcome.trace.offsets / 60, y=s.values, mode="lines", name=m.metric))
+        fig.add_hline(y=float(m.rule.expr.split()[-1]), line_dash="dash", annotation_text="threshold")
+        if outcome.first_firing is not None:
+            fig.add_vline(x=outcome.first_firing / 60, line_color="red", annotation_text="firing")
+        fig.update_layout(height=280, xaxis_title="minute", margin=dict(l=10, r=10, t=20, b=10))
+        st.plotly_chart(fig, key="sandbox_chart")
+        (st.success if item.correct else st.warning)(item.feedback)
     st.dataframe(pd.DataFrame([{"challenge": c.text, "result": best[c.id].feedback if c.id in best else "—",
                                 "credit": best[c.id].credit if c.id in best else 0.0}
                                for c in day2.SANDBOX_CHALLENGES]), hide_index=True)

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator import actions as A
+from simulator.consoles import ConsoleWorld
 from simulator.drill import (
     SPEEDS,
     Drill,
@@ -29,6 +30,7 @@ from simulator.reports import action_label, customer_notice_template, draft_post
 from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
+from ui.consoles import render_consoles
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.scenario_catalog import playable_scenarios, requested_version
 from ui.services import builtin_scenarios, get_store
@@ -232,28 +234,8 @@ def _on_console_event(kind: str, detail: dict[str, Any]) -> None:
 st.subheader("Investigate")
 st.caption(f"Consoles show the world as of {drill.hhmm(t_now)}; press Refresh to catch up.")
 st.button("Refresh consoles", icon=":material/refresh:")
-try:
-    from simulator.consoles import ConsoleWorld
-    from ui import consoles as ui_consoles  # written by the consoles engineer
-
-    render_all = getattr(ui_consoles, "render_consoles", None)
-except ImportError:
-    render_all = None
-if render_all is not None:
-    cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
-    render_all(cworld, _on_console_event, key=f"drill_{aid}")
-else:
-    visible = w.trace.until(t_now)
-    panels: dict[str, list] = {}
-    for m in sc.metrics:
-        panels.setdefault(m.panel or m.name, []).append(m.key)
-    for panel, keys in panels.items():
-        frame = pd.DataFrame({k: visible.get(k).masked() for k in keys if visible.get(k) is not None},
-                             index=visible.times())
-        st.caption(panel)
-        st.line_chart(frame, height=160)
-    if st.button("I checked the dashboards"):
-        _record(drill, aid, A.Look(action="look", console="dashboards", detail="dashboards"))
+cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
+render_consoles(cworld, _on_console_event, key=f"drill_{aid}")
 
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 

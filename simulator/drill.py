@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import alerts as alerts_mod
+from . import escalation, oncall, routing
 from .actions import (
     Acknowledge,
     Action,
@@ -144,22 +145,16 @@ def _seconds(v: Any) -> float | None:
 
 
 def load_default_policy() -> PolicyView:
-    """The team policy from `data/policy.yaml` when the policy module can load it, else the seed's."""
-    try:
-        from . import policy as policy_mod
+    """The team's policy from `data/policy.yaml`. A broken file raises its FormatError: a drill
+    is never scored against rules other than the team's."""
+    from . import policy as policy_mod
 
-        return PolicyView.from_policy(policy_mod.load_policy())
-    except (ImportError, AttributeError, OSError, ValueError):
-        return PolicyView()
+    return PolicyView.from_policy(policy_mod.default_policy())
 
 
-def load_default_team() -> Any | None:
-    try:
-        from . import oncall
-
-        return oncall.load_team()
-    except (ImportError, AttributeError, OSError, ValueError):
-        return None
+def load_default_team() -> Any:
+    """The team's people and rotation from `data/team.yaml` (a broken file raises FormatError)."""
+    return oncall.load_team()
 
 
 # --- events and the clock -------------------------------------------------------------------------
@@ -250,8 +245,12 @@ class Drill:
     @classmethod
     def create(cls, loaded: LoadedScenario, seed: int | None = None, policy: PolicyView | Any | None = None,
                team: Any = None) -> Drill:
-        if not isinstance(policy, PolicyView):
-            policy = PolicyView.from_policy(policy) if policy is not None else PolicyView()
+        if policy is None:
+            policy = load_default_policy()
+        elif not isinstance(policy, PolicyView):
+            policy = PolicyView.from_policy(policy)
+        if team is None:
+            team = load_default_team()
         if seed is not None and int(seed) != loaded.scenario.seed and loaded.scenario.variants is not None:
             # Another seed is another variant within the scenario's `variants:` bounds (same content
             # hash: an attempt's (hash, seed) rebuilds exactly this run).
@@ -445,16 +444,11 @@ class DrillState:
 def person_for(drill: Drill, role: Role | str, at: float) -> str:
     """Who holds `role` at a simulated time, from the team rotation when it is there."""
     role = Role(role)
-    team = drill.team
-    if team is not None:
-        try:
-            from . import oncall
-
-            holders = oncall.on_call(team, drill.wall(at)).holders(role)
-            if holders:
-                return str(holders[0][0].name)
-        except (ImportError, AttributeError, TypeError, ValueError, KeyError):
-            pass
+    if drill.team is not None:
+        holders = oncall.on_call(drill.team, drill.wall(at)).holders(role)
+        if holders:
+            return str(holders[0][0].name)
+    # No team file, or nobody holds the role then: a stand-in name keeps the drill readable.
     return _DEFAULT_PEOPLE[role]
 
 
@@ -483,38 +477,15 @@ def first_ack(events: Iterable[Event], until: float, after: float | None = None)
 
 
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
-    """The alert notifications the primary gets: from the routing engine when it is there."""
+    """The alert notifications the on-call engineer gets, as the team's Alertmanager routes them."""
+    notes = routing.notifications(routing.load_config(), timeline, drill.scenario.clock.start,
+                                  drill.scenario.runbook, drill.scenario.service)
     out: list[Page] = []
-    try:
-        from . import routing
-
-        config = routing.load_config()
-        notes = routing.notifications(config, timeline, drill.scenario.clock.start, drill.scenario.runbook,
-                                      drill.scenario.service)
-        for n in notes:
-            at = n.at if isinstance(n.at, (int, float)) else (n.at - drill.scenario.clock.start).total_seconds()
-            if at > now:
-                continue
-            kind = "resolved" if str(getattr(n, "status", "firing")) == "resolved" else "page"
-            text = str(getattr(n, "chat_text", "") or "")
-            out.append(Page(float(at), str(n.receiver), "primary", str(n.channel), text, "", kind))
-        return out
-    except (ImportError, AttributeError, TypeError, ValueError, OSError):
-        pass
-    for tr in timeline.transitions():
-        if tr.at > now or tr.state not in ("firing", "resolved"):
+    for n in notes:
+        if n.at > now:
             continue
-        summary = tr.annotations.get("summary") or tr.alertname
-        sev = tr.labels.get("severity", "")
-        if tr.state == "firing":
-            text = f"[FIRING] {tr.alertname} ({sev}) — {summary}"
-        else:
-            text = f"[RESOLVED] {tr.alertname} — {summary}"
-        runbook = drill.scenario.runbook
-        if runbook and tr.state == "firing":
-            text += f"\nRunbook: {runbook}"
-        out.append(Page(tr.at, person_for(drill, Role.PRIMARY, tr.at), "primary", "pagerduty+slack", text,
-                        tr.alertname, "page" if tr.state == "firing" else "resolved"))
+        kind = "resolved" if n.status == "resolved" else "page"
+        out.append(Page(float(n.at), str(n.receiver), "primary", str(n.channel), n.chat_text or "", "", kind))
     return out
 
 
@@ -523,34 +494,16 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
     severity = true_severity_at(drill, triggered)
     security = drill.scenario.answer.security == SecurityState.BREACH_CONFIRMED
     ack_after = None if ack is None else ack - triggered
-    try:
-        from . import escalation
-
-        src = drill.policy.source
-        plan = escalation.plan(src, drill.team, severity, drill.wall(triggered), ack_after, security)
-        out = []
-        for p in plan:
-            off = getattr(p, "offset", None)
-            at = triggered + (_seconds(off) or 0.0) if off is not None else (p.at - drill.scenario.clock.start).total_seconds()
-            role = str(getattr(p, "role", ""))
-            # The first notification to the primary is the alert itself (routing); later ones are
-            # the escalation ladder re-paging them, which the trainee should see.
-            if at > now or (role in ("primary", "Role.PRIMARY") and at <= triggered + 1e-6):
-                continue
-            out.append(Page(float(at), str(getattr(p, "who", "")), role.replace("Role.", "").lower(),
-                            str(getattr(p, "channel", "pagerduty")), str(getattr(p, "reason", "")), kind="escalation"))
-        return out
-    except (ImportError, AttributeError, TypeError, ValueError, OSError):
-        pass
+    plan = escalation.plan(drill.policy.source, drill.team, severity, drill.wall(triggered), ack_after, security)
     out = []
-    step = drill.policy.backup_after
-    for i, role in enumerate((Role.BACKUP, Role.MANAGER), start=1):
-        at = triggered + i * step
-        if at > now or (ack is not None and ack <= at):
-            break
-        out.append(Page(at, person_for(drill, role, at), role.value, "pagerduty",
-                        f"Escalated to {role.title}: the page was not acknowledged within "
-                        f"{int(i * step // 60)} min.", kind="escalation"))
+    for p in plan:
+        at = triggered + p.offset
+        role = Role(p.role).value
+        # The first notification to the primary is the alert itself (routing); later ones are
+        # the escalation ladder re-paging them, which the trainee should see.
+        if at > now or (role == Role.PRIMARY.value and at <= triggered + 1e-6):
+            continue
+        out.append(Page(float(at), str(p.who), role, str(p.channel), str(p.reason), kind="escalation"))
     return out
 
 

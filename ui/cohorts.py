@@ -31,15 +31,10 @@ def md_escape(text: str) -> str:
 def scenario_choices(store: Store) -> dict[str, LoadedScenario]:
     """Scenarios a trainer can run for a cohort: the built-in pack, plus saved (authored) scenarios
     when the authoring area's storage is there (a saved version wins over the built-in original)."""
+    from simulator.store import scenarios as store_sc
+
     out = dict(builtin_scenarios())
-    try:
-        from simulator.store import scenarios as store_sc
-    except ImportError:
-        return out
-    try:
-        playable = store_sc.list_playable(store)
-    except Exception:  # the authoring tables may not exist on an old database
-        return out
+    playable = store_sc.list_playable(store)
     for p in playable:
         if p.scenario_id in out and out[p.scenario_id].content_hash == p.content_hash:
             continue

@@ -28,9 +28,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sync_builtin(store) -> int | None:
-    try:
-        from ..store.scenarios import sync_builtin
-    except ImportError:
-        return None
+def _sync_builtin(store):
+    from ..store.scenarios import sync_builtin
+
     return sync_builtin(store, ROOT / "scenarios")

@@ -693,10 +693,7 @@ def _audit_insert(connection: Any, at: datetime, actor: str, action: str, target
 
 
 def _register_scenario_audit() -> None:
-    try:
-        from .scenarios import BUILTIN_AUTHOR, ScenarioRow, ScenarioVersionRow
-    except ImportError:  # the authoring area is optional
-        return
+    from .scenarios import BUILTIN_AUTHOR, ScenarioRow, ScenarioVersionRow
 
     @event.listens_for(ScenarioVersionRow, "after_insert")
     def _version_saved(_mapper, connection, target) -> None:

@@ -98,9 +98,12 @@ class TestFileResult:
 
 _NUM = r"(?:[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF]|[nN][aA][nN]))"
 _ITEM_RE = re.compile(
-    rf"^(?P<a>{_NUM}|stale)(?:(?P<op>[+-])(?P<b>(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF]|[nN][aA][nN])))?(?:x(?P<n>\d+))?$"
+    rf"^(?P<a>{_NUM}|stale)(?:(?P<op>[+-])(?P<b>(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF]|[nN][aA][nN])))?(?:x(?P<n>\d+))?$",
+    re.ASCII,  # \d would also match other scripts' digits, which promtool refuses
 )
-_BLANK_RE = re.compile(r"^_(?:x(?P<n>\d+))?$")
+_BLANK_RE = re.compile(r"^_(?:x(?P<n>\d+))?$", re.ASCII)
+_PLAIN_START = frozenset("0123456789+-.")
+_HAS_WORD = re.compile(r"[a-df-zA-DF-Z]")  # letters other than the exponent's e/E
 STALE = "stale"
 
 
@@ -115,6 +118,14 @@ def expand_values(text: str) -> list[float | str | None]:
     `_` one missing sample, `_xn` n missing samples."""
     out: list[float | str | None] = []
     for tok in text.split():
+        # Fast path for the commonest token, a plain decimal number (a day of samples is tens of
+        # thousands of them). Anything with x, _, inf/nan or a malformed number takes the full parse.
+        if tok[0] in _PLAIN_START and tok.isascii() and "x" not in tok and "_" not in tok and not _HAS_WORD.search(tok):
+            try:
+                out.append(float(tok))
+                continue
+            except ValueError:
+                pass
         m = _BLANK_RE.match(tok)
         if m:
             out.extend([None] * (int(m.group("n")) if m.group("n") else 1))

@@ -8,9 +8,6 @@ is not a permission check.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
 
 EVERYONE = ("admin", "trainer", "trainee")
 STAFF = ("admin", "trainer")

@@ -104,24 +104,31 @@ def app_test(page_path: str | None, role: str | None = "trainee", username: str 
 
     A page that is not in the role's menu is not reachable through the app: Streamlit shows the
     default page instead. To check a page's own role check use `page_test`."""
-    from ui.auth import SESSION_KEY
 
     store = test_store()
     try:
         at = AppTest.from_file(str(APP), default_timeout=timeout)
-        if role is not None:
-            if store_has_no_admin(store) and role != "admin":
-                # A database without an admin shows the first-start form instead of any page.
-                ensure_user(store, "admin", "admin", "Ada Admin")
-            person = ensure_user(store, username or _DEFAULT_NAME.get(role, role), role)
-            at.session_state[SESSION_KEY] = people.start_session(store, person.id, _now())
-        for key, value in session.items():
-            at.session_state[key] = value
-        for key, value in (query_params or {}).items():
-            at.query_params[key] = value
+        _sign_in(at, store, role, username, query_params, session)
     finally:
         store.dispose()
     return at.switch_page(page_path) if page_path else at
+
+
+def _sign_in(at: AppTest, store: Store, role: str | None, username: str | None,
+             query_params: dict[str, str] | None, session: dict[str, Any]) -> None:
+    """Sign a `role` user into `at` the way ui.auth reads it, then set session state and params."""
+    from ui.auth import SESSION_KEY
+
+    if role is not None:
+        if store_has_no_admin(store) and role != "admin":
+            # A database without an admin shows the first-start form instead of any page.
+            ensure_user(store, "admin", "admin", "Ada Admin")
+        person = ensure_user(store, username or _DEFAULT_NAME.get(role, role), role)
+        at.session_state[SESSION_KEY] = people.start_session(store, person.id, _now())
+    for key, value in session.items():
+        at.session_state[key] = value
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
 
 
 def page_test(page_path: str, role: str | None = "trainee", username: str | None = None,
@@ -131,20 +138,11 @@ def page_test(page_path: str, role: str | None = "trainee", username: str | None
     Through app.py a page missing from a role's menu is never reached (Streamlit shows the default
     page instead); this runs the page anyway, which is how a test proves the page's own server-side
     `require_role` refuses the wrong role."""
-    from ui.auth import SESSION_KEY
 
     store = test_store()
     try:
         at = AppTest.from_file(str(ROOT / page_path), default_timeout=timeout)
-        if role is not None:
-            if store_has_no_admin(store) and role != "admin":
-                ensure_user(store, "admin", "admin", "Ada Admin")
-            person = ensure_user(store, username or _DEFAULT_NAME.get(role, role), role)
-            at.session_state[SESSION_KEY] = people.start_session(store, person.id, _now())
-        for key, value in session.items():
-            at.session_state[key] = value
-        for key, value in (query_params or {}).items():
-            at.query_params[key] = value
+        _sign_in(at, store, role, username, query_params, session)
     finally:
         store.dispose()
     return at

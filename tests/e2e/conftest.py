@@ -87,6 +87,16 @@ def prepare_database(db_url: str) -> None:
         store.dispose()
 
 
+def private_database(tmp_path_factory, name: str) -> str:
+    """A fresh prepared SQLite database for a test module that needs its own server (so it can
+    read the very database the browser writes to). Fails or skips loudly without Chromium."""
+    if not Path(CHROMIUM).exists():
+        missing("Debian's chromium is not installed (/usr/bin/chromium)")
+    url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'firedrill.db'}"
+    prepare_database(url)
+    return url
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """Base URL of a real streamlit server with the test users."""

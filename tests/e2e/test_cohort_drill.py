@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from simulator.store import open_store, people
 from tests.e2e.conftest import (
-    CHROMIUM,
     open_page,
-    prepare_database,
+    private_database,
     sign_in,
     start_server,
     stop_server,
@@ -29,12 +27,7 @@ _DB: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def cohort_server(tmp_path_factory):
-    from tests.conftest import missing
-
-    if not Path(CHROMIUM).exists():
-        missing("Debian's chromium is not installed (/usr/bin/chromium)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('cohort-e2e') / 'firedrill.db'}"
-    prepare_database(url)
+    url = private_database(tmp_path_factory, "cohort-e2e")
     store = open_store(url)
     now = datetime.now(UTC)
     cohort = people.create_cohort(store, "Mock drill cohort", now.date(), "trainer", now)

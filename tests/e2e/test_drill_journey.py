@@ -10,9 +10,8 @@ import pytest
 
 from simulator.store import attempts, open_store
 from tests.e2e.conftest import (
-    CHROMIUM,
     open_page,
-    prepare_database,
+    private_database,
     sign_in,
     start_server,
     stop_server,
@@ -26,14 +25,7 @@ _DB: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def drill_server(tmp_path_factory):
     """A server of our own, so the test can read the very database it writes to."""
-    from pathlib import Path
-
-    from tests.conftest import missing
-
-    if not Path(CHROMIUM).exists():
-        missing("Debian's chromium is not installed (/usr/bin/chromium)")
-    url = f"sqlite:///{tmp_path_factory.mktemp('drill-e2e') / 'firedrill.db'}"
-    prepare_database(url)
+    url = private_database(tmp_path_factory, "drill-e2e")
     _DB["url"] = url
     proc, base = start_server(url)
     yield base

@@ -25,7 +25,7 @@ from simulator.drill import DrillClock, true_severity_at
 from simulator.store import attempts as store_att
 from simulator.store import people
 from ui import auth
-from ui.cohorts import board_rows, cohort_logs, drill_engine, md_escape, now, scenario_choices
+from ui.cohorts import board_rows, cohort_logs, drill_engine, md_escape, now, pick_cohort, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.services import get_store
 
@@ -34,16 +34,7 @@ auth.require_action(user, "run_cohort_drill")
 store = get_store()
 st.title("Live drill board")
 
-cohorts = people.list_cohorts(store)
-if not cohorts:
-    st.info("Create a cohort first (Cohorts page), then schedule its drill here.")
-    st.stop()
-by_id = {c.id: c for c in cohorts}
-wanted = st.query_params.get("cohort")
-if wanted and wanted.isdigit() and int(wanted) in by_id and "board_cohort" not in st.session_state:
-    st.session_state["board_cohort"] = int(wanted)
-cid = st.selectbox("Cohort", list(by_id), format_func=lambda i: by_id[i].name, key="board_cohort")
-cohort = by_id[cid]
+cohort = pick_cohort(store, "board_cohort", "Create a cohort first (Cohorts page), then schedule its drill here.")
 members = people.cohort_members(store, cohort.id)
 scenarios = scenario_choices(store)
 

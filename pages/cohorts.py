@@ -10,7 +10,7 @@ from simulator.accounts import AccountError
 from simulator.cohort import planned_day
 from simulator.store import people
 from ui import auth
-from ui.cohorts import md_escape, now
+from ui.cohorts import md_escape, now, pick_cohort
 from ui.services import get_store
 
 user = auth.require_role("admin", "trainer")
@@ -36,18 +36,8 @@ with st.expander("Create a cohort", expanded=not people.list_cohorts(store)), st
             st.session_state["cohort_pick"] = made.id
             st.rerun()
 
-cohorts = people.list_cohorts(store)
-if not cohorts:
-    st.info("No cohort yet: create one above, then add trainees to it.")
-    st.stop()
-
-by_id = {c.id: c for c in cohorts}
-wanted = st.query_params.get("cohort")
-if wanted and wanted.isdigit() and int(wanted) in by_id and "cohort_pick" not in st.session_state:
-    st.session_state["cohort_pick"] = int(wanted)
-cid = st.selectbox("Cohort", list(by_id), format_func=lambda i: f"{by_id[i].name} (from {by_id[i].start_date})",
-                   key="cohort_pick")
-cohort = by_id[cid]
+cohort = pick_cohort(store, "cohort_pick", "No cohort yet: create one above, then add trainees to it.",
+                     label=lambda c: f"{c.name} (from {c.start_date})")
 members = people.cohort_members(store, cohort.id)
 
 left, right = st.columns(2)

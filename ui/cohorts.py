@@ -71,3 +71,18 @@ def cohort_logs(store: Store, cohort_id: int, drill_id: int) -> list[tuple[str, 
 def board_rows(store: Store, cohort_id: int, drill_id: int) -> list[BoardRow]:
     """One row per cohort member: their attempt's log folded into what the board shows."""
     return [board_row(u, name, events) for u, name, events in cohort_logs(store, cohort_id, drill_id)]
+
+
+def pick_cohort(store: Store, key: str, empty_message: str, label=lambda c: c.name):
+    """A cohort chooser that opens on `?cohort=<id>` when given; stops the page with
+    `empty_message` when there is no cohort yet. Returns the chosen cohort."""
+    cohorts = people.list_cohorts(store)
+    if not cohorts:
+        st.info(empty_message)
+        st.stop()
+    by_id = {c.id: c for c in cohorts}
+    wanted = st.query_params.get("cohort")
+    if wanted and wanted.isdigit() and int(wanted) in by_id and key not in st.session_state:
+        st.session_state[key] = int(wanted)
+    cid = st.selectbox("Cohort", list(by_id), format_func=lambda i: label(by_id[i]), key=key)
+    return by_id[cid]

@@ -50,7 +50,7 @@ RULES = {
 def child() -> dict:
     """The measured job: generate the week, evaluate the rules, report sizes and its own peak."""
     from simulator.alerts import evaluate_rules
-    from simulator.scenario import RuleGroup
+    from simulator.rules import RuleGroup
     from simulator.traces import generate_trace
 
     from .bench_traces import big_scenario

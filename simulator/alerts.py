@@ -20,7 +20,7 @@ import numpy as np
 from . import promql
 from .promql.evaluator import EvaluationError, RawSeries, Storage, VSeries, evaluate_storage, make_labels
 from .promql.parser import VectorSelector
-from .scenario import AlertingRule, RecordingRule, RuleGroup
+from .rules import AlertingRule, RecordingRule, RuleGroup
 from .templating import expand
 
 INACTIVE, PENDING, FIRING = 0, 1, 2

@@ -97,7 +97,7 @@ def _validate_scenario(text: str, source: str, base_dir: Path | None) -> Any:
 
 
 def _validate_rules(text: str, source: str, base_dir: Path | None) -> Any:
-    from .scenario import RuleFile
+    from .rules import RuleFile
     from .yamlio import load_model_text
 
     rules = load_model_text(RuleFile, text, source)
@@ -116,6 +116,6 @@ def _validate_rules(text: str, source: str, base_dir: Path | None) -> Any:
 
 
 def _rules_schema() -> dict[str, Any]:
-    from .scenario import RuleFile
+    from .rules import RuleFile
 
     return RuleFile.model_json_schema(by_alias=True)

@@ -22,7 +22,7 @@ from . import promql
 from .alerts import AlertTimeline, RuleEvaluationError, evaluate_rules
 from .durations import Duration
 from .promql.evaluator import RawSeries, ScalarValue, Storage, evaluate_storage, make_labels
-from .scenario import RuleFile, RuleGroup
+from .rules import RuleFile, RuleGroup
 from .yamlio import FormatError, Problem, load_yaml, parse_model, read_text_limited
 
 

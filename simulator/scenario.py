@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .durations import Duration, Offset
+from .rules import METRIC_NAME_RE, RuleFile, RuleGroup
 from .vocabulary import Role, SecurityState, Severity
 from .yamlio import FormatError, Positions, Problem, load_yaml, parse_model, read_text_limited
 
-METRIC_NAME_RE = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 SCENARIO_ID_RE = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -307,37 +307,6 @@ class Surge(_Effect):
 
 
 Effect = Annotated[Step | Ramp | Spike | Plateau | Outage | Leak | Flap | Surge, Field(discriminator="effect")]
-
-
-# --- alert rules (Prometheus rule-file format, verbatim) ------------------------------------
-
-
-class AlertingRule(Model):
-    alert: str = Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-    expr: str
-    for_: Duration = Field(0.0, alias="for")
-    keep_firing_for: Duration = 0.0
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-
-
-class RecordingRule(Model):
-    record: str = Field(pattern=METRIC_NAME_RE)
-    expr: str
-    labels: dict[str, str] = Field(default_factory=dict)
-
-
-class RuleGroup(Model):
-    name: str
-    interval: Duration | None = None
-    limit: int | None = None
-    rules: list[AlertingRule | RecordingRule]
-
-
-class RuleFile(Model):
-    """A plain Prometheus rule file (`groups:`), the same file a team runs in production."""
-
-    groups: list[RuleGroup]
 
 
 # --- injects --------------------------------------------------------------------------------

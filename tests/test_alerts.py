@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from simulator.alerts import alert_states, evaluate_rules
-from simulator.scenario import RuleGroup
+from simulator.rules import RuleGroup
 from simulator.timeseries import Series, Trace
 
 

@@ -107,7 +107,7 @@ def test_alert_strip_says_so_when_nothing_fired():
 
 
 def test_alerts_are_listed_under_every_metric_their_rule_reads():
-    from simulator.scenario import RuleGroup
+    from simulator.rules import RuleGroup
 
     group = RuleGroup.model_validate({"name": "g", "rules": [
         {"alert": "ErrorRatio", "expr": "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.01"},

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..durations import format_duration
-from ..scenario import AlertingRule, LoadedScenario, RuleGroup
+from ..rules import AlertingRule, RuleGroup
+from ..scenario import LoadedScenario
 from ..timeseries import Series, Trace
 from . import ExerciseResult, ItemResult, Question, grade_quiz, rng_for
 

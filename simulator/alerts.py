@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -38,10 +38,10 @@ class RuleEvaluationError(Exception):
         super().__init__(f"rule {rule!r} at {at:g}s: {message}")
 
 
-@dataclass(frozen=True)
-class Episode:
+class Episode(NamedTuple):
     """One life of an alert: pending from `pending_at`, firing from `firing_at` (None if it never
-    fired), over at `resolved_at` (None if still active when evaluation ended). Seconds offsets."""
+    fired), over at `resolved_at` (None if still active when evaluation ended). Seconds offsets.
+    A named tuple rather than a dataclass: a flapping day of alerts makes tens of thousands."""
 
     pending_at: float
     firing_at: float | None
@@ -185,35 +185,49 @@ def alert_states(
     states = np.zeros(n, np.int8)
     active = np.full(n, -1, np.int64)
     episodes: list[tuple[int, int | None, int | None]] = []
-    starts, ends = _runs(present)
-    i = 0
-    while i < len(starts):
-        s, e = int(starts[i]), int(ends[i])
-        fire = int(np.searchsorted(ticks_ms, ticks_ms[s] + for_ms, side="left"))
+    run_starts, run_ends = _runs(present)
+    if not len(run_starts):
+        return states, active, episodes
+    # Every boundary the loop below can need, in one vectorised search each: the tick at which a
+    # run would start firing, and the tick at which keep_firing_for would let go after each run.
+    fires = np.searchsorted(ticks_ms, ticks_ms[run_starts] + for_ms, side="left").tolist()
+    gaps = run_ends + 1
+    if keep_firing_ms > 0:
+        expiries = np.searchsorted(ticks_ms, ticks_ms[np.minimum(gaps, n - 1)] + keep_firing_ms, side="left").tolist()
+    else:
+        expiries = gaps.tolist()
+    starts, ends, gaps = run_starts.tolist(), run_ends.tolist(), gaps.tolist()
+    tick_at = ticks_ms.tolist()
+    pending_spans: list[tuple[int, int, int]] = []  # (from, to, active_at): filled in once below
+    firing_spans: list[tuple[int, int]] = []
+    i, runs = 0, len(starts)
+    while i < runs:
+        s, e, fire = starts[i], ends[i], fires[i]
         if fire > e:
-            states[s : e + 1] = PENDING
-            active[s : e + 1] = ticks_ms[s]
+            pending_spans.append((s, e + 1, tick_at[s]))
             episodes.append((s, None, e + 1 if e + 1 < n else None))
             i += 1
             continue
-        states[s:fire] = PENDING
-        cur_e = e
         while True:
-            gap = cur_e + 1
+            gap = gaps[i]
             if gap >= n:
                 end, resolved = n, None
                 break
-            expiry = int(np.searchsorted(ticks_ms, ticks_ms[gap] + keep_firing_ms, side="left")) if keep_firing_ms > 0 else gap
-            if i + 1 < len(starts) and starts[i + 1] <= expiry:
+            expiry = expiries[i]
+            if i + 1 < runs and starts[i + 1] <= expiry:
                 i += 1
-                cur_e = int(ends[i])
                 continue
             end, resolved = min(expiry, n), (expiry if expiry < n else None)
             break
-        states[fire:end] = FIRING
-        active[s:end] = ticks_ms[s]
+        pending_spans.append((s, end, tick_at[s]))
+        firing_spans.append((fire, end))
         episodes.append((s, fire, resolved))
         i += 1
+    for lo, hi, at in pending_spans:
+        states[lo:hi] = PENDING
+        active[lo:hi] = at
+    for lo, hi in firing_spans:
+        states[lo:hi] = FIRING
     return states, active, episodes
 
 
@@ -227,7 +241,12 @@ class _AlertSeries:
     labels: Labels  # alert labels (with alertname)
     p: np.ndarray
     v: np.ndarray
-    src: list[Labels | None]  # per tick: the expression series' labels (for $labels)
+    src: np.ndarray  # per tick: index into `sources` of the expression series (for $labels), -1 if none
+    sources: list[Labels] = field(default_factory=list)
+
+    def source_at(self, i: int) -> Labels | None:
+        k = int(self.src[i])
+        return self.sources[k] if k >= 0 else None
 
 
 def _written(labels: Labels, mask: np.ndarray, values: np.ndarray, ticks_ms: np.ndarray) -> RawSeries | None:
@@ -312,15 +331,16 @@ class _Engine:
             for ident, p in parts:
                 cur = by_identity.get(ident)
                 if cur is None:
-                    cur = by_identity[ident] = _AlertSeries(ident, np.zeros(n, bool), np.full(n, np.nan), [None] * n)
+                    cur = by_identity[ident] = _AlertSeries(ident, np.zeros(n, bool), np.full(n, np.nan),
+                                                            np.full(n, -1, np.int32))
                 both = cur.p & p
                 if both.any():
                     raise RuleEvaluationError(rule.alert, self.ticks_ms[np.flatnonzero(both)[0]] / 1000,
                                               "vector contains metrics with the same labelset after applying alert labels")
                 cur.p = cur.p | p
                 cur.v = np.where(p, s.v, cur.v)
-                for i in np.flatnonzero(p):
-                    cur.src[i] = s.labels
+                cur.src[p] = len(cur.sources)
+                cur.sources.append(s.labels)
         return list(by_identity.values())
 
     def alerting(self, rule: AlertingRule) -> None:
@@ -329,18 +349,20 @@ class _Engine:
         n = len(ticks_ms)
         for_ms = round(rule.for_ * 1000)
         kff_ms = round(rule.keep_firing_for * 1000)
+        ticks_list = ticks_s.tolist()
         for inp in self.alert_inputs(rule):
             states, active, eps = alert_states(inp.p, ticks_ms, for_ms, kff_ms)
             # value and $labels come from the latest evaluation that returned the alert
             last = np.maximum.accumulate(np.where(inp.p, np.arange(n), -1))
             values = np.where(last >= 0, inp.v[np.maximum(last, 0)], np.nan)
             render = self._renderer(rule, inp, last)
+            at, value = ticks_list, inp.v.tolist()
             episodes = [
                 Episode(
-                    float(ticks_s[s]),
-                    None if f is None else float(ticks_s[f]),
-                    None if r is None else float(ticks_s[r]),
-                    float("nan") if f is None else float(inp.v[f]),
+                    at[s],
+                    None if f is None else at[f],
+                    None if r is None else at[r],
+                    float("nan") if f is None else value[f],
                     render(f) if f is not None else {},
                 )
                 for s, f, r in eps
@@ -360,15 +382,19 @@ class _Engine:
             self._write_alert_series(inp.labels, states, active)
 
     def _renderer(self, rule: AlertingRule, inp: _AlertSeries, last: np.ndarray):
-        cache: dict[int, dict[str, str]] = {}
+        # Templates see only $labels, $value and the external labels/URL, so renderings are shared
+        # between ticks with the same source series and value (a flapping alert repeats them often).
+        cache: dict[tuple[int, str], dict[str, str]] = {}
 
         def render(i: int) -> dict[str, str]:
             j = int(last[i])
             if j < 0:
                 return {}
-            got = cache.get(j)
+            value = float(inp.v[j])
+            key = (int(inp.src[j]), value.hex())  # hex keeps 0.0 and -0.0 apart (Go prints "-0")
+            got = cache.get(key)
             if got is None:
-                got = cache[j] = {k: self._expand(t, inp.src[j], float(inp.v[j])) for k, t in rule.annotations.items()}
+                got = cache[key] = {k: self._expand(t, inp.source_at(j), value) for k, t in rule.annotations.items()}
             return got
 
         return render

@@ -104,6 +104,7 @@ _ITEM_RE = re.compile(
 _BLANK_RE = re.compile(r"^_(?:x(?P<n>\d+))?$", re.ASCII)
 _PLAIN_START = frozenset("0123456789+-.")
 _HAS_WORD = re.compile(r"[a-df-zA-DF-Z]")  # letters other than the exponent's e/E
+_ALL_PLAIN = re.compile(r"[0-9eE+\-. \t\r\n]*", re.ASCII)
 STALE = "stale"
 
 
@@ -116,10 +117,19 @@ def expand_values(text: str) -> list[float | str | None]:
 
     `a+bxn` gives n+1 samples (a, a+b, ...: added one step at a time, as Go does), `axn` n+1 copies,
     `_` one missing sample, `_xn` n missing samples."""
+    tokens = text.split()
+    # Fast path for the commonest file, nothing but plain decimal numbers (a day of samples is tens
+    # of thousands of them): only ASCII digits, signs, dots and exponents, all of which float()
+    # reads as promtool does. Anything else (x, _, stale, inf/nan, a malformed number) takes the
+    # token-by-token parse below, which also names the bad token.
+    if _ALL_PLAIN.fullmatch(text):
+        try:
+            return list(map(float, tokens))
+        except ValueError:
+            pass
     out: list[float | str | None] = []
-    for tok in text.split():
-        # Fast path for the commonest token, a plain decimal number (a day of samples is tens of
-        # thousands of them). Anything with x, _, inf/nan or a malformed number takes the full parse.
+    for tok in tokens:
+        # the same fast path for one token
         if tok[0] in _PLAIN_START and tok.isascii() and "x" not in tok and "_" not in tok and not _HAS_WORD.search(tok):
             try:
                 out.append(float(tok))
@@ -173,13 +183,16 @@ def build_series(inputs: list[InputSeries], interval: float) -> list[RawSeries]:
     for inp in inputs:
         labels = make_labels(parse_series_labels(inp.series))
         vals = expand_values(inp.values)
-        t, v, st = [], [], []
-        for i, x in enumerate(vals):
-            if x is None:
-                continue
-            t.append(i * step_ms)
-            v.append(np.nan if x == STALE else x)
-            st.append(x == STALE)
+        if None in vals or STALE in vals:
+            t, v, st = [], [], []
+            for i, x in enumerate(vals):
+                if x is None:
+                    continue
+                t.append(i * step_ms)
+                v.append(np.nan if x == STALE else x)
+                st.append(x == STALE)
+        else:  # only numbers: one sample per interval
+            t, v, st = np.arange(len(vals), dtype=np.int64) * step_ms, vals, np.zeros(len(vals), bool)
         # with interval 0 (promtool 2.42's default) every sample lands on t=0: the last one wins
         ta = np.asarray(t, np.int64)
         keep = np.ones(len(ta), bool)

@@ -59,3 +59,23 @@ def test_vectorised_and_per_tick_evaluation_agree():
     fast = evaluate_rules([group], trace, 15, sequential=False).transitions()
     slow = evaluate_rules([group], trace, 15, sequential=True).transitions()
     assert [(t.at, t.state, t.value) for t in fast] == [(t.at, t.state, t.value) for t in slow]
+
+
+def test_vectorised_and_per_tick_evaluation_agree_on_flapping_inputs_with_annotations():
+    # Flapping inputs make many short runs: `for` boundaries, keep_firing_for merging runs, and
+    # annotations rendered for repeated values all come up, and both engines must agree on them.
+    rng = np.random.default_rng(11)
+    for case in range(40):
+        trace = _trace(list((rng.uniform(0, 1, 120) * 8).round() / 8))
+        group = _group(alert="X", expr="x > 0.5", annotations={"v": "{{ $value }} on {{ $labels.service }}"},
+                       keep_firing_for=f"{15 * int(rng.integers(0, 4))}s", **{"for": f"{15 * int(rng.integers(0, 4))}s"})
+        fast = evaluate_rules([group], trace, 15, sequential=False).transitions()
+        slow = evaluate_rules([group], trace, 15, sequential=True).transitions()
+        assert [(t.at, t.state, t.value, t.annotations) for t in fast] == \
+            [(t.at, t.state, t.value, t.annotations) for t in slow], case
+
+
+def test_annotations_keep_negative_zero_apart_from_zero():
+    group = _group(alert="Z", expr="x <= 0", annotations={"v": "{{ $value }}"})
+    [alert] = evaluate_rules([group], _trace([-0.0, 0.0, -0.0, 0.0]), 15).alerts
+    assert [alert.annotations_at(t)["v"] for t in (0, 15, 30, 45)] == ["-0", "0", "-0", "0"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -63,18 +64,40 @@ class Transition:
     annotations: dict[str, str]
 
 
+Span = tuple[int, int | None, int | None]  # an episode as tick indices: (pending, firing, resolved)
+
+
 @dataclass(eq=False)
 class AlertHistory:
-    """Everything one alert (rule name + labels) did over the evaluation ticks."""
+    """Everything one alert (rule name + labels) did over the evaluation ticks.
+
+    `episodes` and `annotations` are built on first use from the spans: a flapping day makes tens
+    of thousands of episodes, and `firedrill rules-test` only ever asks for states at a few ticks."""
 
     name: str
     labels: dict[str, str]
-    annotations: dict[str, str]
-    episodes: list[Episode]
+    spans: list[Span] = field(repr=False)
     ticks: np.ndarray = field(repr=False)  # seconds
     states: np.ndarray = field(repr=False)  # int8 per tick: INACTIVE / PENDING / FIRING
     values: np.ndarray = field(repr=False)  # value of the latest evaluation that returned the alert
     _render: Any = field(default=None, repr=False)  # tick index -> annotations
+
+    @cached_property
+    def episodes(self) -> list[Episode]:
+        at, value, render = self.ticks.tolist(), self.values.tolist(), self._render
+        return [
+            Episode(at[s], None if f is None else at[f], None if r is None else at[r],
+                    float("nan") if f is None else value[f], {} if f is None else render(f))
+            for s, f, r in self.spans
+        ]
+
+    @cached_property
+    def annotations(self) -> dict[str, str]:
+        """As the alert first fired (or, if it never fired, as it first went pending)."""
+        fired = next((f for _, f, _ in self.spans if f is not None), None)
+        if fired is not None:
+            return self._render(fired)
+        return self._render(self.spans[0][0]) if self.spans else {}
 
     def _index(self, t: float) -> int:
         return int(np.searchsorted(self.ticks, t + 1e-9, side="right")) - 1
@@ -184,50 +207,48 @@ def alert_states(
     n = len(present)
     states = np.zeros(n, np.int8)
     active = np.full(n, -1, np.int64)
-    episodes: list[tuple[int, int | None, int | None]] = []
-    run_starts, run_ends = _runs(present)
-    if not len(run_starts):
-        return states, active, episodes
-    # Every boundary the loop below can need, in one vectorised search each: the tick at which a
-    # run would start firing, and the tick at which keep_firing_for would let go after each run.
-    fires = np.searchsorted(ticks_ms, ticks_ms[run_starts] + for_ms, side="left").tolist()
-    gaps = run_ends + 1
+    starts, ends = _runs(present)  # runs of consecutive ticks that returned the alert
+    runs = len(starts)
+    if not runs:
+        return states, active, []
+    order = np.arange(runs)
+    fires = np.searchsorted(ticks_ms, ticks_ms[starts] + for_ms, side="left")  # where each run would fire
+    fired = fires <= ends
+    gaps = ends + 1  # first tick without the alert after each run (n: none before the end)
+    expiries = gaps
     if keep_firing_ms > 0:
-        expiries = np.searchsorted(ticks_ms, ticks_ms[np.minimum(gaps, n - 1)] + keep_firing_ms, side="left").tolist()
-    else:
-        expiries = gaps.tolist()
-    starts, ends, gaps = run_starts.tolist(), run_ends.tolist(), gaps.tolist()
-    tick_at = ticks_ms.tolist()
-    pending_spans: list[tuple[int, int, int]] = []  # (from, to, active_at): filled in once below
-    firing_spans: list[tuple[int, int]] = []
-    i, runs = 0, len(starts)
-    while i < runs:
-        s, e, fire = starts[i], ends[i], fires[i]
-        if fire > e:
-            pending_spans.append((s, e + 1, tick_at[s]))
-            episodes.append((s, None, e + 1 if e + 1 < n else None))
-            i += 1
-            continue
-        while True:
-            gap = gaps[i]
-            if gap >= n:
-                end, resolved = n, None
-                break
-            expiry = expiries[i]
-            if i + 1 < runs and starts[i + 1] <= expiry:
-                i += 1
-                continue
-            end, resolved = min(expiry, n), (expiry if expiry < n else None)
-            break
-        pending_spans.append((s, end, tick_at[s]))
-        firing_spans.append((fire, end))
-        episodes.append((s, fire, resolved))
-        i += 1
-    for lo, hi, at in pending_spans:
-        states[lo:hi] = PENDING
-        active[lo:hi] = at
-    for lo, hi in firing_spans:
-        states[lo:hi] = FIRING
+        expiries = np.searchsorted(ticks_ms, ticks_ms[np.minimum(gaps, n - 1)] + keep_firing_ms, side="left")
+    # A firing alert held by keep_firing_for carries on into the next run when that run starts
+    # before the hold expires: such runs form a chain. In a chain, each run before the first one
+    # that fires is a pending episode of its own; from that run on, the chain is one firing episode.
+    linked = np.zeros(runs, bool)
+    linked[:-1] = starts[1:] <= expiries[:-1]
+    heads = np.concatenate([[True], ~linked[:-1]])
+    chain_heads, chain = np.flatnonzero(heads), np.cumsum(heads) - 1
+    first_fired = np.minimum.reduceat(np.where(fired, order, runs), chain_heads)[chain]
+    chain_last = np.concatenate([chain_heads[1:] - 1, [runs - 1]])[chain]
+    opening = np.flatnonzero(order <= first_fired)  # runs that open an episode
+    firing = opening == first_fired[opening]
+    last = np.where(firing, chain_last[opening], opening)  # the episode's last run
+    end = np.where(firing & (gaps[last] < n), expiries[last], gaps[last])  # first tick after the episode
+    ep_start, ep_fire = starts[opening], fires[opening]
+    # paint the spans: +1 where an episode (or its firing part) begins, -1 where it ends
+    inside = np.zeros(n + 1, np.int32)
+    inside[ep_start] += 1
+    inside[end] -= 1
+    in_episode = np.cumsum(inside[:n]) > 0
+    hot = np.zeros(n + 1, np.int32)
+    hot[ep_fire[firing]] += 1
+    hot[end[firing]] -= 1
+    states[in_episode] = PENDING
+    states[np.cumsum(hot[:n]) > 0] = FIRING
+    began = np.zeros(n, bool)
+    began[ep_start] = True
+    active[in_episode] = ticks_ms[ep_start][np.cumsum(began) - 1][in_episode]
+    episodes = [
+        (s, f if is_firing else None, e if e < n else None)
+        for s, f, e, is_firing in zip(ep_start.tolist(), ep_fire.tolist(), end.tolist(), firing.tolist(), strict=True)
+    ]
     return states, active, episodes
 
 
@@ -349,35 +370,19 @@ class _Engine:
         n = len(ticks_ms)
         for_ms = round(rule.for_ * 1000)
         kff_ms = round(rule.keep_firing_for * 1000)
-        ticks_list = ticks_s.tolist()
         for inp in self.alert_inputs(rule):
             states, active, eps = alert_states(inp.p, ticks_ms, for_ms, kff_ms)
             # value and $labels come from the latest evaluation that returned the alert
             last = np.maximum.accumulate(np.where(inp.p, np.arange(n), -1))
             values = np.where(last >= 0, inp.v[np.maximum(last, 0)], np.nan)
-            render = self._renderer(rule, inp, last)
-            at, value = ticks_list, inp.v.tolist()
-            episodes = [
-                Episode(
-                    at[s],
-                    None if f is None else at[f],
-                    None if r is None else at[r],
-                    float("nan") if f is None else value[f],
-                    render(f) if f is not None else {},
-                )
-                for s, f, r in eps
-            ]
-            first = next((e for e in episodes if e.firing_at is not None), None)
-            first_idx = eps[0][1] if eps and eps[0][1] is not None else (eps[0][0] if eps else None)
             self.histories.append(AlertHistory(
                 name=rule.alert,
                 labels=dict(inp.labels),
-                annotations=first.annotations if first else (render(first_idx) if first_idx is not None else {}),
-                episodes=episodes,
+                spans=eps,
                 ticks=ticks_s,
                 states=states,
                 values=values,
-                _render=render,
+                _render=self._renderer(rule, inp, last),
             ))
             self._write_alert_series(inp.labels, states, active)
 
@@ -559,14 +564,7 @@ class _SequentialEngine(_Engine):
                 src, value = srcs[i]
                 return {key: self._expand(t, src, value) for key, t in rule.annotations.items()}
 
-            eps = [Episode(float(ticks_s[s]), None if f is None else float(ticks_s[f]),
-                           None if r is None else float(ticks_s[r]),
-                           float("nan") if f is None else float(values[f]), render(f) if f is not None else {})
-                   for s, f, r in episodes]
-            first = next((e for e in eps if e.firing_at is not None), None)
-            self.histories.append(AlertHistory(rule.alert, dict(lab), first.annotations if first else
-                                               (render(episodes[0][0]) if episodes else {}),
-                                               eps, ticks_s, states, values, render))
+            self.histories.append(AlertHistory(rule.alert, dict(lab), episodes, ticks_s, states, values, render))
 
 
 # --- entry points ------------------------------------------------------------------------------

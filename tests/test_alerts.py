@@ -68,7 +68,8 @@ def test_vectorised_and_per_tick_evaluation_agree_on_flapping_inputs_with_annota
     for case in range(40):
         trace = _trace(list((rng.uniform(0, 1, 120) * 8).round() / 8))
         group = _group(alert="X", expr="x > 0.5", annotations={"v": "{{ $value }} on {{ $labels.service }}"},
-                       keep_firing_for=f"{15 * int(rng.integers(0, 4))}s", **{"for": f"{15 * int(rng.integers(0, 4))}s"})
+                       keep_firing_for=f"{rng.choice([0, 10, 15, 30, 50, 120])}s",
+                       **{"for": f"{rng.choice([0, 15, 20, 30, 45, 60])}s"})
         fast = evaluate_rules([group], trace, 15, sequential=False).transitions()
         slow = evaluate_rules([group], trace, 15, sequential=True).transitions()
         assert [(t.at, t.state, t.value, t.annotations) for t in fast] == \

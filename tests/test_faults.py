@@ -205,6 +205,14 @@ def test_unwritable_database_shows_a_clear_message_and_recovers_when_writable(tm
     store.dispose()
 
 
+
+def test_a_read_only_uri_database_url_creates_no_folder_in_the_working_directory(tmp_path, monkeypatch):
+    db = tmp_path / "firedrill.db"
+    open_store(f"sqlite:///{db}").dispose()
+    monkeypatch.chdir(tmp_path)
+    open_store(f"sqlite:///file:{db}?mode=ro&uri=true").dispose()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []
+
 # --- (c) the PostgreSQL server stops mid-drill -----------------------------------------------------
 
 

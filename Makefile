@@ -4,14 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint bench db system-deps clean
+.PHONY: run test lint bench db system-deps bytecode clean
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed bytecode
 	$(PY) -m simulator init-db
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: $(VENV)/.installed-test system-deps
+test: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -19,7 +19,7 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
 	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
 
-bench: $(VENV)/.installed-test system-deps
+bench: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m benchmarks
 
 db: $(VENV)/.installed
@@ -36,6 +36,13 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(VENV)/.installed $@
+
+# Our modules' bytecode, compiled ahead as a regular `pip install` does for a package. An editable
+# install leaves it to the first import, and where PYTHONDONTWRITEBYTECODE is set (some CI images and
+# containers) every `firedrill` command would recompile every module it loads. Up-to-date files are
+# skipped, so this is instant after the first time; a stale file is simply recompiled on import.
+bytecode: | $(VENV)/bin/python
+	$(PY) -m compileall -q simulator ui pages app.py benchmarks
 
 # Debian packages the suite uses as real parts: promtool, amtool, Chromium, PostgreSQL.
 system-deps:

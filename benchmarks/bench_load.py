@@ -15,6 +15,7 @@ Targets: p95 ≤ 1.5 s, no errors, no lost actions. Run: `python -m benchmarks l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -51,12 +52,10 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def _rss_bytes(pid: int) -> int:
-    try:
+    with contextlib.suppress(OSError):  # the process has gone: nothing resident
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
-    except OSError:
-        pass
     return 0
 
 

@@ -253,10 +253,10 @@ def responses_yaml(scenario_id: str, timed: list[tuple[float, Any]], header: str
     from .durations import format_duration
 
     class _Block(str):
-        pass
+        """Text written as a `|` block when it spans lines."""
 
     class _Dumper(yaml.SafeDumper):
-        pass
+        """A SafeDumper of our own, so the block representer does not leak into PyYAML's."""
 
     _Dumper.add_representer(_Block, lambda d, s: d.represent_scalar(
         "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))

@@ -19,7 +19,6 @@ from typing import Any
 from . import alerts as alerts_mod
 from . import escalation, oncall, routing
 from .actions import (
-    Acknowledge,
     Action,
     Classify,
     Declare,
@@ -594,8 +593,6 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
             inc["report_written_at"] = t
             if inc.get("status") == IncidentStatus.RESOLVED:
                 inc["status"] = IncidentStatus.POST_INCIDENT
-        elif isinstance(a, Acknowledge):
-            pass
     chat = [m for m in chat if m.at <= now]
     chat.sort(key=lambda m: m.at)
     incident = IncidentView(escalated=tuple(escalated), mitigations=tuple(mitigations), **inc)

@@ -9,8 +9,6 @@ benchmarks/out/bad_input_counts.json and printed at the end of the run.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import shutil
 import tempfile
@@ -23,6 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator.consoles.logquery import LogQueryError
+from simulator.promql import PromQLError
 from simulator.yamlio import FormatError
 from tests.conftest import ROOT
 
@@ -100,37 +100,16 @@ OR (status:[500 TO 599] AND host:api-2) OR _exists_:request_id"""
 PROMTOOL_FIXTURES = ROOT / "tests" / "fixtures" / "promtool"
 
 
-def _format_module_exists(kind: str) -> bool:
-    """While the team builds formats in parallel, a sample file may land before its module."""
-    from simulator.formats import FORMATS
-
-    module, func = FORMATS[kind].validator.split(":")
-    if importlib.util.find_spec(f"simulator.{module}") is None:
-        return False
-    return hasattr(importlib.import_module(f"simulator.{module}"), func)
-
-
 def parsers() -> list[Parser]:
     seed = (ROOT / "scenarios" / "db-pool-exhaustion.yaml").read_text()
     out = [
         Parser("scenario", _scenario, (FormatError,), seed),
         Parser("duration", _duration, (ValueError,), "1h30m"),
     ]
-    try:
-        from simulator.promql import PromQLError
-
-        out.append(Parser("promql", _promql, (PromQLError,), PROMQL_SAMPLE))
-    except ImportError:
-        pass
-    try:
-        from simulator.consoles.logquery import LogQueryError
-
-        out.append(Parser("logquery", _logquery, (LogQueryError,), LOGQUERY_SAMPLE))
-    except ImportError:
-        pass
-    if (PROMTOOL_FIXTURES / "example_test.yml").exists():
-        out.append(Parser("promtool_test", _promtool_test, (FormatError,),
-                          (PROMTOOL_FIXTURES / "example_test.yml").read_text()))
+    out.append(Parser("promql", _promql, (PromQLError,), PROMQL_SAMPLE))
+    out.append(Parser("logquery", _logquery, (LogQueryError,), LOGQUERY_SAMPLE))
+    out.append(Parser("promtool_test", _promtool_test, (FormatError,),
+                      (PROMTOOL_FIXTURES / "example_test.yml").read_text()))
     for kind, path in [
         ("policy", ROOT / "data" / "policy.yaml"),
         ("team", ROOT / "data" / "team.yaml"),
@@ -139,8 +118,7 @@ def parsers() -> list[Parser]:
         ("runbook", ROOT / "data" / "runbooks" / "service_restart.yaml"),
         ("responses", ROOT / "scenarios" / "db-pool-exhaustion.expert.yaml"),
     ]:
-        if path.exists() and _format_module_exists(kind):
-            out.append(Parser(kind, _format_file(kind, path.parent), (FormatError,), path.read_text()))
+        out.append(Parser(kind, _format_file(kind, path.parent), (FormatError,), path.read_text()))
     return out
 
 

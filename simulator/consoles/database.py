@@ -493,7 +493,7 @@ def _outside_strings(sql: str, fn) -> str:
 
 
 class TranslationError(ValueError):
-    pass
+    """A console query the simulated database cannot answer; the message says why."""
 
 
 def translate(sql: str) -> str:

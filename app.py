@@ -34,7 +34,9 @@ try:
             sections.setdefault(entry.section, []).append(
                 st.Page(entry.path, title=entry.title, icon=entry.icon, default=entry.default)
             )
-        nav = st.navigation(sections, expanded=True)  # every page visible: the menu is the map of the programme
+        nav = st.navigation(
+            sections, expanded=True
+        )  # every page visible: the menu is the map of the programme
         auth.sidebar(user)
     nav.run()
 except STORAGE_ERRORS as exc:

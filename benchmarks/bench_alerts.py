@@ -34,8 +34,13 @@ def _write_case(folder: Path) -> Path:
         vals = " ".join(repr(round(float(v) * 8) / 8) for v in base)
         series.append({"series": f'load{{instance="i{i}", job="api"}}', "values": vals})
     rules = [
-        {"alert": f"LoadHigh{k}", "expr": f"load > {0.6 + k * 0.05:.2f}", "for": f"{k + 1}m",
-         "labels": {"severity": "high"}, "annotations": {"summary": "{{ $labels.instance }} at {{ $value }}"}}
+        {
+            "alert": f"LoadHigh{k}",
+            "expr": f"load > {0.6 + k * 0.05:.2f}",
+            "for": f"{k + 1}m",
+            "labels": {"severity": "high"},
+            "annotations": {"summary": "{{ $labels.instance }} at {{ $value }}"},
+        }
         for k in range(7)
     ] + [
         {"alert": "AvgHigh", "expr": "avg_over_time(load[5m]) > 0.7", "for": "5m"},
@@ -43,9 +48,11 @@ def _write_case(folder: Path) -> Path:
         {"alert": "ManyHigh", "expr": "count(load > 0.7) > 10", "keep_firing_for": "5m"},
     ]
     (folder / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "bench", "rules": rules}]}))
-    test = {"rule_files": ["rules.yml"], "evaluation_interval": "15s",
-            "tests": [{"interval": "15s", "input_series": series,
-                       "alert_rule_test": [], "promql_expr_test": []}]}
+    test = {
+        "rule_files": ["rules.yml"],
+        "evaluation_interval": "15s",
+        "tests": [{"interval": "15s", "input_series": series, "alert_rule_test": [], "promql_expr_test": []}],
+    }
     path = folder / "bench.test.yml"
     path.write_text(yaml.safe_dump(test, width=10**9))
     # expectations at the end of the day, from firedrill; promtool then has to agree
@@ -59,12 +66,31 @@ def _write_case(folder: Path) -> Path:
     tl = evaluate_rules(loaded.groups, Storage(loaded.series[0]), 15, ticks=ticks)
     tg = test["tests"][0]
     for r in rules:
-        tg["alert_rule_test"].append({"eval_time": f"{end}s", "alertname": r["alert"], "exp_alerts": [
-            {"exp_labels": {k: v for k, v in a.labels.items() if k != "alertname"}, "exp_annotations": a.annotations_at(end)}
-            for a in tl.by_name(r["alert"]) if a.state_at(end) == "firing"]})
-    tg["promql_expr_test"].append({"expr": "ALERTS", "eval_time": f"{end}s", "exp_samples": [
-        {"labels": "ALERTS" + labels_string({**a.labels, "alertstate": a.state_at(end)}), "value": 1}
-        for a in tl.alerts if a.state_at(end) != "inactive"]})
+        tg["alert_rule_test"].append(
+            {
+                "eval_time": f"{end}s",
+                "alertname": r["alert"],
+                "exp_alerts": [
+                    {
+                        "exp_labels": {k: v for k, v in a.labels.items() if k != "alertname"},
+                        "exp_annotations": a.annotations_at(end),
+                    }
+                    for a in tl.by_name(r["alert"])
+                    if a.state_at(end) == "firing"
+                ],
+            }
+        )
+    tg["promql_expr_test"].append(
+        {
+            "expr": "ALERTS",
+            "eval_time": f"{end}s",
+            "exp_samples": [
+                {"labels": "ALERTS" + labels_string({**a.labels, "alertstate": a.state_at(end)}), "value": 1}
+                for a in tl.alerts
+                if a.state_at(end) != "inactive"
+            ],
+        }
+    )
     path.write_text(yaml.safe_dump(test, width=10**9))
     return path
 
@@ -88,7 +114,9 @@ def measure() -> dict[str, float | bool]:
     with tempfile.TemporaryDirectory() as tmp:
         path = _write_case(Path(tmp))
         t_promtool, promtool_ok = _median_run([promtool, "test", "rules", str(path)])
-        t_firedrill, firedrill_ok = _median_run([sys.executable, "-m", "simulator", "rules-test", str(path)], cwd=ROOT)
+        t_firedrill, firedrill_ok = _median_run(
+            [sys.executable, "-m", "simulator", "rules-test", str(path)], cwd=ROOT
+        )
         from simulator.alerts import evaluate_rules
         from simulator.promql.evaluator import Storage
         from simulator.promtool_tests import load_test_file
@@ -115,13 +143,20 @@ def main() -> dict[str, float | bool]:
     """Print the README's table row and return the figures; `met` is the issue's target (both pass,
     firedrill >= 20x faster end to end); `goal_met` is the stretch goal (evaluation >= 100x)."""
     m = measure()
-    print("| benchmark | promtool test rules | firedrill rules-test | speed-up | firedrill evaluation only | identical |")
+    print(
+        "| benchmark | promtool test rules | firedrill rules-test | speed-up | firedrill evaluation only | identical |"
+    )
     print("|---|---|---|---|---|---|")
-    print(f"| 20 series x 1 day @15s, 10 rules | {m['promtool_s']:.2f} s | {m['firedrill_s']:.2f} s | "
-          f"{m['ratio']:.1f}x | {m['eval_s'] * 1000:.0f} ms ({m['eval_ratio']:.0f}x) | "
-          f"{'yes' if m['identical'] else 'NO'} |")
-    result = {**m, "met": bool(m["identical"] and m["ratio"] >= TARGET_SPEEDUP),
-              "goal_met": bool(m["eval_ratio"] >= GOAL_EVAL_SPEEDUP)}
+    print(
+        f"| 20 series x 1 day @15s, 10 rules | {m['promtool_s']:.2f} s | {m['firedrill_s']:.2f} s | "
+        f"{m['ratio']:.1f}x | {m['eval_s'] * 1000:.0f} ms ({m['eval_ratio']:.0f}x) | "
+        f"{'yes' if m['identical'] else 'NO'} |"
+    )
+    result = {
+        **m,
+        "met": bool(m["identical"] and m["ratio"] >= TARGET_SPEEDUP),
+        "goal_met": bool(m["eval_ratio"] >= GOAL_EVAL_SPEEDUP),
+    }
     save("alerts", result)
     return result
 

@@ -117,7 +117,11 @@ class Trainee:
             await page.get_by_label("Password", exact=True).fill(PASSWORD)
             await page.get_by_role("button", name="Sign in").click()
             await self._idle(page)
-            await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Drill", exact=True).click()
+            await (
+                page.locator('[data-testid="stSidebarNav"]')
+                .get_by_role("link", name="Drill", exact=True)
+                .click()
+            )
             await self._idle(page)
             self.ready = True
             await start_gate.wait()  # everyone starts drilling at the same moment
@@ -152,14 +156,18 @@ class Trainee:
 
             async def update() -> None:
                 await tab("Communicate")
-                await page.get_by_label(re.compile("^Update")).fill("Investigating: errors on checkout. Next update in 5 min.")
+                await page.get_by_label(re.compile("^Update")).fill(
+                    "Investigating: errors on checkout. Next update in 5 min."
+                )
                 await page.get_by_role("button", name="Post update", exact=True).click()
 
             async def resolve() -> None:
                 await tab("Diagnose & fix")
                 await page.get_by_role("button", name="Resolve incident", exact=True).click()
 
-            for kind, do in zip(ACTIONS, (classify, declare, channel, escalate, update, resolve), strict=True):
+            for kind, do in zip(
+                ACTIONS, (classify, declare, channel, escalate, update, resolve), strict=True
+            ):
                 await self._act(page, kind, do)
         except Exception as exc:  # a timeout or a missing element is an error the report counts
             self.errors.append(f"{self.username}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -183,15 +191,24 @@ async def _drive(base: str, pid: int, n: int) -> tuple[list[Trainee], int, float
     async with async_playwright() as p:
         browser = await p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
         sampler = asyncio.create_task(sample())
         gate = asyncio.Event()
         tasks = [asyncio.create_task(t.run(browser, base, gate)) for t in trainees]
         # Let everyone sign in and reach the Drill page (bounded), then start all drills together.
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not all(t.ready or task.done() for t, task in zip(trainees, tasks,
-                                                                                                  strict=True)):
+        while time.monotonic() < deadline and not all(
+            t.ready or task.done() for t, task in zip(trainees, tasks, strict=True)
+        ):
             await asyncio.sleep(0.5)
         t0 = time.perf_counter()
         gate.set()
@@ -295,9 +312,16 @@ def main() -> dict:
     result = {
         "runs": runs,
         "targets": "p95 <= 1.5 s, no errors, no lost actions (20 trainees, one server, 2 cores)",
-        "met": bool(done) and len(done) == len(runs) and all(
-            r["p95_s"] is not None and r["p95_s"] <= 1.5 and r["errors"] == 0 and r["lost_actions"] == 0
-            and r["actions_confirmed"] == r["actions_planned"] for r in done),
+        "met": bool(done)
+        and len(done) == len(runs)
+        and all(
+            r["p95_s"] is not None
+            and r["p95_s"] <= 1.5
+            and r["errors"] == 0
+            and r["lost_actions"] == 0
+            and r["actions_confirmed"] == r["actions_planned"]
+            for r in done
+        ),
     }
     save("load", result)
     return result

@@ -27,22 +27,51 @@ RULES = {
     "name": "service",
     "rules": [
         {"record": "service:http_requests:rate5m", "expr": "sum(rate(http_requests_total[5m]))"},
-        {"alert": "HighErrorRatio", "for": "5m", "labels": {"severity": "critical"},
-         "expr": "sum(rate(http_request_errors_total[5m])) / sum(rate(http_requests_total[5m])) > 0.01",
-         "annotations": {"summary": "{{ $value | humanizePercentage }} of requests fail"}},
-        {"alert": "LatencyHigh", "for": "5m", "labels": {"severity": "high"},
-         "expr": "latency_p95_seconds > 1", "annotations": {"summary": "p95 latency {{ $value }}s"}},
+        {
+            "alert": "HighErrorRatio",
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "expr": "sum(rate(http_request_errors_total[5m])) / sum(rate(http_requests_total[5m])) > 0.01",
+            "annotations": {"summary": "{{ $value | humanizePercentage }} of requests fail"},
+        },
+        {
+            "alert": "LatencyHigh",
+            "for": "5m",
+            "labels": {"severity": "high"},
+            "expr": "latency_p95_seconds > 1",
+            "annotations": {"summary": "p95 latency {{ $value }}s"},
+        },
         {"alert": "DbPoolSaturated", "for": "2m", "labels": {"severity": "high"}, "expr": "db_pool >= 95"},
-        {"alert": "CpuHot", "for": "10m", "labels": {"severity": "medium"}, "expr": "avg_over_time(cpu[5m]) > 0.9"},
-        {"alert": "TrafficSurge", "for": "5m", "labels": {"severity": "medium"},
-         "expr": "service:http_requests:rate5m > 2 * 30"},
-        {"alert": "MemoryLeak", "for": "15m", "labels": {"severity": "low"},
-         "expr": "min_over_time(gauge_00[30m]) > 80"},
-        {"alert": "InstanceFlapping", "labels": {"severity": "low"},
-         "expr": "max_over_time(gauge_01[10m]) - min_over_time(gauge_01[10m]) > 40"},
+        {
+            "alert": "CpuHot",
+            "for": "10m",
+            "labels": {"severity": "medium"},
+            "expr": "avg_over_time(cpu[5m]) > 0.9",
+        },
+        {
+            "alert": "TrafficSurge",
+            "for": "5m",
+            "labels": {"severity": "medium"},
+            "expr": "service:http_requests:rate5m > 2 * 30",
+        },
+        {
+            "alert": "MemoryLeak",
+            "for": "15m",
+            "labels": {"severity": "low"},
+            "expr": "min_over_time(gauge_00[30m]) > 80",
+        },
+        {
+            "alert": "InstanceFlapping",
+            "labels": {"severity": "low"},
+            "expr": "max_over_time(gauge_01[10m]) - min_over_time(gauge_01[10m]) > 40",
+        },
         {"alert": "MetricsMissing", "for": "1m", "labels": {"severity": "high"}, "expr": "absent(gauge_02)"},
-        {"alert": "FleetHot", "for": "5m", "labels": {"severity": "medium"},
-         "expr": "count(avg_over_time({__name__=~\"gauge_.*\"}[5m]) > 75) > 5"},
+        {
+            "alert": "FleetHot",
+            "for": "5m",
+            "labels": {"severity": "medium"},
+            "expr": 'count(avg_over_time({__name__=~"gauge_.*"}[5m]) > 75) > 5',
+        },
     ],
 }
 
@@ -80,8 +109,13 @@ def child() -> dict:
 
 def main() -> dict:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_memory", "--child"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_memory", "--child"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         result = {"error": proc.stderr.strip()[-2000:], "met": False}
@@ -89,14 +123,16 @@ def main() -> dict:
         return result
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # KiB on Linux
-    result.update({
-        "scenario": f"{DURATION} at {STEP} step, {N_METRICS} series, rules every {EVAL_INTERVAL:g}s",
-        "peak_rss_mib": round(peak / 1024**2),
-        "limit_mib": LIMIT_BYTES // 1024**2,
-        "child_wall_s": round(wall, 1),
-        "targets": "peak RSS <= 2 GiB",
-        "met": peak <= LIMIT_BYTES,
-    })
+    result.update(
+        {
+            "scenario": f"{DURATION} at {STEP} step, {N_METRICS} series, rules every {EVAL_INTERVAL:g}s",
+            "peak_rss_mib": round(peak / 1024**2),
+            "limit_mib": LIMIT_BYTES // 1024**2,
+            "child_wall_s": round(wall, 1),
+            "targets": "peak RSS <= 2 GiB",
+            "met": peak <= LIMIT_BYTES,
+        }
+    )
     save("memory", result)
     return result
 

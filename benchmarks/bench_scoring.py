@@ -45,8 +45,13 @@ def main() -> dict:
     for scenario, expert in _cases():
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "simulator", "drill", str(scenario), "--responses", str(expert),
-                              "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        cli = subprocess.run(
+            [sys.executable, "-m", "simulator", "drill", str(scenario), "--responses", str(expert), "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         t_cli = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_cli = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -63,18 +68,20 @@ def main() -> dict:
         t_world = timed(world_once, repeat=3)
         t_cold = timed(cold, repeat=3)
         t_warm = timed(lambda d=drill, ev=events: score_drill(d, ev), repeat=5)
-        rows.append({
-            "scenario": scenario.stem,
-            "actions": sum(1 for e in events if e.is_action),
-            "passed": card.passed,
-            "cli_exit": cli.returncode,
-            "cli_s": round(t_cli, 2),
-            "cli_cpu_s": round(cpu_cli, 2),
-            "world_ms": round(median_ms(t_world), 1),
-            "score_cold_ms": round(median_ms(t_cold), 1),
-            "score_warm_ms": round(median_ms(t_warm), 1),
-            "cold_ratio_to_world": round(median_ms(t_cold) / median_ms(t_world), 2),
-        })
+        rows.append(
+            {
+                "scenario": scenario.stem,
+                "actions": sum(1 for e in events if e.is_action),
+                "passed": card.passed,
+                "cli_exit": cli.returncode,
+                "cli_s": round(t_cli, 2),
+                "cli_cpu_s": round(cpu_cli, 2),
+                "world_ms": round(median_ms(t_world), 1),
+                "score_cold_ms": round(median_ms(t_cold), 1),
+                "score_warm_ms": round(median_ms(t_warm), 1),
+                "cold_ratio_to_world": round(median_ms(t_cold) / median_ms(t_world), 2),
+            }
+        )
     result = {
         "scenarios": rows,
         "cli_median_s": round(statistics.median(r["cli_s"] for r in rows), 2),
@@ -86,8 +93,11 @@ def main() -> dict:
         "all_expert_responses_pass": all(r["passed"] for r in rows),
         "targets": "firedrill drill <= 3 CPU-s per scenario; cold scoring <= 100 ms per scenario",
     }
-    result["met"] = (max(r["cli_cpu_s"] for r in rows) <= 3 and result["score_cold_max_ms"] <= 100
-                     and result["all_expert_responses_pass"])
+    result["met"] = (
+        max(r["cli_cpu_s"] for r in rows) <= 3
+        and result["score_cold_max_ms"] <= 100
+        and result["all_expert_responses_pass"]
+    )
     save("scoring", result)
     return result
 

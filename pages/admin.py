@@ -32,20 +32,32 @@ if flash:
 
 everyone = people.list_users(store)
 st.dataframe(
-    pd.DataFrame([{"username": p.username, "display name": p.display_name, "role": p.role,
-                   "active": "yes" if p.active else "no"} for p in everyone]),
-    hide_index=True, width="stretch",
+    pd.DataFrame(
+        [
+            {
+                "username": p.username,
+                "display name": p.display_name,
+                "role": p.role,
+                "active": "yes" if p.active else "no",
+            }
+            for p in everyone
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
 )
 
-create, role_tab, reset_tab, active_tab = st.tabs(["Create account", "Change role", "Reset password",
-                                                   "Deactivate / reactivate"])
+create, role_tab, reset_tab, active_tab = st.tabs(
+    ["Create account", "Change role", "Reset password", "Deactivate / reactivate"]
+)
 
 with create, st.form("create_user", clear_on_submit=True):
     username = st.text_input("Username", help="lowercase letters, digits, '.', '_' or '-'")
     display = st.text_input("Display name")
     role = st.selectbox("Role", ROLES, index=ROLES.index("trainee"))
-    password = st.text_input("Initial password", type="password",
-                             help="at least 10 characters; tell it to the person privately")
+    password = st.text_input(
+        "Initial password", type="password", help="at least 10 characters; tell it to the person privately"
+    )
     if st.form_submit_button("Create account", type="primary"):
         auth.require_action(user, "manage_users")
         try:

@@ -26,8 +26,10 @@ user = auth.require_role("admin", "trainer", "trainee")
 is_staff = user.role in ("admin", "trainer")
 
 st.title("Alerts")
-st.caption("When each alert goes pending and fires (Prometheus semantics, tick by tick), and what the on-call "
-           "engineer receives because of it (Alertmanager routing from `data/alertmanager.yml`).")
+st.caption(
+    "When each alert goes pending and fires (Prometheus semantics, tick by tick), and what the on-call "
+    "engineer receives because of it (Alertmanager routing from `data/alertmanager.yml`)."
+)
 
 scenarios = builtin_scenarios()
 if not scenarios:
@@ -39,11 +41,22 @@ wanted = st.query_params.get("scenario")
 if "alerts_scenario" not in st.session_state and wanted in scenarios:
     st.session_state["alerts_scenario"] = wanted
 c1, c2 = st.columns([3, 1])
-chosen = c1.selectbox("Scenario", ids, format_func=lambda i: scenarios[i].scenario.title, key="alerts_scenario")
+chosen = c1.selectbox(
+    "Scenario", ids, format_func=lambda i: scenarios[i].scenario.title, key="alerts_scenario"
+)
 loaded = scenarios[chosen]
 sc = loaded.scenario
-seed = int(c2.number_input("Seed", min_value=0, max_value=2**31 - 1, value=sc.seed, step=1, key=f"alerts_seed_{sc.id}",
-                           help="Each seed is a variant of the same scenario: same incident, new noise."))
+seed = int(
+    c2.number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        value=sc.seed,
+        step=1,
+        key=f"alerts_seed_{sc.id}",
+        help="Each seed is a variant of the same scenario: same incident, new noise.",
+    )
+)
 
 trace = trace_for(loaded, seed)
 try:
@@ -75,17 +88,19 @@ st.plotly_chart(alert_bands_chart(timeline, trace), key=f"bands_{sc.id}_{seed}")
 transitions = timeline.transitions()
 if transitions:
     st.dataframe(
-        pd.DataFrame([
-            {
-                "time": clock(t.at),
-                "alert": t.alertname,
-                "state": t.state,
-                "severity": t.labels.get("severity", ""),
-                "value": None if t.value != t.value else round(t.value, 6),
-                "summary": t.annotations.get("summary", ""),
-            }
-            for t in transitions
-        ]),
+        pd.DataFrame(
+            [
+                {
+                    "time": clock(t.at),
+                    "alert": t.alertname,
+                    "state": t.state,
+                    "severity": t.labels.get("severity", ""),
+                    "value": None if t.value != t.value else round(t.value, 6),
+                    "summary": t.annotations.get("summary", ""),
+                }
+                for t in transitions
+            ]
+        ),
         hide_index=True,
         key=f"transitions_{sc.id}_{seed}",
     )
@@ -97,19 +112,25 @@ about = alerts_by_metric(loaded.rule_groups)
 thresholds = alert_thresholds(loaded)
 windows = incident_windows(sc) if is_staff else []
 if is_staff:
-    st.caption("Grey: incident windows (trainers only). Amber/red: when an alert about this panel was pending/firing.")
+    st.caption(
+        "Grey: incident windows (trainers only). Amber/red: when an alert about this panel was pending/firing."
+    )
 for title, keys in panels(sc).items():
     names = {k.split("{", 1)[0] for k in keys}
     lines = [(t.value, f"{t.alert} ({t.op} {t.value:g})") for n in names for t in thresholds.get(n, [])]
     bands = alert_bands(timeline, only={a for n in names for a in about.get(n, ())})
-    st.plotly_chart(metric_chart(trace, keys, thresholds=lines, shade=windows, alert_bands=bands, title=title),
-                    key=f"metric_{sc.id}_{seed}_{title}")
+    st.plotly_chart(
+        metric_chart(trace, keys, thresholds=lines, shade=windows, alert_bands=bands, title=title),
+        key=f"metric_{sc.id}_{seed}_{title}",
+    )
 
 # --- what on-call receives ----------------------------------------------------------------------
 
 st.subheader("Notifications")
-st.caption("As the on-call engineer receives them: pager pages, chat messages, tickets. Alertmanager waits "
-           "`group_wait` before the first message of a group, then sends changes every `group_interval`.")
+st.caption(
+    "As the on-call engineer receives them: pager pages, chat messages, tickets. Alertmanager waits "
+    "`group_wait` before the first message of a group, then sends changes every `group_interval`."
+)
 if not notes:
     st.info("No notification was sent: no alert fired long enough to reach anyone.")
 else:
@@ -117,21 +138,34 @@ else:
     shown_channels = st.multiselect("Channels", channels, default=channels, key="alerts_channels")
     shown = [n for n in notes if n.channel in shown_channels]
     st.dataframe(
-        pd.DataFrame([
-            {"time": clock(n.at), "channel": n.channel, "receiver": n.receiver, "status": n.status,
-             "alerts": ", ".join(dict.fromkeys(a.name for a in n.alerts)), "repeat": n.repeat}
-            for n in shown
-        ]),
+        pd.DataFrame(
+            [
+                {
+                    "time": clock(n.at),
+                    "channel": n.channel,
+                    "receiver": n.receiver,
+                    "status": n.status,
+                    "alerts": ", ".join(dict.fromkeys(a.name for a in n.alerts)),
+                    "repeat": n.repeat,
+                }
+                for n in shown
+            ]
+        ),
         hide_index=True,
         key=f"notes_{sc.id}_{seed}",
     )
     for n in shown[:100]:
         with st.container(border=True):
-            icon = {"pager": ":material/phone_android:", "chat": ":material/chat:", "email": ":material/mail:",
-                    "ticket": ":material/confirmation_number:"}.get(n.channel, "")
+            icon = {
+                "pager": ":material/phone_android:",
+                "chat": ":material/chat:",
+                "email": ":material/mail:",
+                "ticket": ":material/confirmation_number:",
+            }.get(n.channel, "")
             receiver = n.receiver.replace("`", "'")
-            st.markdown(f"{icon} **{n.channel}** · `{receiver}` · {clock(n.at)}"
-                        + (" · repeat" if n.repeat else ""))
+            st.markdown(
+                f"{icon} **{n.channel}** · `{receiver}` · {clock(n.at)}" + (" · repeat" if n.repeat else "")
+            )
             st.text(n.chat_text)
             with st.expander("Webhook payload (Alertmanager version 4)"):
                 st.json(n.webhook, expanded=False)
@@ -146,11 +180,18 @@ with st.expander("Who each alert reaches", icon=":material/alt_route:"):
             if not name:
                 continue
             labels = {"alertname": name, "service": sc.service, **rule.labels}
-            rows.append({"alert": name, "severity": rule.labels.get("severity", ""),
-                         "receivers": ", ".join(match_routes(routing_config, labels))})
+            rows.append(
+                {
+                    "alert": name,
+                    "severity": rule.labels.get("severity", ""),
+                    "receivers": ", ".join(match_routes(routing_config, labels)),
+                }
+            )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.caption(f"From `{DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])}`; "
-               "`amtool config routes test` gives the same answers.")
+    st.caption(
+        f"From `{DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])}`; "
+        "`amtool config routes test` gives the same answers."
+    )
     st.code(DEFAULT_CONFIG.read_text(encoding="utf-8"), language="yaml")
 
 with st.expander("Alert rules", icon=":material/rule:"):
@@ -164,8 +205,13 @@ with st.expander("Alert rules", icon=":material/rule:"):
 st.subheader("Query the metrics (PromQL)")
 first_expr = next((r.expr for g in loaded.rule_groups for r in g.rules), "up")
 with st.form(f"promql_{sc.id}"):
-    expr = st.text_area("PromQL expression", value=first_expr, key=f"alerts_promql_{sc.id}", height=80,
-                        help="firedrill's PromQL subset, evaluated at every sample of this run.")
+    expr = st.text_area(
+        "PromQL expression",
+        value=first_expr,
+        key=f"alerts_promql_{sc.id}",
+        height=80,
+        help="firedrill's PromQL subset, evaluated at every sample of this run.",
+    )
     st.form_submit_button("Run query")
 if expr.strip():
     try:
@@ -174,7 +220,7 @@ if expr.strip():
         st.error(f"Not a query firedrill can run: {exc.message} (column {exc.column})")
         line_start = expr.rfind("\n", 0, exc.position) + 1
         line_end = expr.find("\n", exc.position)
-        line = expr[line_start: None if line_end < 0 else line_end]
+        line = expr[line_start : None if line_end < 0 else line_end]
         st.code(f"{line}\n{' ' * (exc.column - 1)}^", language=None)
         if exc.hint:
             st.caption(exc.hint)

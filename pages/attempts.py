@@ -17,15 +17,24 @@ if not rows:
     st.page_link("pages/drill.py", label="Start a drill", icon=":material/local_fire_department:")
     st.stop()
 
-st.dataframe(pd.DataFrame([{
-    "attempt": a.id,
-    "scenario": a.scenario_id,
-    "started (UTC)": f"{a.started_wall:%Y-%m-%d %H:%M}",
-    "status": a.status,
-    "score": None if a.total is None else round(a.total, 2),
-    "result": "" if a.score is None else ("passed" if a.passed else "not passed"),
-    "seed": a.seed,
-} for a in rows]), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "attempt": a.id,
+                "scenario": a.scenario_id,
+                "started (UTC)": f"{a.started_wall:%Y-%m-%d %H:%M}",
+                "status": a.status,
+                "score": None if a.total is None else round(a.total, 2),
+                "result": "" if a.score is None else ("passed" if a.passed else "not passed"),
+                "seed": a.seed,
+            }
+            for a in rows
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 
 running = [a for a in rows if a.status == "running"]
 finished = [a for a in rows if a.status == "finished"]
@@ -37,6 +46,9 @@ if running:
 if finished:
     st.subheader("Debriefs")
     for a in finished[:10]:
-        if st.button(f"Debrief #{a.id} · {a.scenario_id} · {'passed' if a.passed else 'not passed'}",
-                     key=f"debrief_{a.id}", icon=":material/fact_check:"):
+        if st.button(
+            f"Debrief #{a.id} · {a.scenario_id} · {'passed' if a.passed else 'not passed'}",
+            key=f"debrief_{a.id}",
+            icon=":material/fact_check:",
+        ):
             st.switch_page("pages/debrief.py", query_params={"attempt": str(a.id)})

@@ -13,8 +13,10 @@ user = auth.require_role("admin", "trainer")
 auth.require_action(user, "read_audit")
 store = get_store()
 st.title("Audit log")
-st.caption("Sign-offs, score overrides, scenario edits, role changes, accounts and cohort drills, "
-           "recorded with who did it and when (UTC). Entries cannot be edited or deleted here.")
+st.caption(
+    "Sign-offs, score overrides, scenario edits, role changes, accounts and cohort drills, "
+    "recorded with who did it and when (UTC). Entries cannot be edited or deleted here."
+)
 
 left, mid, right = st.columns(3)
 actions = people.audit_actions(store)
@@ -22,14 +24,31 @@ action = left.selectbox("Action", ["(all)", *actions], key="audit_action")
 actor = mid.text_input("By (username)", key="audit_actor").strip()
 target = right.text_input("About (target)", key="audit_target").strip()
 
-entries = people.audit_log(store, actor=actor or None, action=None if action == "(all)" else action,
-                           target=target or None, limit=1000)
+entries = people.audit_log(
+    store,
+    actor=actor or None,
+    action=None if action == "(all)" else action,
+    target=target or None,
+    limit=1000,
+)
 if not entries:
-    st.info("No entries match." if (actor or target or action != "(all)") else "Nothing has been recorded yet.")
+    st.info(
+        "No entries match." if (actor or target or action != "(all)") else "Nothing has been recorded yet."
+    )
     st.stop()
 
-frame = pd.DataFrame([{"when (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"), "by": e.actor, "action": e.action,
-                       "about": e.target, "detail": e.detail} for e in entries])
+frame = pd.DataFrame(
+    [
+        {
+            "when (UTC)": e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "by": e.actor,
+            "action": e.action,
+            "about": e.target,
+            "detail": e.detail,
+        }
+        for e in entries
+    ]
+)
 # A data grid renders every value as text: HTML or script typed by anyone stays inert.
 st.dataframe(frame, hide_index=True, width="stretch")
 
@@ -39,5 +58,6 @@ def _csv_cell(value: object) -> object:
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-st.download_button("Download CSV", frame.map(_csv_cell).to_csv(index=False).encode(), "firedrill-audit.csv",
-                   "text/csv")
+st.download_button(
+    "Download CSV", frame.map(_csv_cell).to_csv(index=False).encode(), "firedrill-audit.csv", "text/csv"
+)

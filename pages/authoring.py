@@ -61,20 +61,28 @@ if TEXT not in st.session_state:
         set_text(first.read_text(encoding="utf-8") if first else "", "the minimal template")
 
 st.title("Scenario studio")
-st.caption(f"Editing: {st.session_state.get('studio_origin', 'new scenario')}. "
-           "Problems are listed with line and column as you edit; nothing is saved until you save a version.")
+st.caption(
+    f"Editing: {st.session_state.get('studio_origin', 'new scenario')}. "
+    "Problems are listed with line and column as you edit; nothing is saved until you save a version."
+)
 
 # --- where the text comes from -----------------------------------------------------------------
 
 sync_invalid = sync_pack(store)
-tab_tpl, tab_open, tab_import, tab_pm = st.tabs(["Start from a template", "Open a saved scenario", "Import a file",
-                                                  "From a postmortem"])
+tab_tpl, tab_open, tab_import, tab_pm = st.tabs(
+    ["Start from a template", "Open a saved scenario", "Import a file", "From a postmortem"]
+)
 with tab_tpl:
     tpls = template_files(SCENARIO_DIR)
     if tpls:
         name = st.selectbox("Template", list(tpls), key="studio_template")
-        st.button("Use this template", key="studio_use_template", on_click=lambda: set_text(
-            tpls[name].read_text(encoding="utf-8"), f"template “{name}” (change the id before saving)"))
+        st.button(
+            "Use this template",
+            key="studio_use_template",
+            on_click=lambda: set_text(
+                tpls[name].read_text(encoding="utf-8"), f"template “{name}” (change the id before saving)"
+            ),
+        )
     else:
         st.info("No templates in scenarios/templates.")
 
@@ -83,40 +91,65 @@ with tab_open:
     if not summaries:
         st.info("No saved scenarios yet.")
     else:
-        labels = {s.id: f"{s.title} · {s.id} · v{s.latest_version}" + (" · built-in (read-only)" if s.read_only else
-                                                                        f" · by {s.owner}") for s in summaries}
+        labels = {
+            s.id: f"{s.title} · {s.id} · v{s.latest_version}"
+            + (" · built-in (read-only)" if s.read_only else f" · by {s.owner}")
+            for s in summaries
+        }
         sid = st.selectbox("Scenario", list(labels), format_func=labels.__getitem__, key="studio_open_id")
         chosen = next(s for s in summaries if s.id == sid)
         vers = repo.versions(store, sid)
-        vlabels = {v.content_hash: f"v{v.version} · {v.created:%Y-%m-%d %H:%M} UTC · {v.author} · {v.content_hash}"
-                   for v in vers}
-        vh = st.selectbox("Version", list(vlabels), format_func=vlabels.__getitem__, key="studio_open_version")
+        vlabels = {
+            v.content_hash: f"v{v.version} · {v.created:%Y-%m-%d %H:%M} UTC · {v.author} · {v.content_hash}"
+            for v in vers
+        }
+        vh = st.selectbox(
+            "Version", list(vlabels), format_func=vlabels.__getitem__, key="studio_open_version"
+        )
         version = next(v for v in vers if v.content_hash == vh)
         c1, c2 = st.columns(2)
-        c1.button("Open in the editor", key="studio_open", on_click=lambda: set_text(
-            version.text, f"{version.scenario_id} v{version.version}" + (" (read-only original: duplicate it "
-                                                                         "to change it)" if chosen.read_only else "")))
+        c1.button(
+            "Open in the editor",
+            key="studio_open",
+            on_click=lambda: set_text(
+                version.text,
+                f"{version.scenario_id} v{version.version}"
+                + (" (read-only original: duplicate it to change it)" if chosen.read_only else ""),
+            ),
+        )
         with c2.popover("Duplicate under a new id"):
             new_id = st.text_input("New scenario id", key="studio_dup_id", placeholder=f"{sid}-copy")
             if st.button("Duplicate", key="studio_dup"):
                 try:
-                    copy = repo.duplicate(store, version.content_hash, new_id.strip(), user.username, now(),
-                                          base_dir=SCENARIO_DIR)
+                    copy = repo.duplicate(
+                        store,
+                        version.content_hash,
+                        new_id.strip(),
+                        user.username,
+                        now(),
+                        base_dir=SCENARIO_DIR,
+                    )
                 except (repo.ScenarioStoreError, FormatError) as exc:
-                    st.error(str(exc) if isinstance(exc, repo.ScenarioStoreError) else
-                             "; ".join(str(p) for p in exc.problems))
+                    st.error(
+                        str(exc)
+                        if isinstance(exc, repo.ScenarioStoreError)
+                        else "; ".join(str(p) for p in exc.problems)
+                    )
                 else:
                     set_text(copy.text, f"{copy.scenario_id} v{copy.version}")
                     st.rerun()
         if not chosen.read_only and (chosen.owner == user.username or is_admin):
             with st.expander("Delete this scenario"):
-                st.write("Deleting hides it from trainers and trainees. Every version stays stored, so "
-                         "drill attempts that used it still show their results.")
+                st.write(
+                    "Deleting hides it from trainers and trainees. Every version stays stored, so "
+                    "drill attempts that used it still show their results."
+                )
                 confirm = st.text_input(f"Type {sid} to confirm", key="studio_delete_confirm")
                 if st.button("Delete scenario", key="studio_delete", type="secondary"):
                     try:
-                        repo.delete_scenario(store, sid, user.username, now(), confirm=confirm.strip(),
-                                             is_admin=is_admin)
+                        repo.delete_scenario(
+                            store, sid, user.username, now(), confirm=confirm.strip(), is_admin=is_admin
+                        )
                     except repo.ScenarioStoreError as exc:
                         st.error(str(exc))
                     else:
@@ -132,8 +165,11 @@ with tab_import:
             st.error(f"{up.name} is larger than {MAX_BYTES // 1024} KiB; a scenario file must be smaller.")
         else:
             text = raw.decode("utf-8", errors="replace")
-            st.button("Put it in the editor", key="studio_import",
-                      on_click=lambda: set_text(text, f"imported file {up.name}"))
+            st.button(
+                "Put it in the editor",
+                key="studio_import",
+                on_click=lambda: set_text(text, f"imported file {up.name}"),
+            )
 
 with tab_pm:
     st.write("Paste a public postmortem: its title, summary and timeline (lines like `14:20 UTC - …`).")
@@ -152,26 +188,39 @@ with tab_pm:
 
 left, right = st.columns([5, 6], gap="medium")
 with left:
-    text = st.text_area("Scenario YAML", key=TEXT, height=620,
-                        help="Edit, then click outside the editor (or press Ctrl+Enter) to check it.")
+    text = st.text_area(
+        "Scenario YAML",
+        key=TEXT,
+        height=620,
+        help="Edit, then click outside the editor (or press Ctrl+Enter) to check it.",
+    )
     if text != repo.get_draft(store, user.username, DRAFT_KEY):
         repo.save_draft(store, user.username, DRAFT_KEY, text, now())
     check = check_text(text, SCENARIO_DIR)
     if check.ok:
         sc = check.loaded.scenario
-        st.success(f"Valid: {sc.title} ({sc.id}) · {check.loaded.content_hash}", icon=":material/check_circle:")
+        st.success(
+            f"Valid: {sc.title} ({sc.id}) · {check.loaded.content_hash}", icon=":material/check_circle:"
+        )
     else:
         st.error(f"{len(check.problems)} problem(s) to fix", icon=":material/error:")
         # Plain text, not a grid: every problem readable (and copyable) as "line L, column C".
-        st.code("\n".join(f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: "
-                          f"{r['problem']}" for r in problem_rows(check.problems)), language=None)
+        st.code(
+            "\n".join(
+                f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: "
+                f"{r['problem']}"
+                for r in problem_rows(check.problems)
+            ),
+            language=None,
+        )
 
     note = st.text_input("What changed (optional, kept with the version)", key="studio_note")
     b1, b2, b3 = st.columns(3)
     if b1.button("Save version", type="primary", disabled=not check.ok, key="studio_save"):
         try:
-            saved = repo.save_version(store, text, user.username, now(), note=note, base_dir=SCENARIO_DIR,
-                                      is_admin=is_admin)
+            saved = repo.save_version(
+                store, text, user.username, now(), note=note, base_dir=SCENARIO_DIR, is_admin=is_admin
+            )
         except repo.ScenarioStoreError as exc:
             st.error(str(exc))
         except FormatError as exc:
@@ -179,16 +228,28 @@ with left:
         else:
             repo.discard_draft(store, user.username, DRAFT_KEY)
             st.session_state["studio_origin"] = f"{saved.scenario_id} v{saved.version}"
-            st.session_state["studio_saved"] = f"Saved {saved.scenario_id} version {saved.version} ({saved.content_hash})."
+            st.session_state["studio_saved"] = (
+                f"Saved {saved.scenario_id} version {saved.version} ({saved.content_hash})."
+            )
             st.rerun()
     export_name = repo.export_filename(check.loaded.scenario.id) if check.ok else "scenario-draft.yaml"
-    b2.download_button("Export YAML", data=text.encode("utf-8"), file_name=export_name, mime="application/yaml",
-                       key="studio_export")
+    b2.download_button(
+        "Export YAML",
+        data=text.encode("utf-8"),
+        file_name=export_name,
+        mime="application/yaml",
+        key="studio_export",
+    )
     stored = repo.get_version(store, check.loaded.content_hash) if check.ok else None
-    if b3.button("Play as trainee", disabled=stored is None, key="studio_play",
-                 help="Save this version first; then start a drill on exactly this version."):
-        st.switch_page("pages/drill.py", query_params={"scenario": stored.scenario_id,
-                                                       "version": stored.content_hash})
+    if b3.button(
+        "Play as trainee",
+        disabled=stored is None,
+        key="studio_play",
+        help="Save this version first; then start a drill on exactly this version.",
+    ):
+        st.switch_page(
+            "pages/drill.py", query_params={"scenario": stored.scenario_id, "version": stored.content_hash}
+        )
     if msg := st.session_state.pop("studio_saved", None):
         st.success(msg, icon=":material/save:")
     if check.ok and stored is None:
@@ -200,12 +261,20 @@ with right:
         st.stop()
     loaded = check.loaded
     sc = loaded.scenario
-    seed = st.number_input("Preview seed (another seed previews another variant)", min_value=0,
-                           max_value=2**31 - 1, value=int(sc.seed), step=1, key=f"studio_seed_{sc.id}")
+    seed = st.number_input(
+        "Preview seed (another seed previews another variant)",
+        min_value=0,
+        max_value=2**31 - 1,
+        value=int(sc.seed),
+        step=1,
+        key=f"studio_seed_{sc.id}",
+    )
     vloaded, knobs = variant_of(loaded, int(seed))
     if int(seed) != sc.seed:
-        st.caption(f"Variant: {knobs.describe()}" + (f" — red herrings: {'; '.join(knobs.red_herrings)}"
-                                                      if knobs.red_herrings else ""))
+        st.caption(
+            f"Variant: {knobs.describe()}"
+            + (f" — red herrings: {'; '.join(knobs.red_herrings)}" if knobs.red_herrings else "")
+        )
     trace = generate_trace(vloaded.scenario)
     timeline = scenario_timeline(vloaded, trace)
     t_charts, t_alerts, t_pages, t_answer = st.tabs(["Charts", "Alerts", "Pages", "Answer"])
@@ -213,35 +282,58 @@ with right:
         bands = alert_bands(timeline)
         shade = incident_windows(vloaded.scenario)
         for title, keys in panels(vloaded.scenario).items():
-            st.plotly_chart(metric_chart(trace, keys, shade=shade, alert_bands=bands, title=title, height=230),
-                            width="stretch", key=f"studio_chart_{title}")
+            st.plotly_chart(
+                metric_chart(trace, keys, shade=shade, alert_bands=bands, title=title, height=230),
+                width="stretch",
+                key=f"studio_chart_{title}",
+            )
     with t_alerts:
         rows = alert_rows(timeline, sc.clock.start)
         if not any(r["state"] == "firing" for r in rows):
-            st.warning("No alert fires on this trace: a trainee would never be paged. Check the rule "
-                       "thresholds against the charts.")
+            st.warning(
+                "No alert fires on this trace: a trainee would never be paged. Check the rule "
+                "thresholds against the charts."
+            )
         firsts: dict[str, dict] = {}
         for r in rows:
             if r["state"] == "firing":
                 firsts.setdefault(r["alert"], r)
         if firsts:
-            st.text("\n".join(f"{name} fires at {r['time (UTC)']} UTC ({r['after']} in)" for name, r in firsts.items()))
+            st.text(
+                "\n".join(
+                    f"{name} fires at {r['time (UTC)']} UTC ({r['after']} in)" for name, r in firsts.items()
+                )
+            )
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="studio_alerts")
         else:
             st.caption("No alert even goes pending.")
     with t_pages:
-        ack_min = st.number_input("The primary acknowledges after (minutes; 0 = nobody acknowledges)",
-                                  min_value=0, max_value=240, value=0, key="studio_ack")
+        ack_min = st.number_input(
+            "The primary acknowledges after (minutes; 0 = nobody acknowledges)",
+            min_value=0,
+            max_value=240,
+            value=0,
+            key="studio_ack",
+        )
         plan = page_plan(vloaded, timeline, ack_after=float(ack_min) * 60 if ack_min else None)
         st.caption(plan.note)
         if plan.rows:
             st.dataframe(pd.DataFrame(plan.rows), hide_index=True, width="stretch", key="studio_pages")
     with t_answer:
-        st.dataframe(pd.DataFrame({"answer": answer_summary(sc)}), hide_index=True, width="stretch",
-                     key="studio_answer")
+        st.dataframe(
+            pd.DataFrame({"answer": answer_summary(sc)}),
+            hide_index=True,
+            width="stretch",
+            key="studio_answer",
+        )
         if sc.variants is not None:
             st.caption("Variants of this scenario (knobs per seed):")
-            st.dataframe(pd.DataFrame([{"seed": s, "variant": sample_knobs(sc, s).describe()}
-                                       for s in (sc.seed, *range(1, 6))]), hide_index=True,
-                         width="stretch", key="studio_variants")
+            st.dataframe(
+                pd.DataFrame(
+                    [{"seed": s, "variant": sample_knobs(sc, s).describe()} for s in (sc.seed, *range(1, 6))]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="studio_variants",
+            )

@@ -34,7 +34,9 @@ auth.require_action(user, "run_cohort_drill")
 store = get_store()
 st.title("Live drill board")
 
-cohort = pick_cohort(store, "board_cohort", "Create a cohort first (Cohorts page), then schedule its drill here.")
+cohort = pick_cohort(
+    store, "board_cohort", "Create a cohort first (Cohorts page), then schedule its drill here."
+)
 members = people.cohort_members(store, cohort.id)
 scenarios = scenario_choices(store)
 
@@ -43,16 +45,32 @@ with st.expander("Schedule a drill for this cohort", expanded=not people.cohort_
         st.warning("This cohort has no trainees yet; add them on the Cohorts page.")
     with st.form("schedule_drill"):
         ids = sorted(scenarios, key=lambda i: (scenarios[i].scenario.difficulty, i))
-        sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} ({i})",
-                           key="board_scenario")
-        seed = st.number_input("Seed (everyone gets the same incident)", min_value=0, max_value=2**31 - 1,
-                               value=int(scenarios[ids[0]].scenario.seed) if ids else 0, step=1, key="board_seed")
-        speed = st.select_slider("Speed", options=[1.0, 2.0, 5.0, 10.0], value=1.0,
-                                 format_func=lambda s: f"{s:g}×", key="board_speed")
+        sid = st.selectbox(
+            "Scenario",
+            ids,
+            format_func=lambda i: f"{scenarios[i].scenario.title} ({i})",
+            key="board_scenario",
+        )
+        seed = st.number_input(
+            "Seed (everyone gets the same incident)",
+            min_value=0,
+            max_value=2**31 - 1,
+            value=int(scenarios[ids[0]].scenario.seed) if ids else 0,
+            step=1,
+            key="board_seed",
+        )
+        speed = st.select_slider(
+            "Speed",
+            options=[1.0, 2.0, 5.0, 10.0],
+            value=1.0,
+            format_func=lambda s: f"{s:g}×",
+            key="board_speed",
+        )
         if st.form_submit_button("Schedule drill", type="primary") and sid:
             try:
-                made = people.schedule_cohort_drill(store, cohort.id, sid, int(seed), user.username, now(),
-                                                    speed=float(speed))
+                made = people.schedule_cohort_drill(
+                    store, cohort.id, sid, int(seed), user.username, now(), speed=float(speed)
+                )
             except AccountError as exc:
                 st.error(str(exc))
             else:
@@ -65,13 +83,23 @@ if not drills:
     st.stop()
 drill_ids = [d.id for d in drills]
 wanted_drill = st.query_params.get("drill")
-if wanted_drill and wanted_drill.isdigit() and int(wanted_drill) in drill_ids and "board_drill" not in st.session_state:
+if (
+    wanted_drill
+    and wanted_drill.isdigit()
+    and int(wanted_drill) in drill_ids
+    and "board_drill" not in st.session_state
+):
     st.session_state["board_drill"] = int(wanted_drill)
 if st.session_state.get("board_drill") not in drill_ids:
     st.session_state["board_drill"] = drill_ids[0]
-did = st.selectbox("Drill", drill_ids, key="board_drill",
-                   format_func=lambda i: next(f"#{d.id} · {d.scenario_id} · seed {d.seed} · {d.status}"
-                                              for d in drills if d.id == i))
+did = st.selectbox(
+    "Drill",
+    drill_ids,
+    key="board_drill",
+    format_func=lambda i: next(
+        f"#{d.id} · {d.scenario_id} · seed {d.seed} · {d.status}" for d in drills if d.id == i
+    ),
+)
 cd = people.get_cohort_drill(store, did)
 assert cd is not None
 loaded = scenarios.get(cd.scenario_id)
@@ -103,10 +131,14 @@ def score_everyone() -> None:
             store_att.finish_and_score(store, aid, engine, now())
 
 
-st.markdown(f"**{md_escape(cohort.name)}** · {md_escape(loaded.scenario.title if loaded else cd.scenario_id)} · "
-            f"seed {cd.seed} · {cd.speed:g}× · status **{cd.status}**")
+st.markdown(
+    f"**{md_escape(cohort.name)}** · {md_escape(loaded.scenario.title if loaded else cd.scenario_id)} · "
+    f"seed {cd.seed} · {cd.speed:g}× · status **{cd.status}**"
+)
 if loaded is None:
-    st.warning(f"The scenario {cd.scenario_id!r} is not available any more; the board shows recorded actions only.")
+    st.warning(
+        f"The scenario {cd.scenario_id!r} is not available any more; the board shows recorded actions only."
+    )
 b1, b2, b3, _ = st.columns([1, 1, 1, 3])
 if cd.status == "scheduled" and b1.button("Start drill", type="primary", icon=":material/play_arrow:"):
     control("start")
@@ -131,7 +163,15 @@ def live_board() -> None:
     clock_events = store_att.events_for_clock(store, cd.clock_id)
     duration = loaded.scenario.clock.duration if loaded is not None else 10**9
     clock = DrillClock.from_events(clock_events, float(duration))
-    state = "ended" if clock.ended else "paused" if clock.paused else "running" if clock.running else "not started"
+    state = (
+        "ended"
+        if clock.ended
+        else "paused"
+        if clock.paused
+        else "running"
+        if clock.running
+        else "not started"
+    )
     c1, c2, c3 = st.columns(3)
     c1.metric("Simulated time", clock_text(clock.offset_at(now())) if clock.started else "T+00:00")
     c2.metric("Clock", state)
@@ -192,5 +232,8 @@ if cd.status == "ended":
         st.metric("Exactly right", "—" if acc is None else f"{acc:.0%}")
         st.metric("Average levels off", "—" if err is None else f"{err:.2f}")
         st.metric("Agreement (quadratic weighted κ)", "—" if kappa is None else f"{kappa:.2f}")
-        st.caption(kappa_meaning(kappa)[:1].upper() + kappa_meaning(kappa)[1:]
-                   + ". In κ a call two levels off costs four times one level off.")
+        st.caption(
+            kappa_meaning(kappa)[:1].upper()
+            + kappa_meaning(kappa)[1:]
+            + ". In κ a call two levels off costs four times one level off."
+        )

@@ -24,8 +24,10 @@ if user.is_staff:
 
 open_drills = people.open_drills_for(store, user.username)
 if not open_drills:
-    st.info("No cohort drill is open for you right now. When your trainer schedules one, it appears here; "
-            "this page does not refresh by itself, so reload it when they say go.")
+    st.info(
+        "No cohort drill is open for you right now. When your trainer schedules one, it appears here; "
+        "this page does not refresh by itself, so reload it when they say go."
+    )
     if st.button("Check again", icon=":material/refresh:"):
         st.rerun()
     st.stop()
@@ -37,8 +39,11 @@ for cd in open_drills:
     title = loaded.scenario.title if loaded else cd.scenario_id
     with st.container(border=True):
         st.markdown(f"**{md_escape(title)}** — cohort {md_escape(cohort_names.get(cd.cohort_id, '?'))}")
-        status = {"scheduled": "waiting for the trainer to start the clock", "running": "running",
-                  "paused": "paused by the trainer"}.get(cd.status, cd.status)
+        status = {
+            "scheduled": "waiting for the trainer to start the clock",
+            "running": "running",
+            "paused": "paused by the trainer",
+        }.get(cd.status, cd.status)
         st.caption(f"Drill #{cd.id} · {status}. Everyone gets the same incident; you work it on your own.")
         mine = people.participant_attempt(store, cd.id, user.id)
         label = "Open my drill" if mine else "Join the drill"
@@ -47,8 +52,9 @@ for cd in open_drills:
                 st.error("The drill's scenario is not available on this server; tell your trainer.")
                 st.stop()
             try:
-                aid = mine or people.join_cohort_drill(store, cd.id, user.id, user.username,
-                                                       drill_engine(loaded, cd.seed), now())
+                aid = mine or people.join_cohort_drill(
+                    store, cd.id, user.id, user.username, drill_engine(loaded, cd.seed), now()
+                )
             except AccountError as exc:
                 st.error(str(exc))
                 st.stop()

@@ -22,8 +22,10 @@ flash = st.session_state.pop("cohorts_flash", None)
 if flash:
     st.success(flash)
 
-with st.expander("Create a cohort", expanded=not people.list_cohorts(store)), st.form("new_cohort",
-                                                                                       clear_on_submit=True):
+with (
+    st.expander("Create a cohort", expanded=not people.list_cohorts(store)),
+    st.form("new_cohort", clear_on_submit=True),
+):
     name = st.text_input("Cohort name", placeholder="e.g. 2026-Q2 on-call intake")
     start = st.date_input("Curriculum start date (Day 1)", value=now().date())
     if st.form_submit_button("Create cohort", type="primary"):
@@ -36,8 +38,12 @@ with st.expander("Create a cohort", expanded=not people.list_cohorts(store)), st
             st.session_state["cohort_pick"] = made.id
             st.rerun()
 
-cohort = pick_cohort(store, "cohort_pick", "No cohort yet: create one above, then add trainees to it.",
-                     label=lambda c: f"{c.name} (from {c.start_date})")
+cohort = pick_cohort(
+    store,
+    "cohort_pick",
+    "No cohort yet: create one above, then add trainees to it.",
+    label=lambda c: f"{c.name} (from {c.start_date})",
+)
 members = people.cohort_members(store, cohort.id)
 
 left, right = st.columns(2)
@@ -45,8 +51,9 @@ with left, st.form("members"):
     st.markdown("**Members**")
     trainees = [p for p in people.list_users(store, role="trainee") if p.active]
     member_names = {m.username for m in members}
-    to_add = st.multiselect("Add trainees", [p.username for p in trainees if p.username not in member_names],
-                            key="cohort_add")
+    to_add = st.multiselect(
+        "Add trainees", [p.username for p in trainees if p.username not in member_names], key="cohort_add"
+    )
     to_remove = st.multiselect("Remove", sorted(member_names), key="cohort_remove")
     if st.form_submit_button("Apply membership changes"):
         try:
@@ -70,9 +77,13 @@ with right, st.form("start_date"):
 st.subheader(f"{md_escape(cohort.name)} — progress")
 today = now().date()
 should = planned_day(cohort.start_date, today)
-st.caption("Programme not started yet." if should == 0 else
-           "The five programme days are over." if should is None else
-           f"By the calendar the cohort is on Day {should} today ({today}).")
+st.caption(
+    "Programme not started yet."
+    if should == 0
+    else "The five programme days are over."
+    if should is None
+    else f"By the calendar the cohort is on Day {should} today ({today})."
+)
 if not members:
     st.info("This cohort has no trainees yet.")
     st.stop()
@@ -93,31 +104,51 @@ def progress_rows(usernames: list[tuple[str, str]], should_be: int | None) -> tu
         if should_be == 0 or should_be is None or day is None:
             pace = "—" if not done else "complete"
         else:
-            pace = "complete" if done else ("on track" if day >= should_be else f"{should_be - day} day(s) behind")
-        rows.append({
-            "trainee": display, "username": username,
-            "day (by progress)": f"Day {day}" if day else "—",
-            "exercises passed": f"{prog.done} / {prog.total}" if prog else "—",
-            "pace": pace,
-            "sign-off criteria met": f"{report.assessment.met_count} / {len(report.assessment.criteria)}",
-            "sign-off status": report.status,
-        })
+            pace = (
+                "complete"
+                if done
+                else ("on track" if day >= should_be else f"{should_be - day} day(s) behind")
+            )
+        rows.append(
+            {
+                "trainee": display,
+                "username": username,
+                "day (by progress)": f"Day {day}" if day else "—",
+                "exercises passed": f"{prog.done} / {prog.total}" if prog else "—",
+                "pace": pace,
+                "sign-off criteria met": f"{report.assessment.met_count} / {len(report.assessment.criteria)}",
+                "sign-off status": report.status,
+            }
+        )
     return rows, None
 
 
 rows, problem = progress_rows([(m.username, m.display_name) for m in members], should)
 if problem:
     st.warning(problem)
-    st.dataframe(pd.DataFrame([{"trainee": m.display_name, "username": m.username} for m in members]),
-                 hide_index=True)
+    st.dataframe(
+        pd.DataFrame([{"trainee": m.display_name, "username": m.username} for m in members]), hide_index=True
+    )
 else:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 drills = people.cohort_drills(store, cohort.id)
 if drills:
     st.subheader("Cohort drills")
-    st.dataframe(pd.DataFrame([{"drill": d.id, "scenario": d.scenario_id, "seed": d.seed, "status": d.status,
-                                "started": d.started_at.strftime("%Y-%m-%d %H:%M") if d.started_at else "—"}
-                               for d in drills]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "drill": d.id,
+                    "scenario": d.scenario_id,
+                    "seed": d.seed,
+                    "status": d.status,
+                    "started": d.started_at.strftime("%Y-%m-%d %H:%M") if d.started_at else "—",
+                }
+                for d in drills
+            ]
+        ),
+        hide_index=True,
+    )
 if st.button("Open the live drill board", icon=":material/monitor_heart:"):
     st.switch_page("pages/cohort_board.py", query_params={"cohort": str(cohort.id)})

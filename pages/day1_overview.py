@@ -22,32 +22,53 @@ user = auth.require_role("admin", "trainer", "trainee")
 st.title("Day 1 — System overview")
 st.caption("Architecture, dependencies, SLOs and the dashboard. Each exercise records evidence for sign-off.")
 
-arch, slo, dash, docs = st.tabs(["Service map", "SLO & error budget", "Reading the dashboard", "Where things live"])
+arch, slo, dash, docs = st.tabs(
+    ["Service map", "SLO & error budget", "Reading the dashboard", "Where things live"]
+)
 
 with arch:
     st.write(day1.ARCHITECTURE)
-    st.dataframe(pd.DataFrame([{"dependency": d.name, "what it does": d.role, "when it fails": d.when_down,
-                                "alert that tells you": d.alert} for d in day1.SERVICE_MAP]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "dependency": d.name,
+                    "what it does": d.role,
+                    "when it fails": d.when_down,
+                    "alert that tells you": d.alert,
+                }
+                for d in day1.SERVICE_MAP
+            ]
+        ),
+        hide_index=True,
+    )
     status_badge(user.username, "day1.service_map")
     answers = quiz(day1.service_map_questions(), "q_service_map")
     if answers is not None:
-        grade_and_record(user.username, grade_quiz("day1.service_map", day1.service_map_questions(), answers),
-                         "r_service_map")
+        grade_and_record(
+            user.username,
+            grade_quiz("day1.service_map", day1.service_map_questions(), answers),
+            "r_service_map",
+        )
     if (r := last_result("r_service_map")) is not None:
         show_result(r)
 
 seed = attempt_seed(user.username, "day1.traffic")
 trace = day1.day_of_traffic(seed)
-frame = pd.DataFrame({
-    "hour (UTC)": [f"{h:02d}:00" for h in range(24)],
-    "requests": trace.by_name("requests_per_hour")[0].values.astype(int),
-    "failed": trace.by_name("failed_requests_per_hour")[0].values.astype(int),
-    "P95 ms": trace.by_name("latency_p95_ms")[0].values.astype(int),
-})
+frame = pd.DataFrame(
+    {
+        "hour (UTC)": [f"{h:02d}:00" for h in range(24)],
+        "requests": trace.by_name("requests_per_hour")[0].values.astype(int),
+        "failed": trace.by_name("failed_requests_per_hour")[0].values.astype(int),
+        "P95 ms": trace.by_name("latency_p95_ms")[0].values.astype(int),
+    }
+)
 
 with slo:
-    st.markdown("The API's SLO is **99.9% of requests succeed**. Here is one day of traffic. Work the numbers "
-                "yourself (a calculator is fine); firedrill checks them.")
+    st.markdown(
+        "The API's SLO is **99.9% of requests succeed**. Here is one day of traffic. Work the numbers "
+        "yourself (a calculator is fine); firedrill checks them."
+    )
     st.dataframe(frame[["hour (UTC)", "requests", "failed"]], hide_index=True, height=300)
     status_badge(user.username, "day1.error_budget")
     qs = day1.error_budget_questions(trace, 99.9)
@@ -59,8 +80,11 @@ with slo:
 
 with dash:
     st.markdown("**Production Health** — read each panel and answer from the charts (hover for values).")
-    for title, col in (("Traffic (requests / hour)", "requests"), ("Errors (failed / hour)", "failed"),
-                       ("Latency P95 (ms)", "P95 ms")):
+    for title, col in (
+        ("Traffic (requests / hour)", "requests"),
+        ("Errors (failed / hour)", "failed"),
+        ("Latency P95 (ms)", "P95 ms"),
+    ):
         fig = go.Figure(go.Bar(x=frame["hour (UTC)"], y=frame[col]))
         if col == "P95 ms":
             fig.add_hline(y=500, line_dash="dash", annotation_text="500 ms (HIGH if > 5 min)")

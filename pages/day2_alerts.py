@@ -24,13 +24,29 @@ st.title("Day 2 — Alert familiarisation")
 catalogue = day2.alert_catalogue(builtin_scenarios())
 
 cat_tab, quiz_tab, fp_tab, sandbox_tab, pager_tab = st.tabs(
-    ["Alert catalogue", "Alert & severity quiz", "False positives", "Alert sandbox", "Pager practice"])
+    ["Alert catalogue", "Alert & severity quiz", "False positives", "Alert sandbox", "Pager practice"]
+)
 
 with cat_tab:
     st.caption("Every alerting rule in the scenario pack: what it means, its threshold and why.")
-    st.dataframe(pd.DataFrame([{"alert": e.alert, "severity": e.severity, "threshold": e.threshold or "(expression)",
-                                "for": e.for_text, "meaning": e.summary, "why": e.why, "expr": e.expr,
-                                "scenarios": ", ".join(e.scenarios)} for e in catalogue]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "alert": e.alert,
+                    "severity": e.severity,
+                    "threshold": e.threshold or "(expression)",
+                    "for": e.for_text,
+                    "meaning": e.summary,
+                    "why": e.why,
+                    "expr": e.expr,
+                    "scenarios": ", ".join(e.scenarios),
+                }
+                for e in catalogue
+            ]
+        ),
+        hide_index=True,
+    )
 
 with quiz_tab:
     status_badge(user.username, "day2.alert_quiz")
@@ -52,8 +68,10 @@ with fp_tab:
         show_result(r)
 
 with sandbox_tab:
-    st.markdown("Turn the knobs until each alert fires — or doesn't. Before you run, **predict** whether it "
-                "will fire and at which minute; the real alert engine decides. The effect starts at minute 5.")
+    st.markdown(
+        "Turn the knobs until each alert fires — or doesn't. Before you run, **predict** whether it "
+        "will fire and at which minute; the real alert engine decides. The effect starts at minute 5."
+    )
     status_badge(user.username, "day2.alert_sandbox")
     best: dict = st.session_state.setdefault("sandbox_best", {})
     ch = st.selectbox("Challenge", day2.SANDBOX_CHALLENGES, format_func=lambda c: c.text)
@@ -61,12 +79,16 @@ with sandbox_tab:
     st.code(f"alert: {m.rule.alert}\nexpr: {m.rule.expr}\nfor: {m.rule.for_:g}s", language="yaml")
     with st.form("sandbox"):
         c1, c2 = st.columns(2)
-        level = c1.number_input(f"Level during the effect ({m.unit or 'value'}; baseline {m.baseline:g})",
-                                value=float(m.baseline), format="%.4f")
+        level = c1.number_input(
+            f"Level during the effect ({m.unit or 'value'}; baseline {m.baseline:g})",
+            value=float(m.baseline),
+            format="%.4f",
+        )
         duration = c2.slider("Duration of the effect (minutes)", 0.0, 20.0, 3.0, 0.25)
         noise = c1.slider("Noise (relative σ)", 0.0, 0.5, 0.0, 0.01)
-        interval = c2.select_slider("Evaluation interval", [15.0, 30.0, 60.0, 120.0], value=30.0,
-                                    format_func=lambda s: f"{s:g}s")
+        interval = c2.select_slider(
+            "Evaluation interval", [15.0, 30.0, 60.0, 120.0], value=30.0, format_func=lambda s: f"{s:g}s"
+        )
         fires = c1.radio("Your prediction: will it fire?", ["yes", "no"], horizontal=True)
         minute = c2.number_input("If yes, at which minute?", value=None, min_value=0.0, max_value=30.0)
         go_run = st.form_submit_button("Run the alert engine", type="primary")
@@ -84,9 +106,19 @@ with sandbox_tab:
         fig.update_layout(height=280, xaxis_title="minute", margin=dict(l=10, r=10, t=20, b=10))
         st.plotly_chart(fig, key="sandbox_chart")
         (st.success if item.correct else st.warning)(item.feedback)
-    st.dataframe(pd.DataFrame([{"challenge": c.text, "result": best[c.id].feedback if c.id in best else "—",
-                                "credit": best[c.id].credit if c.id in best else 0.0}
-                               for c in day2.SANDBOX_CHALLENGES]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "challenge": c.text,
+                    "result": best[c.id].feedback if c.id in best else "—",
+                    "credit": best[c.id].credit if c.id in best else 0.0,
+                }
+                for c in day2.SANDBOX_CHALLENGES
+            ]
+        ),
+        hide_index=True,
+    )
     if st.button("Record my sandbox results"):
         result = day2.grade_sandbox(best)
         record_result(user.username, result)
@@ -95,8 +127,10 @@ with sandbox_tab:
         show_result(r)
 
 with pager_tab:
-    st.markdown("Each page arrives on your phone. Acknowledge within the target, escalate only to whom the "
-                "policy says, verify recovery, then resolve.")
+    st.markdown(
+        "Each page arrives on your phone. Acknowledge within the target, escalate only to whom the "
+        "policy says, verify recovery, then resolve."
+    )
     status_badge(user.username, "day2.pager_practice")
     with st.form("pager"):
         runs = {}
@@ -104,8 +138,12 @@ with pager_tab:
             st.markdown(f"**{case.page}** — {case.context}")
             c1, c2, c3 = st.columns(3)
             ack = c1.number_input("Acknowledge after (minutes)", 0.0, 240.0, value=None, key=f"ack_{case.id}")
-            esc = c2.selectbox("Escalate to", day2.ESCALATION_TARGETS, key=f"esc_{case.id}",
-                               format_func=lambda t: t or "nobody")
+            esc = c2.selectbox(
+                "Escalate to",
+                day2.ESCALATION_TARGETS,
+                key=f"esc_{case.id}",
+                format_func=lambda t: t or "nobody",
+            )
             verified = c3.checkbox("Verified recovery", key=f"ver_{case.id}")
             resolved = c3.checkbox("Resolve", key=f"res_{case.id}")
             actions = []

@@ -18,7 +18,9 @@ from ui.training import (
 
 user = auth.require_role("admin", "trainer", "trainee")
 st.title("Day 4 — Incident response")
-flow, comms, esc, drill = st.tabs(["Five-phase workflow", "Communication", "Escalation quiz", "Mock incident drill"])
+flow, comms, esc, drill = st.tabs(
+    ["Five-phase workflow", "Communication", "Escalation quiz", "Mock incident drill"]
+)
 
 with flow:
     status_badge(user.username, "day4.workflow_order")
@@ -37,8 +39,10 @@ with comms:
     with st.form("comms"):
         chat = st.text_area("1. Update in the incident channel (#incident-20260310-001)", height=110)
         page = st.text_area("2. Public status-page post", height=110)
-        email = st.text_area("3. Customer email (the seed's template: Subject, Root Cause, Resolution, Impact, "
-                             "Next Steps)", height=240)
+        email = st.text_area(
+            "3. Customer email (the seed's template: Subject, Root Cause, Resolution, Impact, Next Steps)",
+            height=240,
+        )
         if st.form_submit_button("Check my messages", type="primary"):
             res = day4.grade_communication(chat, page, email)
             grade_and_record(user.username, res.result, "r_comms")
@@ -55,8 +59,10 @@ with esc:
         show_result(r)
 
 with drill:
-    st.markdown("The mock incident drill is a full, scored drill: a simulated alert and your whole response. "
-                "A passed drill is the evidence for **Passed mock incident drill**; its severity, escalation "
-                "and communication scores count towards those sign-off criteria.")
+    st.markdown(
+        "The mock incident drill is a full, scored drill: a simulated alert and your whole response. "
+        "A passed drill is the evidence for **Passed mock incident drill**; its severity, escalation "
+        "and communication scores count towards those sign-off criteria."
+    )
     status_badge(user.username, "day4.mock_drill")
     page_link("pages/drill.py", "Start a mock incident drill", user.role, ":material/local_fire_department:")

@@ -12,9 +12,11 @@ user = auth.require_role("admin", "trainer", "trainee")
 st.title("Day 5 — Shadow shift")
 seed = attempt_seed(user.username, "day5.shadow_shift")
 shift = generate_shift(seed)
-st.markdown(f"A {shift.hours}-hour shift replayed alert by alert: routine noise, false positives and one real "
-            "incident. For each alert decide: **is it real? is it actionable now? what severity?** Readiness bar: "
-            f"at least {READINESS:.0%} judged correctly over at least {MIN_ALERTS} alerts.")
+st.markdown(
+    f"A {shift.hours}-hour shift replayed alert by alert: routine noise, false positives and one real "
+    "incident. For each alert decide: **is it real? is it actionable now? what severity?** Readiness bar: "
+    f"at least {READINESS:.0%} judged correctly over at least {MIN_ALERTS} alerts."
+)
 status_badge(user.username, "day5.shadow_shift")
 
 shown_key = f"shadow_shown::{seed}"
@@ -28,11 +30,18 @@ for a in shift.alerts[:shown]:
         st.markdown(f"**{a.at:%H:%M} UTC · {a.alert}** `{a.labels}` — {a.value}")
         st.caption(a.context)
         c1, c2, c3 = st.columns(3)
-        real = c1.radio("Real?", ["real", "false positive"], index=None, key=f"real_{seed}_{a.id}", horizontal=True)
-        act = c2.radio("Actionable now?", ["act", "no action"], index=None, key=f"act_{seed}_{a.id}", horizontal=True)
-        sev = c3.selectbox("Severity (if acting)", ["", "CRITICAL", "HIGH", "MEDIUM", "LOW"], key=f"sev_{seed}_{a.id}")
+        real = c1.radio(
+            "Real?", ["real", "false positive"], index=None, key=f"real_{seed}_{a.id}", horizontal=True
+        )
+        act = c2.radio(
+            "Actionable now?", ["act", "no action"], index=None, key=f"act_{seed}_{a.id}", horizontal=True
+        )
+        sev = c3.selectbox(
+            "Severity (if acting)", ["", "CRITICAL", "HIGH", "MEDIUM", "LOW"], key=f"sev_{seed}_{a.id}"
+        )
         if real is not None and act is not None:
             judgements[a.id] = Judgement(real == "real", act == "act", sev or None)
+
 
 def next_alert() -> None:
     st.session_state[shown_key] = shown + 1

@@ -36,9 +36,13 @@ if not param:
     if not mine:
         st.info("Finish a drill to see its debrief here.")
         st.stop()
-    choice = st.selectbox("Attempt", [a.id for a in mine],
-                          format_func=lambda i: next(f"#{a.id} {a.scenario_id} ({a.finished_wall:%Y-%m-%d %H:%M})"
-                                                     for a in mine if a.id == i))
+    choice = st.selectbox(
+        "Attempt",
+        [a.id for a in mine],
+        format_func=lambda i: next(
+            f"#{a.id} {a.scenario_id} ({a.finished_wall:%Y-%m-%d %H:%M})" for a in mine if a.id == i
+        ),
+    )
     param = str(choice)
 try:
     attempt = store_att.get_attempt(store, int(param))
@@ -70,14 +74,18 @@ expert = None
 expert_file = SCENARIO_DIR / f"{drill.scenario.id}.expert.yaml"
 if Path(expert_file).is_file():
     try:
-        expert = load_responses(expert_file.read_text(encoding="utf-8"), str(expert_file), drill.scenario).timed()
+        expert = load_responses(
+            expert_file.read_text(encoding="utf-8"), str(expert_file), drill.scenario
+        ).timed()
     except FormatError:
         expert = None
 d = debrief(drill, events, card, expert)
 
 st.subheader(drill.scenario.title)
 verdict = "PASSED" if card.passed else "NOT PASSED"
-(st.success if card.passed else st.error)(f"{verdict} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})")
+(st.success if card.passed else st.error)(
+    f"{verdict} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})"
+)
 for reason in card.reasons:
     st.text(f"• {reason}")
 
@@ -87,16 +95,41 @@ chosen = st.multiselect("Panels", panels, default=panels[:3])
 st.plotly_chart(timeline_figure(d, chosen), width="stretch")
 
 st.subheader("Scorecard")
-st.dataframe(pd.DataFrame([{"criterion": c.title, "score": round(c.score, 2), "rating": c.rating,
-                            "meaning": RATING_WORDS[c.rating]} for c in card.criteria]),
-             hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "criterion": c.title,
+                "score": round(c.score, 2),
+                "rating": c.rating,
+                "meaning": RATING_WORDS[c.rating],
+            }
+            for c in card.criteria
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 for c in card.criteria:
     with st.expander(f"{c.rating} · {c.title} · {c.score:.2f}"):
         for item in c.critical_failures:
             st.error(f"Critical item: {item}")
-        st.dataframe(pd.DataFrame([{"item": e.item, "observation": e.note, "you": e.trainee_time or "—",
-                                    "expected by": e.expected_time or "—", "deduction": e.deduction}
-                                   for e in c.evidence]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "item": e.item,
+                        "observation": e.note,
+                        "you": e.trainee_time or "—",
+                        "expected by": e.expected_time or "—",
+                        "deduction": e.deduction,
+                    }
+                    for e in c.evidence
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 st.subheader("After-action report")
 aar = after_action_markdown(d)
@@ -112,15 +145,19 @@ with right:
 if d.plan:
     st.markdown("**Improvement plan**")
     st.dataframe(pd.DataFrame(list(d.plan)), hide_index=True, width="stretch")
-st.download_button("Download the after-action report", aar, file_name=f"after-action-{attempt.id}.md",
-                   mime="text/markdown")
+st.download_button(
+    "Download the after-action report", aar, file_name=f"after-action-{attempt.id}.md", mime="text/markdown"
+)
 
 st.subheader("What happened, and the expert path")
 st.text(f"Root cause: {drill.scenario.answer.root_cause.strip()}")
 if d.takeaway:
     st.info(d.takeaway)
-st.dataframe(pd.DataFrame([{"time": drill.hhmm(m.at), "expert": m.label} for m in d.expert]),
-             hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame([{"time": drill.hhmm(m.at), "expert": m.label} for m in d.expert]),
+    hide_index=True,
+    width="stretch",
+)
 
 st.subheader("Post-incident report")
 saved = attempt.report_markdown or draft_post_incident_report(drill, events)
@@ -133,8 +170,10 @@ if c1.button("Check against the log and save"):
         st.error(describe_storage_error(exc))
     check = check_report(drill, events, text)
     if check.ok:
-        st.success("Every section is there, the timeline matches the log and every action item has an owner "
-                   "and a due date.")
+        st.success(
+            "Every section is there, the timeline matches the log and every action item has an owner "
+            "and a due date."
+        )
     for s in check.missing_sections:
         st.warning(f"Missing or still a placeholder: {s}")
     for e in check.timeline:
@@ -145,4 +184,6 @@ if c1.button("Check against the log and save"):
             st.warning(f"Action item “{i.text}” needs an owner and a due date")
     if not check.action_items:
         st.warning("No action items with an owner and a due date")
-c2.download_button("Download the report", text, file_name=f"post-incident-{attempt.id}.md", mime="text/markdown")
+c2.download_button(
+    "Download the report", text, file_name=f"post-incident-{attempt.id}.md", mime="text/markdown"
+)

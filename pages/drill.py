@@ -60,8 +60,9 @@ def _record(drill: Drill, attempt_id: int, action: Any) -> None:
     except ValueError as exc:
         st.warning(str(exc))
         return
-    st.session_state["drill_confirm"] = (f"Recorded at {drill.hhmm(ev.at_offset)}: "
-                                         f"{action_label(drill, ev.kind, ev.payload, reveal=False)}")
+    st.session_state["drill_confirm"] = (
+        f"Recorded at {drill.hhmm(ev.at_offset)}: {action_label(drill, ev.kind, ev.payload, reveal=False)}"
+    )
     st.rerun()
 
 
@@ -81,7 +82,9 @@ if param:
         # Only the person running a drill acts in it; trainers review it in the Debrief.
         st.error("This drill attempt belongs to someone else.")
         if user.is_staff and attempt.status == "finished":
-            st.page_link("pages/debrief.py", label="Open its debrief", query_params={"attempt": str(attempt.id)})
+            st.page_link(
+                "pages/debrief.py", label="Open its debrief", query_params={"attempt": str(attempt.id)}
+            )
         st.stop()
 
 if attempt is None:
@@ -96,24 +99,38 @@ if attempt is None:
     if not scenarios:
         st.warning("No scenarios are available.")
         st.stop()
-    ids = sorted(scenarios, key=lambda i: (wanted is None or i != wanted.scenario.id,
-                                           scenarios[i].scenario.difficulty, i))
+    ids = sorted(
+        scenarios,
+        key=lambda i: (wanted is None or i != wanted.scenario.id, scenarios[i].scenario.difficulty, i),
+    )
     with st.form("drill_setup"):
-        sid = st.selectbox("Scenario", ids, format_func=lambda i: f"{scenarios[i].scenario.title} "
-                           f"(difficulty {scenarios[i].scenario.difficulty})")
+        sid = st.selectbox(
+            "Scenario",
+            ids,
+            format_func=lambda i: (
+                f"{scenarios[i].scenario.title} (difficulty {scenarios[i].scenario.difficulty})"
+            ),
+        )
         # The library's "Drill this scenario" link passes the variant the trainee was looking at.
         asked = str(st.query_params.get("seed", ""))
-        seed = st.number_input("Seed (blank: the scenario's own; another seed gives another variant)",
-                               min_value=0, max_value=2**31 - 1, step=1,
-                               value=int(asked) if asked.isdigit() and int(asked) < 2**31 else None)
+        seed = st.number_input(
+            "Seed (blank: the scenario's own; another seed gives another variant)",
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            value=int(asked) if asked.isdigit() and int(asked) < 2**31 else None,
+        )
         speed = st.select_slider("Speed", options=list(SPEEDS), value=1.0, format_func=lambda s: f"{s:g}×")
         go = st.form_submit_button("Start drill", type="primary")
     if go:
         loaded = scenarios[sid]
-        drill = Drill.create(loaded, None if seed is None else int(seed), load_default_policy(), load_default_team())
+        drill = Drill.create(
+            loaded, None if seed is None else int(seed), load_default_policy(), load_default_team()
+        )
         try:
-            aid = store_att.start_attempt(store, user_id=user.id, username=user.username, drill=drill,
-                                          speed=float(speed), now=now())
+            aid = store_att.start_attempt(
+                store, user_id=user.id, username=user.username, drill=drill, speed=float(speed), now=now()
+            )
         except STORAGE_ERRORS as exc:
             st.error(describe_storage_error(exc))
             st.stop()
@@ -154,8 +171,14 @@ if attempt.clock_id is None:
     elif c1.button("Pause", icon=":material/pause:"):
         store_att.clock_control(store, aid, "clock.pause", now())
         st.rerun()
-    new_speed = c3.select_slider("Speed", options=list(SPEEDS), value=clock.speed if clock.speed in SPEEDS else 1.0,
-                                 format_func=lambda s: f"{s:g}×", key=f"speed_{aid}", label_visibility="collapsed")
+    new_speed = c3.select_slider(
+        "Speed",
+        options=list(SPEEDS),
+        value=clock.speed if clock.speed in SPEEDS else 1.0,
+        format_func=lambda s: f"{s:g}×",
+        key=f"speed_{aid}",
+        label_visibility="collapsed",
+    )
     if new_speed != clock.speed:
         store_att.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
         st.rerun()
@@ -188,23 +211,31 @@ def live() -> None:
         for p in reversed(s.pages[-8:]):
             when = drill.hhmm(p.at)
             if p.kind == "escalation":
-                st.warning(f"{when} · {p.who} ({p.role.replace('_', ' ')}) was paged — {p.text}",
-                           icon=":material/campaign:")
+                st.warning(
+                    f"{when} · {p.who} ({p.role.replace('_', ' ')}) was paged — {p.text}",
+                    icon=":material/campaign:",
+                )
             elif p.kind == "resolved":
                 st.info(f"{when} · {p.text}", icon=":material/check:")
             else:
                 ack = " · acknowledged" if p.acknowledged_at is not None else " · NOT ACKNOWLEDGED"
-                st.error(f"{when} · to {p.who} via {p.channel}{ack}\n\n{p.text}", icon=":material/notifications:")
+                st.error(
+                    f"{when} · to {p.who} via {p.channel}{ack}\n\n{p.text}", icon=":material/notifications:"
+                )
         st.subheader("Incident")
         inc = s.incident
-        st.text("\n".join([
-            f"Judged: {(inc.judged or '—').replace('_', ' ')}",
-            f"Severity: {inc.severity.value if inc.severity else '—'}",
-            f"Channel: {inc.channel or '—'}",
-            f"Status page: {inc.status_page or '—'}",
-            f"Escalated: {', '.join(f'{w} ({r})' for _, r, w in inc.escalated) or '—'}",
-            f"Customers notified: {drill.hhmm(inc.customers_notified_at) if inc.customers_notified_at else '—'}",
-        ]))
+        st.text(
+            "\n".join(
+                [
+                    f"Judged: {(inc.judged or '—').replace('_', ' ')}",
+                    f"Severity: {inc.severity.value if inc.severity else '—'}",
+                    f"Channel: {inc.channel or '—'}",
+                    f"Status page: {inc.status_page or '—'}",
+                    f"Escalated: {', '.join(f'{w} ({r})' for _, r, w in inc.escalated) or '—'}",
+                    f"Customers notified: {drill.hhmm(inc.customers_notified_at) if inc.customers_notified_at else '—'}",
+                ]
+            )
+        )
     with right:
         st.subheader("Chat")
         channels = s.channels or ["#monitoring"]
@@ -228,20 +259,27 @@ def _on_console_event(kind: str, detail: dict[str, Any]) -> None:
     if kind == "mitigate" and detail.get("mitigation"):
         _record(drill, aid, A.Mitigate(action="mitigate", mitigation=str(detail["mitigation"])))
     else:
-        _record(drill, aid, A.Look(action="look", console=console, detail=str(detail.get("detail", ""))[:300]))
+        _record(
+            drill, aid, A.Look(action="look", console=console, detail=str(detail.get("detail", ""))[:300])
+        )
 
 
 st.subheader("Investigate")
 st.caption(f"Consoles show the world as of {drill.hhmm(t_now)}; press Refresh to catch up.")
 st.button("Refresh consoles", icon=":material/refresh:")
-cworld = ConsoleWorld(drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now))
+cworld = ConsoleWorld(
+    drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now)
+)
 render_consoles(cworld, _on_console_event, key=f"drill_{aid}")
 
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 
 st.subheader("Act")
-t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"],
-                                                    key=f"act_tabs_{aid}", on_change="rerun")
+t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(
+    ["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"],
+    key=f"act_tabs_{aid}",
+    on_change="rerun",
+)
 with t_triage:
     if st.button("Acknowledge the page", type="primary", icon=":material/done_all:"):
         if page_has_arrived(drill, events, clock.offset_at(now())):
@@ -249,8 +287,12 @@ with t_triage:
         else:
             st.warning("There is no page to acknowledge yet.")
     with st.form("judge"):
-        verdict = st.radio("Is this a real incident?", ["real", "false_positive"], horizontal=True,
-                           format_func=lambda v: v.replace("_", " ").capitalize())
+        verdict = st.radio(
+            "Is this a real incident?",
+            ["real", "false_positive"],
+            horizontal=True,
+            format_func=lambda v: v.replace("_", " ").capitalize(),
+        )
         reason = st.text_input("Why?", key="judge_reason")
         if st.form_submit_button("Record judgement"):
             _record(drill, aid, A.Judge(action="judge", verdict=verdict, reason=reason))
@@ -264,12 +306,15 @@ with t_triage:
         if st.form_submit_button("Declare incident"):
             _record(drill, aid, A.Declare(action="declare", title=title))
     with st.form("channel"):
-        name = st.text_input("Incident channel name", placeholder="#incident-YYYYMMDD-NNN", key="channel_name")
+        name = st.text_input(
+            "Incident channel name", placeholder="#incident-YYYYMMDD-NNN", key="channel_name"
+        )
         if st.form_submit_button("Open channel") and name.strip():
             _record(drill, aid, A.OpenChannel(action="open_channel", name=name.strip()))
 with t_esc, st.form("escalate"):
-    role = st.selectbox("Call", [r.value for r in Role if r != Role.PRIMARY],
-                        format_func=lambda r: Role(r).title)
+    role = st.selectbox(
+        "Call", [r.value for r in Role if r != Role.PRIMARY], format_func=lambda r: Role(r).title
+    )
     reason = st.text_input("Reason", key="esc_reason")
     if st.form_submit_button("Page / call"):
         _record(drill, aid, A.Escalate(action="escalate", role=role, reason=reason))
@@ -278,8 +323,11 @@ with t_comm:
         channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel")
         text = st.text_area("Update (impact, what you are doing, when the next update comes)", key="upd_text")
         if st.form_submit_button("Post update") and text.strip():
-            _record(drill, aid, A.PostUpdate(action="post_update", text=text.strip(),
-                                             channel=channel.strip() or None))
+            _record(
+                drill,
+                aid,
+                A.PostUpdate(action="post_update", text=text.strip(), channel=channel.strip() or None),
+            )
     with st.form("status_page"):
         status = st.selectbox("Status page", list(A.STATUS_PAGE_STATES))
         message = st.text_input("Public message", key="sp_message")
@@ -290,23 +338,35 @@ with t_comm:
         subject = st.text_input("Subject", value=subject0, key="cust_subject")
         body = st.text_area("Customer e-mail", value=body0, height=220, key="cust_body")
         if st.form_submit_button("Send customer notification"):
-            _record(drill, aid, A.NotifyCustomers(action="notify_customers", subject=subject or subject0,
-                                                  body=body or body0))
+            _record(
+                drill,
+                aid,
+                A.NotifyCustomers(action="notify_customers", subject=subject or subject0, body=body or body0),
+            )
 with t_fix:
     diag = sc.answer.diagnosis
     if diag:
         with st.form("hypothesis"):
-            option = st.radio("Most likely root cause", [o.id for o in diag.options],
-                              format_func=lambda i: next(o.text for o in diag.options if o.id == i))
+            option = st.radio(
+                "Most likely root cause",
+                [o.id for o in diag.options],
+                format_func=lambda i: next(o.text for o in diag.options if o.id == i),
+            )
             conf = st.select_slider("Confidence", ["low", "medium", "high"], value="medium")
             evidence = st.text_input("Evidence", key="hyp_evidence")
             if st.form_submit_button("Record hypothesis"):
-                _record(drill, aid, A.Hypothesis(action="hypothesis", option=option, confidence=conf,
-                                                 evidence=evidence))
+                _record(
+                    drill,
+                    aid,
+                    A.Hypothesis(action="hypothesis", option=option, confidence=conf, evidence=evidence),
+                )
     with st.form("mitigate"):
         # Labels only: whether an option is right or harmful is for the debrief.
-        mid = st.selectbox("Mitigation", [m.id for m in sc.answer.mitigations],
-                           format_func=lambda i: drill.mitigation(i).label)  # type: ignore[union-attr]
+        mid = st.selectbox(
+            "Mitigation",
+            [m.id for m in sc.answer.mitigations],
+            format_func=lambda i: drill.mitigation(i).label,
+        )  # type: ignore[union-attr]
         if st.form_submit_button("Apply mitigation"):
             _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
     with st.form("verify"):
@@ -320,8 +380,12 @@ with t_fix:
 with t_report:
     st.caption("Drafted from your log in the team's template. Fill in the <placeholders>, then save it.")
     with st.form("report"):
-        md = st.text_area("Post-incident report (Markdown)", value=draft_post_incident_report(drill, events),
-                          height=400, key=f"report_md_{aid}")
+        md = st.text_area(
+            "Post-incident report (Markdown)",
+            value=draft_post_incident_report(drill, events),
+            height=400,
+            key=f"report_md_{aid}",
+        )
         if st.form_submit_button("Save report"):
             _record(drill, aid, A.WriteReport(action="write_report", markdown=md))
     if st.button("Finish and see the debrief", type="primary"):
@@ -331,8 +395,18 @@ with t_report:
 st.subheader("Your log")
 mine = [e for e in events if e.is_action]
 if mine:
-    st.dataframe(pd.DataFrame([{"time": drill.hhmm(e.at_offset),
-                                "action": action_label(drill, e.kind, e.payload, reveal=False)} for e in mine]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "time": drill.hhmm(e.at_offset),
+                    "action": action_label(drill, e.kind, e.payload, reveal=False),
+                }
+                for e in mine
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 else:
     st.caption("No actions yet.")

@@ -29,18 +29,23 @@ if c3.button("Verify access"):
     st.session_state.setdefault("handoff_checks", []).append(handoff.access_check(week, who, tool))
 if c3.button("Open PagerDuty schedule"):
     st.session_state.setdefault("handoff_checks", []).append(
-        f"PagerDuty: primary for week of {week.week_start:%Y-%m-%d} is {week.schedule_primary}")
+        f"PagerDuty: primary for week of {week.week_start:%Y-%m-%d} is {week.schedule_primary}"
+    )
 if c3.button("Run health check"):
     st.session_state["handoff_health"] = True
     st.session_state.setdefault("handoff_checks", []).append(
-        f"$ curl https://api.fraiseql.com/health\n{week.health_output}")
+        f"$ curl https://api.fraiseql.com/health\n{week.health_output}"
+    )
 for line in st.session_state.get("handoff_checks", []):
     st.code(line, language="text")
 
 with st.form("handoff"):
     checked = set()
-    for title, items in (("Outgoing on-call", handoff.OUTGOING), ("Incoming on-call", handoff.INCOMING),
-                         ("Handoff checklist", handoff.CHECKLIST)):
+    for title, items in (
+        ("Outgoing on-call", handoff.OUTGOING),
+        ("Incoming on-call", handoff.INCOMING),
+        ("Handoff checklist", handoff.CHECKLIST),
+    ):
         st.markdown(f"**{title}**")
         for key, label in items:
             if st.checkbox(label, key=f"ho_{key}"):
@@ -49,8 +54,13 @@ with st.form("handoff"):
     problems = st.multiselect("Access problems found for the backup", handoff.TOOLS)
     sched = st.radio("Does PagerDuty show the incoming engineer as primary?", ["yes", "no"], index=None)
     if st.form_submit_button("Complete the handoff", type="primary"):
-        sub = handoff.HandoffSubmission(checked, notes, set(problems), None if sched is None else sched == "yes",
-                                        bool(st.session_state.get("handoff_health")))
+        sub = handoff.HandoffSubmission(
+            checked,
+            notes,
+            set(problems),
+            None if sched is None else sched == "yes",
+            bool(st.session_state.get("handoff_health")),
+        )
         grade_and_record(user.username, handoff.grade_handoff(week, sub), "r_handoff")
 if (r := last_result("r_handoff")) is not None:
     show_result(r)

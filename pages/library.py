@@ -21,7 +21,9 @@ is_staff = user.role in ("admin", "trainer")
 st.title("Scenario library")
 scenarios = builtin_scenarios()
 if not scenarios:
-    st.info("No scenarios yet. Scenarios live in `scenarios/`; trainers can write one in the Scenario studio.")
+    st.info(
+        "No scenarios yet. Scenarios live in `scenarios/`; trainers can write one in the Scenario studio."
+    )
     st.stop()
 
 all_tags = sorted({t for s in scenarios.values() for t in s.scenario.tags})
@@ -56,19 +58,35 @@ if sc.source:
     st.caption(f"Modelled on: {sc.source.title}" + (f" — {sc.source.url}" if sc.source.url else ""))
 
 c1, c2, c3 = st.columns([1, 1, 2])
-seed = c1.number_input("Seed", min_value=0, max_value=2**31 - 1, value=sc.seed, step=1, key=f"seed_{sc.id}",
-                       help="Each seed is a different variant of the same scenario: same incident, new noise.")
+seed = c1.number_input(
+    "Seed",
+    min_value=0,
+    max_value=2**31 - 1,
+    value=sc.seed,
+    step=1,
+    key=f"seed_{sc.id}",
+    help="Each seed is a different variant of the same scenario: same incident, new noise.",
+)
 
 
 def _next_variant(key: str) -> None:
     st.session_state[key] = int(st.session_state[key]) + 1
 
 
-c2.button("New variant", help="Try the next seed", key=f"variant_{sc.id}", on_click=_next_variant,
-          args=(f"seed_{sc.id}",))
+c2.button(
+    "New variant",
+    help="Try the next seed",
+    key=f"variant_{sc.id}",
+    on_click=_next_variant,
+    args=(f"seed_{sc.id}",),
+)
 if "pages/drill.py" in {p.path for p in pages_for(user.role)}:
-    c3.page_link("pages/drill.py", label="Drill this scenario", icon=":material/local_fire_department:",
-                 query_params={"scenario": sc.id, "seed": str(int(seed))})
+    c3.page_link(
+        "pages/drill.py",
+        label="Drill this scenario",
+        icon=":material/local_fire_department:",
+        query_params={"scenario": sc.id, "seed": str(int(seed))},
+    )
 
 trace = trace_for(loaded, int(seed))
 thresholds = alert_thresholds(loaded)
@@ -90,15 +108,23 @@ for title, keys in panels(sc).items():
 with st.expander("Alert rules", icon=":material/notifications:"):
     for group in loaded.rule_groups:
         for rule in group.rules:
-            st.code(f"{getattr(rule, 'alert', None) or getattr(rule, 'record', '')}\n  expr: {rule.expr}", language="yaml")
+            st.code(
+                f"{getattr(rule, 'alert', None) or getattr(rule, 'record', '')}\n  expr: {rule.expr}",
+                language="yaml",
+            )
 
 if is_staff:
     with st.expander("Answer (trainers only)", icon=":material/lock:"):
         a = sc.answer
-        st.markdown(f"**{'Real incident' if a.real else 'False positive'}** · true severity **{a.severity.value}**")
+        st.markdown(
+            f"**{'Real incident' if a.real else 'False positive'}** · true severity **{a.severity.value}**"
+        )
         st.write(a.root_cause)
         if a.escalations:
-            st.write("Must escalate to: " + ", ".join(f"{e.role.title} within {e.within / 60:g} min" for e in a.escalations))
+            st.write(
+                "Must escalate to: "
+                + ", ".join(f"{e.role.title} within {e.within / 60:g} min" for e in a.escalations)
+            )
         if a.mitigations:
             st.dataframe(
                 [{"mitigation": m.label, "outcome": m.outcome} for m in a.mitigations],

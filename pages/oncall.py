@@ -62,7 +62,9 @@ except FormatError as exc:
 now = datetime.now(UTC).replace(second=0, microsecond=0)
 c1, c2 = st.columns(2)
 day = c1.date_input("Date (UTC)", value=now.date(), key="oc_date")
-clock = c2.time_input("Time (UTC)", value=time(now.hour, now.minute), key="oc_time", step=timedelta(minutes=15))
+clock = c2.time_input(
+    "Time (UTC)", value=time(now.hour, now.minute), key="oc_time", step=timedelta(minutes=15)
+)
 at = datetime.combine(day, clock, tzinfo=UTC)
 current = oncall.on_call(team, at)
 
@@ -74,7 +76,11 @@ m2.metric("Backup", _name(current.backup))
 m3.metric("Outgoing primary (overlap)", _name(current.outgoing_primary, "—"))
 roles = pd.DataFrame(
     [
-        ("On-call engineer (primary)", _name(current.primary, "nobody"), current.primary.phone if current.primary else ""),
+        (
+            "On-call engineer (primary)",
+            _name(current.primary, "nobody"),
+            current.primary.phone if current.primary else "",
+        ),
         ("On-call backup", _name(current.backup), current.backup.phone if current.backup else ""),
         ("On-call manager", current.manager.name, current.manager.phone),
         ("Incident commander", current.incident_commander.name, current.incident_commander.phone),
@@ -84,7 +90,9 @@ roles = pd.DataFrame(
     columns=["Role", "Person", "Phone"],
 )
 st.dataframe(roles, hide_index=True, width="stretch")
-st.caption(f"Turn {current.turn}: {current.turn_start:%Y-%m-%d %H:%M} → {current.turn_end:%Y-%m-%d %H:%M} UTC")
+st.caption(
+    f"Turn {current.turn}: {current.turn_start:%Y-%m-%d %H:%M} → {current.turn_end:%Y-%m-%d %H:%M} UTC"
+)
 for line in current.overrides:
     st.info(f"Override in force — {line}")
 for line in current.notes:
@@ -111,17 +119,29 @@ if shifts:
         }
     )
     fig = px.timeline(
-        frame, x_start="start", x_end="end", y="lane", color="person", pattern_shape="kind",
+        frame,
+        x_start="start",
+        x_end="end",
+        y="lane",
+        color="person",
+        pattern_shape="kind",
         pattern_shape_map={"rotation": "", "override": "/"},
-        hover_data={"detail": True, "kind": True, "label": False}, text="label",
+        hover_data={"detail": True, "kind": True, "label": False},
+        text="label",
         category_orders={"lane": ["primary", "overlap", "handoff meeting", "backup"]},
     )
     fig.add_vline(x=at.replace(tzinfo=None), line_dash="dash", line_color="black")
-    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="",
-                      title=f"{cal_start:%Y-%m-%d} to {cal_end:%Y-%m-%d} (UTC); dashed line: chosen time")
+    fig.update_layout(
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend_title_text="",
+        title=f"{cal_start:%Y-%m-%d} to {cal_end:%Y-%m-%d} (UTC); dashed line: chosen time",
+    )
     st.plotly_chart(fig, width="stretch", key="oc_calendar")
-    st.caption("Striped bars are overrides (vacation relief or swaps); the overlap lane is the outgoing "
-               "primary's first 2 hours of the next turn.")
+    st.caption(
+        "Striped bars are overrides (vacation relief or swaps); the overlap lane is the outgoing "
+        "primary's first 2 hours of the next turn."
+    )
 else:
     st.write("Nobody is scheduled in this window.")
 if team.overrides:
@@ -157,12 +177,26 @@ st.caption(
 e1, e2, e3 = st.columns(3)
 severity = e1.selectbox("Severity", [s.value for s in SEVERITIES], key="oc_sev")
 nobody = e2.checkbox("Nobody acknowledges", value=False, key="oc_noack")
-ack_min = e2.number_input("Acknowledged after (minutes)", min_value=0.0, max_value=10080.0, value=5.0, step=0.5,
-                          key="oc_ack", disabled=nobody)
+ack_min = e2.number_input(
+    "Acknowledged after (minutes)",
+    min_value=0.0,
+    max_value=10080.0,
+    value=5.0,
+    step=0.5,
+    key="oc_ack",
+    disabled=nobody,
+)
 security = e3.checkbox("Security incident", value=False, key="oc_security")
 resolved = e3.checkbox("Resolved", value=False, key="oc_resolved")
-resolve_min = e3.number_input("Resolved after (minutes)", min_value=1.0, max_value=10080.0, value=45.0, step=5.0,
-                              key="oc_resolve_min", disabled=not resolved)
+resolve_min = e3.number_input(
+    "Resolved after (minutes)",
+    min_value=1.0,
+    max_value=10080.0,
+    value=45.0,
+    step=5.0,
+    key="oc_resolve_min",
+    disabled=not resolved,
+)
 level = policy.level(severity)
 st.caption(
     f"{severity}: acknowledge within {format_duration(level.ack_target)}; channel {level.channel}; "
@@ -171,7 +205,10 @@ st.caption(
     + ("; incident commander and bridge call" if level.incident_commander else "")
 )
 plan = escalation.plan(
-    policy, team, severity, at,
+    policy,
+    team,
+    severity,
+    at,
     ack_after=None if nobody else ack_min * 60,
     security=security,
     resolve_after=resolve_min * 60 if resolved else None,
@@ -190,12 +227,17 @@ else:
         }
     )
     chart = pd.DataFrame(
-        {"minutes after trigger": [n.offset / 60 for n in plan], "who": [n.who for n in plan],
-         "role": [n.role.title for n in plan], "channel": [n.channel for n in plan],
-         "reason": [n.reason for n in plan]}
+        {
+            "minutes after trigger": [n.offset / 60 for n in plan],
+            "who": [n.who for n in plan],
+            "role": [n.role.title for n in plan],
+            "channel": [n.channel for n in plan],
+            "reason": [n.reason for n in plan],
+        }
     )
-    fig = px.scatter(chart, x="minutes after trigger", y="who", color="role", symbol="channel",
-                     hover_data={"reason": True})
+    fig = px.scatter(
+        chart, x="minutes after trigger", y="who", color="role", symbol="channel", hover_data={"reason": True}
+    )
     fig.update_traces(marker={"size": 13})
     if not nobody:
         fig.add_vline(x=ack_min, line_dash="dash", line_color="green", annotation_text="acknowledged")

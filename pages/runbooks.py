@@ -22,11 +22,17 @@ def runbooks():
 
 books = runbooks()
 # The programme's order (Runbook 1–4), then any extra runbook a team added.
-ids = [r for r in curriculum().runbook_ids() if r in books] + [r for r in books if r not in curriculum().runbook_ids()]
+ids = [r for r in curriculum().runbook_ids() if r in books] + [
+    r for r in books if r not in curriculum().runbook_ids()
+]
 st.title("Runbook exercises")
 st.caption("Day 3. Every command runs against a simulated system; order matters and some choices are traps.")
-rid = st.selectbox("Runbook", ids, format_func=lambda i: books[i].title,
-                   index=ids.index(st.query_params.get("runbook", ids[0])) if st.query_params.get("runbook") in ids else 0)
+rid = st.selectbox(
+    "Runbook",
+    ids,
+    format_func=lambda i: books[i].title,
+    index=ids.index(st.query_params.get("runbook", ids[0])) if st.query_params.get("runbook") in ids else 0,
+)
 rb = books[rid]
 exercise_id = next((e.id for e in curriculum().exercises() if e.runbook == rid), None)
 if exercise_id is not None:  # a runbook outside the programme is practice only
@@ -51,8 +57,18 @@ def do_action(action_id: str) -> None:
 def finish_and_score() -> None:
     done = list(st.session_state[key])
     result = score_run(rb, finish(replay(rb, done, finished=False)))
-    record(user.username, EvidenceRecord("runbook", rid, now(), result.score, result.passed, "day3",
-                                         {**result.as_detail(), "actions": done}))
+    record(
+        user.username,
+        EvidenceRecord(
+            "runbook",
+            rid,
+            now(),
+            result.score,
+            result.passed,
+            "day3",
+            {**result.as_detail(), "actions": done},
+        ),
+    )
     st.session_state[done_key] = result
     store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
 
@@ -70,8 +86,14 @@ with left:
     st.subheader("Actions")
     finished = st.session_state.get(done_key) is not None
     for a in rb.actions:
-        st.button(a.label, key=f"act::{rid}::{a.id}", disabled=finished, width="stretch",
-                  on_click=do_action, args=(a.id,))
+        st.button(
+            a.label,
+            key=f"act::{rid}::{a.id}",
+            disabled=finished,
+            width="stretch",
+            on_click=do_action,
+            args=(a.id,),
+        )
     c1, c2 = st.columns(2)
     c1.button("Finish and score", type="primary", disabled=finished or not actions, on_click=finish_and_score)
     c2.button("Start over", on_click=start_over)
@@ -95,7 +117,14 @@ if result is not None:
         st.success(f"Passed: {result.score:.0%}. Recorded as evidence for “Can execute all 4 runbooks”.")
     else:
         st.error(f"Not passed: {result.score:.0%} — " + "; ".join(result.reasons))
-    st.dataframe(pd.DataFrame([{"step": s.step.title, "credit": s.credit, "note": s.note, "why": s.step.why}
-                               for s in result.steps]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"step": s.step.title, "credit": s.credit, "note": s.note, "why": s.step.why}
+                for s in result.steps
+            ]
+        ),
+        hide_index=True,
+    )
     if user.role in ("admin", "trainer") or result.passed:
         st.caption("Expert path: " + " → ".join(rb.action(a).label for a in expert_path(rb)))

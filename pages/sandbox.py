@@ -80,8 +80,13 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
     console = str(detail.get("console"))
     state["trail"].append((at, TITLES.get(console, "?"), str(detail.get("detail", ""))))
     try:
-        record_console_use(get_store(), user.username, tool=DRILL_CONSOLE_TOOLS.get(console, console),
-                           query=str(detail.get("detail", "")), at=datetime.now(UTC))
+        record_console_use(
+            get_store(),
+            user.username,
+            tool=DRILL_CONSOLE_TOOLS.get(console, console),
+            query=str(detail.get("detail", "")),
+            at=datetime.now(UTC),
+        )
     except STORAGE_ERRORS as exc:
         st.warning(describe_storage_error(exc))
 

@@ -22,21 +22,38 @@ if not people:
     st.info("No trainee has recorded any training yet.")
     st.stop()
 chosen = st.query_params.get("user")
-username = st.selectbox("Trainee", people, index=people.index(chosen) if chosen in people else 0, key="signoff_user")
+username = st.selectbox(
+    "Trainee", people, index=people.index(chosen) if chosen in people else 0, key="signoff_user"
+)
 report = store_cur.trainee_report(store, cur, username, now())
 a = report.assessment
 
 st.subheader(f"{md_escape(report.display_name)} — {report.status}")
-st.caption(f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
-           f"{report.progress.done if report.progress else 0} exercises passed")
-st.dataframe(pd.DataFrame([{"criterion": c.title, "met": "✔" if c.met else "✘", "rating": c.rating,
-                            "score": f"{c.score:.0%}",
-                            "last evidence": c.last_evidence_at.strftime("%Y-%m-%d %H:%M") if c.last_evidence_at else "—"}
-                           for c in a.criteria]), hide_index=True)
+st.caption(
+    f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
+    f"{report.progress.done if report.progress else 0} exercises passed"
+)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "criterion": c.title,
+                "met": "✔" if c.met else "✘",
+                "rating": c.rating,
+                "score": f"{c.score:.0%}",
+                "last evidence": c.last_evidence_at.strftime("%Y-%m-%d %H:%M") if c.last_evidence_at else "—",
+            }
+            for c in a.criteria
+        ]
+    ),
+    hide_index=True,
+)
 for c in a.criteria:
     with st.expander(f"{'✔' if c.met else '✘'} {c.title} — evidence"):
         for q in c.requirements:
-            st.markdown(f"{'✔' if q.met else '✘'} **{q.description}**" + (f" — {q.missing}" if q.missing else ""))
+            st.markdown(
+                f"{'✔' if q.met else '✘'} **{q.description}**" + (f" — {q.missing}" if q.missing else "")
+            )
             for e in q.evidence:
                 st.text(e.describe())
 
@@ -45,6 +62,7 @@ if report.decisions:
     for d in report.decisions:
         st.text(f"{d.at:%Y-%m-%d %H:%M} UTC  {d.decision} by {d.trainer}: {d.comment}")
 
+
 def record_decision() -> None:
     # A callback runs before the script, so this run already shows the new status and report.
     choice = st.session_state.get("signoff_choice")
@@ -52,8 +70,14 @@ def record_decision() -> None:
         st.session_state["signoff_msg"] = ("error", "Choose confirm or reject.")
         return
     try:
-        d = decide(a, username=username, trainer=user.username, confirm=choice.startswith("Confirm"),
-                   comment=st.session_state.get("signoff_comment", ""), at=now())
+        d = decide(
+            a,
+            username=username,
+            trainer=user.username,
+            confirm=choice.startswith("Confirm"),
+            comment=st.session_state.get("signoff_comment", ""),
+            at=now(),
+        )
     except SignoffError as exc:
         st.session_state["signoff_msg"] = ("error", str(exc))
         return
@@ -63,8 +87,12 @@ def record_decision() -> None:
 
 
 with st.form("decision"):
-    st.radio("Decision", ["Confirm: ready for primary on-call", "Reject: more practice needed"], index=None,
-             key="signoff_choice")
+    st.radio(
+        "Decision",
+        ["Confirm: ready for primary on-call", "Reject: more practice needed"],
+        index=None,
+        key="signoff_choice",
+    )
     st.text_area("Comment (required to reject)", key="signoff_comment")
     st.form_submit_button("Record decision", type="primary", on_click=record_decision)
 if (msg := st.session_state.pop("signoff_msg", None)) is not None:
@@ -74,10 +102,27 @@ st.subheader("Reports")
 st.caption("Generated when you click, from the evidence and decisions as they are then.")
 # Deferred downloads: the documents are built on click, so browsing trainees stays fast.
 c1, c2, c3 = st.columns(3)
-c1.download_button("Download PDF", lambda: render_pdf(store_cur.trainee_report(store, cur, username, now())),
-                   file_name=f"signoff-{username}.pdf", mime="application/pdf", key="dl_pdf", on_click="ignore")
-c2.download_button("Download HTML", lambda: render_html(store_cur.trainee_report(store, cur, username, now())),
-                   file_name=f"signoff-{username}.html", mime="text/html", key="dl_html", on_click="ignore")
-c3.download_button("Cohort CSV",
-                   lambda: cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
-                   file_name="signoff-cohort.csv", mime="text/csv", key="dl_csv", on_click="ignore")
+c1.download_button(
+    "Download PDF",
+    lambda: render_pdf(store_cur.trainee_report(store, cur, username, now())),
+    file_name=f"signoff-{username}.pdf",
+    mime="application/pdf",
+    key="dl_pdf",
+    on_click="ignore",
+)
+c2.download_button(
+    "Download HTML",
+    lambda: render_html(store_cur.trainee_report(store, cur, username, now())),
+    file_name=f"signoff-{username}.html",
+    mime="text/html",
+    key="dl_html",
+    on_click="ignore",
+)
+c3.download_button(
+    "Cohort CSV",
+    lambda: cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
+    file_name="signoff-cohort.csv",
+    mime="text/csv",
+    key="dl_csv",
+    on_click="ignore",
+)

@@ -23,18 +23,29 @@ signed: list[str] = []
 for name in known_people(store):
     report = store_cur.trainee_report(store, cur, name, at)
     since = signed_off_at(report.decisions)
-    row = {"engineer": report.display_name, "username": name, "status": report.status,
-           "signed off": since.strftime("%Y-%m-%d") if since else "—",
-           "monthly review due": "—", "review overdue": "", "refresher due": "—", "refresher overdue": ""}
+    row = {
+        "engineer": report.display_name,
+        "username": name,
+        "status": report.status,
+        "signed off": since.strftime("%Y-%m-%d") if since else "—",
+        "monthly review due": "—",
+        "review overdue": "",
+        "refresher due": "—",
+        "refresher overdue": "",
+    }
     if since is not None:
         signed.append(name)
         reviews = [r.at for r in store_cur.monthly_reviews_for(store, name)]
         review = next_monthly_review(cur, reviews, since, at)
-        refresher = next_refresher(cur, store_cur.all_evidence(store, name), since, at,
-                                   store_cur.refreshers_for(store, name))
-        row |= {"monthly review due": f"{review.due:%Y-%m-%d}", "review overdue": "OVERDUE" if review.overdue else "",
-                "refresher due": f"{refresher.due:%Y-%m-%d}",
-                "refresher overdue": "OVERDUE" if refresher.overdue else ""}
+        refresher = next_refresher(
+            cur, store_cur.all_evidence(store, name), since, at, store_cur.refreshers_for(store, name)
+        )
+        row |= {
+            "monthly review due": f"{review.due:%Y-%m-%d}",
+            "review overdue": "OVERDUE" if review.overdue else "",
+            "refresher due": f"{refresher.due:%Y-%m-%d}",
+            "refresher overdue": "OVERDUE" if refresher.overdue else "",
+        }
     rows.append(row)
 
 if not rows:
@@ -46,9 +57,10 @@ c1.metric("Signed off", f"{len(signed)} / {len(rows)}")
 c2.metric("Monthly review overdue", int((frame["review overdue"] == "OVERDUE").sum()))
 c3.metric("Refresher overdue", int((frame["refresher overdue"] == "OVERDUE").sum()))
 st.dataframe(frame, hide_index=True)
-st.caption(f"Quarterly refresher: all runbooks plus {cur.ongoing.quarterly_refresher.drills} passed mock drills of "
-           "different scenarios, counted from evidence after sign-off.")
-
+st.caption(
+    f"Quarterly refresher: all runbooks plus {cur.ongoing.quarterly_refresher.drills} passed mock drills of "
+    "different scenarios, counted from evidence after sign-off."
+)
 
 
 def record_review() -> None:
@@ -57,8 +69,12 @@ def record_review() -> None:
     if not (well.strip() or improve.strip()):
         st.session_state["rv_msg"] = ("error", "Write at least what went well or what to improve.")
         return
-    store_cur.record_monthly_review(store, store_cur.MonthlyReview(
-        st.session_state["rv_who"], now(), well, improve, st.session_state.get("rv_changes", "")))
+    store_cur.record_monthly_review(
+        store,
+        store_cur.MonthlyReview(
+            st.session_state["rv_who"], now(), well, improve, st.session_state.get("rv_changes", "")
+        ),
+    )
     st.session_state["rv_msg"] = ("success", "Review recorded.")
 
 

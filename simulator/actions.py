@@ -111,13 +111,39 @@ class WriteReport(_Action):
 
 
 Action = Annotated[
-    Acknowledge | Judge | Classify | Declare | OpenChannel | Escalate | PostUpdate | StatusPage
-    | NotifyCustomers | Hypothesis | Mitigate | Look | Verify | Resolve | WriteReport,
+    Acknowledge
+    | Judge
+    | Classify
+    | Declare
+    | OpenChannel
+    | Escalate
+    | PostUpdate
+    | StatusPage
+    | NotifyCustomers
+    | Hypothesis
+    | Mitigate
+    | Look
+    | Verify
+    | Resolve
+    | WriteReport,
     Field(discriminator="action"),
 ]
 ACTION_NAMES: tuple[str, ...] = (
-    "acknowledge", "judge", "classify", "declare", "open_channel", "escalate", "post_update", "status_page",
-    "notify_customers", "hypothesis", "mitigate", "look", "verify", "resolve", "write_report",
+    "acknowledge",
+    "judge",
+    "classify",
+    "declare",
+    "open_channel",
+    "escalate",
+    "post_update",
+    "status_page",
+    "notify_customers",
+    "hypothesis",
+    "mitigate",
+    "look",
+    "verify",
+    "resolve",
+    "write_report",
 )
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
 
@@ -139,17 +165,49 @@ def _timed(cls: type[_Action]) -> type[_Action]:
     return type(
         f"Timed{cls.__name__}",
         (cls,),
-        {"__annotations__": {"at": Offset}, "at": Field(description="Simulated time from the scenario start, e.g. 9m30s")},
+        {
+            "__annotations__": {"at": Offset},
+            "at": Field(description="Simulated time from the scenario start, e.g. 9m30s"),
+        },
     )
 
 
 _TIMED = [
-    _timed(c) for c in (Acknowledge, Judge, Classify, Declare, OpenChannel, Escalate, PostUpdate, StatusPage,
-                        NotifyCustomers, Hypothesis, Mitigate, Look, Verify, Resolve, WriteReport)
+    _timed(c)
+    for c in (
+        Acknowledge,
+        Judge,
+        Classify,
+        Declare,
+        OpenChannel,
+        Escalate,
+        PostUpdate,
+        StatusPage,
+        NotifyCustomers,
+        Hypothesis,
+        Mitigate,
+        Look,
+        Verify,
+        Resolve,
+        WriteReport,
+    )
 ]
 TimedAction = Annotated[
-    _TIMED[0] | _TIMED[1] | _TIMED[2] | _TIMED[3] | _TIMED[4] | _TIMED[5] | _TIMED[6] | _TIMED[7]  # type: ignore[valid-type]
-    | _TIMED[8] | _TIMED[9] | _TIMED[10] | _TIMED[11] | _TIMED[12] | _TIMED[13] | _TIMED[14],  # type: ignore[valid-type]
+    _TIMED[0]
+    | _TIMED[1]
+    | _TIMED[2]
+    | _TIMED[3]
+    | _TIMED[4]
+    | _TIMED[5]
+    | _TIMED[6]
+    | _TIMED[7]  # type: ignore[valid-type]
+    | _TIMED[8]
+    | _TIMED[9]
+    | _TIMED[10]
+    | _TIMED[11]
+    | _TIMED[12]
+    | _TIMED[13]
+    | _TIMED[14],  # type: ignore[valid-type]
     Field(discriminator="action"),
 ]
 
@@ -184,11 +242,15 @@ def _parse(text: str, source: str) -> tuple[Responses, Positions, str]:
         positions = Positions({("actions", *k): v for k, v in positions.by_path.items()})
         prefix = "actions"
     if not isinstance(data, dict):
-        raise FormatError([Problem(source, 1, 1, "", "a responses file is a list of actions or a mapping with `actions:`")])
+        raise FormatError(
+            [Problem(source, 1, 1, "", "a responses file is a list of actions or a mapping with `actions:`")]
+        )
     return parse_model(Responses, data, positions, source), positions, prefix
 
 
-def validate_responses_text(text: str, source: str = "<responses>", base_dir: Path | None = None) -> Responses:
+def validate_responses_text(
+    text: str, source: str = "<responses>", base_dir: Path | None = None
+) -> Responses:
     """Validate a responses file (YAML or JSON). With `scenario:` set and the scenario beside it in
     `base_dir`, option and mitigation ids are checked against that scenario too."""
     responses, positions, _ = _parse(text, source)
@@ -209,7 +271,9 @@ def load_responses(text: str, source: str, scenario: Any | None = None) -> Respo
     return responses
 
 
-def check_against_scenario(responses: Responses, scenario: Any, source: str, positions: Positions | None = None) -> None:
+def check_against_scenario(
+    responses: Responses, scenario: Any, source: str, positions: Positions | None = None
+) -> None:
     """Refuse ids the scenario does not have, naming what it does have."""
     problems: list[Problem] = []
     pos = positions or Positions({})
@@ -219,25 +283,53 @@ def check_against_scenario(responses: Responses, scenario: Any, source: str, pos
 
     if responses.scenario and responses.scenario != scenario.id:
         line, col = pos.find(("scenario",))
-        problems.append(Problem(source, line, col, "scenario",
-                                f"this response is for {responses.scenario!r}, not {scenario.id!r}"))
+        problems.append(
+            Problem(
+                source,
+                line,
+                col,
+                "scenario",
+                f"this response is for {responses.scenario!r}, not {scenario.id!r}",
+            )
+        )
     answer = scenario.answer
     mitigations = [m.id for m in answer.mitigations]
     options = [o.id for o in answer.diagnosis.options] if answer.diagnosis else []
     for i, a in enumerate(responses.actions):
         if isinstance(a, Mitigate) and a.mitigation not in mitigations:
             line, col = where(i, "mitigation")
-            problems.append(Problem(source, line, col, f"actions[{i}].mitigation",
-                                    f"found {a.mitigation!r}; allowed: {', '.join(mitigations) or 'none'}"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    col,
+                    f"actions[{i}].mitigation",
+                    f"found {a.mitigation!r}; allowed: {', '.join(mitigations) or 'none'}",
+                )
+            )
         if isinstance(a, Hypothesis) and a.option not in options:
             line, col = where(i, "option")
-            problems.append(Problem(source, line, col, f"actions[{i}].option",
-                                    f"found {a.option!r}; allowed: {', '.join(options) or 'none'}"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    col,
+                    f"actions[{i}].option",
+                    f"found {a.option!r}; allowed: {', '.join(options) or 'none'}",
+                )
+            )
         at = float(a.at)  # type: ignore[attr-defined]
         if at < 0 or at > scenario.clock.duration:
             line, col = where(i, "at")
-            problems.append(Problem(source, line, col, f"actions[{i}].at",
-                                    f"found {at:g}s; allowed: 0s to the scenario's duration"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    col,
+                    f"actions[{i}].at",
+                    f"found {at:g}s; allowed: 0s to the scenario's duration",
+                )
+            )
     if problems:
         raise FormatError(problems)
 
@@ -258,14 +350,20 @@ def responses_yaml(scenario_id: str, timed: list[tuple[float, Any]], header: str
     class _Dumper(yaml.SafeDumper):
         """A SafeDumper of our own, so the block representer does not leak into PyYAML's."""
 
-    _Dumper.add_representer(_Block, lambda d, s: d.represent_scalar(
-        "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+    _Dumper.add_representer(
+        _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None)
+    )
     items = []
     for at, a in timed:
         data = a.model_dump(mode="json", exclude_defaults=True)
         item: dict[str, Any] = {"at": format_duration(at), "action": a.action}
         item.update({k: _Block(v) if isinstance(v, str) else v for k, v in data.items() if k != "action"})
         items.append(item)
-    body = yaml.dump({"scenario": scenario_id, "actions": items}, Dumper=_Dumper, sort_keys=False, width=110,
-                     allow_unicode=True)
+    body = yaml.dump(
+        {"scenario": scenario_id, "actions": items},
+        Dumper=_Dumper,
+        sort_keys=False,
+        width=110,
+        allow_unicode=True,
+    )
     return header + body

@@ -86,8 +86,13 @@ class AlertHistory:
     def episodes(self) -> list[Episode]:
         at, value, render = self.ticks.tolist(), self.values.tolist(), self._render
         return [
-            Episode(at[s], None if f is None else at[f], None if r is None else at[r],
-                    float("nan") if f is None else value[f], {} if f is None else render(f))
+            Episode(
+                at[s],
+                None if f is None else at[f],
+                None if r is None else at[r],
+                float("nan") if f is None else value[f],
+                {} if f is None else render(f),
+            )
             for s, f, r in self.spans
         ]
 
@@ -134,15 +139,34 @@ class AlertTimeline:
         for a in self.alerts:
             for ep in a.episodes:
                 if ep.firing_at is None or ep.firing_at > ep.pending_at:
-                    out.append(Transition(ep.pending_at, a.name, a.labels, "pending", a.value_at(ep.pending_at),
-                                          a.annotations_at(ep.pending_at)))
+                    out.append(
+                        Transition(
+                            ep.pending_at,
+                            a.name,
+                            a.labels,
+                            "pending",
+                            a.value_at(ep.pending_at),
+                            a.annotations_at(ep.pending_at),
+                        )
+                    )
                 if ep.firing_at is not None:
-                    out.append(Transition(ep.firing_at, a.name, a.labels, "firing", ep.value_at_firing, ep.annotations))
+                    out.append(
+                        Transition(
+                            ep.firing_at, a.name, a.labels, "firing", ep.value_at_firing, ep.annotations
+                        )
+                    )
                 if ep.resolved_at is not None:
                     before = ep.resolved_at - 1e-6
-                    out.append(Transition(ep.resolved_at, a.name, a.labels,
-                                          "resolved" if ep.firing_at is not None else "inactive",
-                                          a.value_at(before), a.annotations_at(before)))
+                    out.append(
+                        Transition(
+                            ep.resolved_at,
+                            a.name,
+                            a.labels,
+                            "resolved" if ep.firing_at is not None else "inactive",
+                            a.value_at(before),
+                            a.annotations_at(before),
+                        )
+                    )
         out.sort(key=lambda tr: (tr.at, tr.alertname, sorted(tr.labels.items()), tr.state))
         return out
 
@@ -247,7 +271,9 @@ def alert_states(
     active[in_episode] = ticks_ms[ep_start][np.cumsum(began) - 1][in_episode]
     episodes = [
         (s, f if is_firing else None, e if e < n else None)
-        for s, f, e, is_firing in zip(ep_start.tolist(), ep_fire.tolist(), end.tolist(), firing.tolist(), strict=True)
+        for s, f, e, is_firing in zip(
+            ep_start.tolist(), ep_fire.tolist(), end.tolist(), firing.tolist(), strict=True
+        )
     ]
     return states, active, episodes
 
@@ -283,8 +309,14 @@ def _written(labels: Labels, mask: np.ndarray, values: np.ndarray, ticks_ms: np.
 
 
 class _Engine:
-    def __init__(self, storage: Storage, ticks_ms: np.ndarray, external_labels: dict[str, str], external_url: str,
-                 epoch_s: float):
+    def __init__(
+        self,
+        storage: Storage,
+        ticks_ms: np.ndarray,
+        external_labels: dict[str, str],
+        external_url: str,
+        epoch_s: float,
+    ):
         self.storage = storage
         self.ticks_ms = ticks_ms
         self.external_labels = external_labels
@@ -293,7 +325,9 @@ class _Engine:
         self.histories: list[AlertHistory] = []
 
     def _expand(self, text: str, src: Labels | None, value: float) -> str:
-        return expand(text, dict(src or ()), value, external_labels=self.external_labels, external_url=self.external_url)
+        return expand(
+            text, dict(src or ()), value, external_labels=self.external_labels, external_url=self.external_url
+        )
 
     def _query(self, rule, ticks_ms: np.ndarray) -> list[VSeries]:
         try:
@@ -315,8 +349,11 @@ class _Engine:
             if prev is not None:
                 both = prev.p & s.p
                 if both.any():
-                    raise RuleEvaluationError(rule.record, self.ticks_ms[np.flatnonzero(both)[0]] / 1000,
-                                              "vector contains metrics with the same labelset after applying rule labels")
+                    raise RuleEvaluationError(
+                        rule.record,
+                        self.ticks_ms[np.flatnonzero(both)[0]] / 1000,
+                        "vector contains metrics with the same labelset after applying rule labels",
+                    )
                 s = VSeries(labels, np.where(s.p, s.v, prev.v), prev.p | s.p)
             out[labels] = VSeries(labels, s.v, s.p)
         for labels, s in out.items():
@@ -352,12 +389,16 @@ class _Engine:
             for ident, p in parts:
                 cur = by_identity.get(ident)
                 if cur is None:
-                    cur = by_identity[ident] = _AlertSeries(ident, np.zeros(n, bool), np.full(n, np.nan),
-                                                            np.full(n, -1, np.int32))
+                    cur = by_identity[ident] = _AlertSeries(
+                        ident, np.zeros(n, bool), np.full(n, np.nan), np.full(n, -1, np.int32)
+                    )
                 both = cur.p & p
                 if both.any():
-                    raise RuleEvaluationError(rule.alert, self.ticks_ms[np.flatnonzero(both)[0]] / 1000,
-                                              "vector contains metrics with the same labelset after applying alert labels")
+                    raise RuleEvaluationError(
+                        rule.alert,
+                        self.ticks_ms[np.flatnonzero(both)[0]] / 1000,
+                        "vector contains metrics with the same labelset after applying alert labels",
+                    )
                 cur.p = cur.p | p
                 cur.v = np.where(p, s.v, cur.v)
                 cur.src[p] = len(cur.sources)
@@ -375,15 +416,17 @@ class _Engine:
             # value and $labels come from the latest evaluation that returned the alert
             last = np.maximum.accumulate(np.where(inp.p, np.arange(n), -1))
             values = np.where(last >= 0, inp.v[np.maximum(last, 0)], np.nan)
-            self.histories.append(AlertHistory(
-                name=rule.alert,
-                labels=dict(inp.labels),
-                spans=eps,
-                ticks=ticks_s,
-                states=states,
-                values=values,
-                _render=self._renderer(rule, inp, last),
-            ))
+            self.histories.append(
+                AlertHistory(
+                    name=rule.alert,
+                    labels=dict(inp.labels),
+                    spans=eps,
+                    ticks=ticks_s,
+                    states=states,
+                    values=values,
+                    _render=self._renderer(rule, inp, last),
+                )
+            )
             self._write_alert_series(inp.labels, states, active)
 
     def _renderer(self, rule: AlertingRule, inp: _AlertSeries, last: np.ndarray):
@@ -399,7 +442,9 @@ class _Engine:
             key = (int(inp.src[j]), value.hex())  # hex keeps 0.0 and -0.0 apart (Go prints "-0")
             got = cache.get(key)
             if got is None:
-                got = cache[key] = {k: self._expand(t, inp.source_at(j), value) for k, t in rule.annotations.items()}
+                got = cache[key] = {
+                    k: self._expand(t, inp.source_at(j), value) for k, t in rule.annotations.items()
+                }
             return got
 
         return render
@@ -408,12 +453,18 @@ class _Engine:
         d = dict(labels)
         ones = np.ones(len(states))
         for code, name in ((PENDING, "pending"), (FIRING, "firing")):
-            raw = _written(make_labels({**d, "__name__": "ALERTS", "alertstate": name}), states == code, ones,
-                           self.ticks_ms)
+            raw = _written(
+                make_labels({**d, "__name__": "ALERTS", "alertstate": name}),
+                states == code,
+                ones,
+                self.ticks_ms,
+            )
             if raw is not None:
                 self.storage.add(raw)
         for_state = np.floor(active / 1000) + self.epoch_s
-        raw = _written(make_labels({**d, "__name__": "ALERTS_FOR_STATE"}), states != INACTIVE, for_state, self.ticks_ms)
+        raw = _written(
+            make_labels({**d, "__name__": "ALERTS_FOR_STATE"}), states != INACTIVE, for_state, self.ticks_ms
+        )
         if raw is not None:
             self.storage.add(raw)
 
@@ -464,23 +515,38 @@ class _SequentialEngine(_Engine):
                         d.update(rule.labels)
                         lab = make_labels(d)
                         if lab in seen:
-                            raise RuleEvaluationError(rule.record, ts / 1000,
-                                                      "vector contains metrics with the same labelset after applying rule labels")
+                            raise RuleEvaluationError(
+                                rule.record,
+                                ts / 1000,
+                                "vector contains metrics with the same labelset after applying rule labels",
+                            )
                         seen.add(lab)
                         samples.append((lab, float(s.v[0])))
                 else:
                     samples = self._alert_tick(rule, ri, vec, ts, active[ri], track, k)
                 returned = set()
                 for lab, val in samples:
-                    self.storage.add(RawSeries(lab, np.array([ts], np.int64), np.array([val]), np.array([False])))
+                    self.storage.add(
+                        RawSeries(lab, np.array([ts], np.int64), np.array([val]), np.array([False]))
+                    )
                     returned.add(lab)
                 for lab in prev_series[ri] - returned:
-                    self.storage.add(RawSeries(lab, np.array([ts], np.int64), np.array([np.nan]), np.array([True])))
+                    self.storage.add(
+                        RawSeries(lab, np.array([ts], np.int64), np.array([np.nan]), np.array([True]))
+                    )
                 prev_series[ri] = returned
         self._collect(rules, track)
 
-    def _alert_tick(self, rule: AlertingRule, ri: int, vec: list[VSeries], ts: int, act: dict[Labels, _Alert],
-                    track: dict, k: int) -> list[tuple[Labels, float]]:
+    def _alert_tick(
+        self,
+        rule: AlertingRule,
+        ri: int,
+        vec: list[VSeries],
+        ts: int,
+        act: dict[Labels, _Alert],
+        track: dict,
+        k: int,
+    ) -> list[tuple[Labels, float]]:
         result: dict[Labels, tuple[Labels, float]] = {}
         for s in vec:
             if not s.p[0]:
@@ -493,8 +559,11 @@ class _SequentialEngine(_Engine):
             d["alertname"] = rule.alert
             lab = make_labels(d)
             if lab in result:
-                raise RuleEvaluationError(rule.alert, ts / 1000,
-                                          "vector contains metrics with the same labelset after applying alert labels")
+                raise RuleEvaluationError(
+                    rule.alert,
+                    ts / 1000,
+                    "vector contains metrics with the same labelset after applying alert labels",
+                )
             result[lab] = (s.labels, value)
         for lab, (src, value) in result.items():
             a = act.get(lab)
@@ -531,7 +600,12 @@ class _SequentialEngine(_Engine):
             tr["active"][k] = a.active_at
             d = dict(lab)
             out.append((make_labels({**d, "__name__": "ALERTS", "alertstate": STATE_NAMES[a.state]}), 1.0))
-            out.append((make_labels({**d, "__name__": "ALERTS_FOR_STATE"}), float(a.active_at // 1000) + self.epoch_s))
+            out.append(
+                (
+                    make_labels({**d, "__name__": "ALERTS_FOR_STATE"}),
+                    float(a.active_at // 1000) + self.epoch_s,
+                )
+            )
         return out
 
     def _collect(self, rules, track: dict) -> None:
@@ -553,7 +627,9 @@ class _SequentialEngine(_Engine):
                     k += 1
                     continue
                 s = k
-                while k < n and states[k] != INACTIVE and (k == s or tr["active"].get(k) == tr["active"].get(s)):
+                while (
+                    k < n and states[k] != INACTIVE and (k == s or tr["active"].get(k) == tr["active"].get(s))
+                ):
                     k += 1
                 fire = next((j for j in range(s, k) if states[j] == FIRING), None)
                 episodes.append((s, fire, k if k < n else None))
@@ -564,7 +640,9 @@ class _SequentialEngine(_Engine):
                 src, value = srcs[i]
                 return {key: self._expand(t, src, value) for key, t in rule.annotations.items()}
 
-            self.histories.append(AlertHistory(rule.alert, dict(lab), episodes, ticks_s, states, values, render))
+            self.histories.append(
+                AlertHistory(rule.alert, dict(lab), episodes, ticks_s, states, values, render)
+            )
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -599,11 +677,15 @@ def evaluate_rules(
     else:
         storage, start = Storage.from_trace(trace), trace.start
         end = until if until is not None else (float(trace.offsets[-1]) if len(trace.offsets) else 0.0)
-    tick_s = evaluation_ticks(0.0, end, evaluation_interval) if ticks is None else np.asarray(ticks, np.float64)
+    tick_s = (
+        evaluation_ticks(0.0, end, evaluation_interval) if ticks is None else np.asarray(ticks, np.float64)
+    )
     ticks_ms = np.round(tick_s * 1000).astype(np.int64)
     epoch_s = start.timestamp() if start is not None else 0.0
     rules = [r for g in groups for r in g.rules]
-    engine_cls = _SequentialEngine if (needs_sequential(rules) if sequential is None else sequential) else _Engine
+    engine_cls = (
+        _SequentialEngine if (needs_sequential(rules) if sequential is None else sequential) else _Engine
+    )
     engine = engine_cls(storage, ticks_ms, dict(external_labels or {}), external_url, epoch_s)
     if isinstance(engine, _SequentialEngine):
         engine.run(rules)
@@ -627,14 +709,16 @@ def transition_record(tr: Transition, start=None) -> dict[str, Any]:
     rec: dict[str, Any] = {}
     if start is not None:
         rec["at"] = (start + timedelta(seconds=tr.at)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rec.update({
-        "offset": tr.at,
-        "alertname": tr.alertname,
-        "labels": tr.labels,
-        "state": tr.state,
-        "value": None if tr.value != tr.value or tr.value in (float("inf"), float("-inf")) else tr.value,
-        "annotations": tr.annotations,
-    })
+    rec.update(
+        {
+            "offset": tr.at,
+            "alertname": tr.alertname,
+            "labels": tr.labels,
+            "state": tr.state,
+            "value": None if tr.value != tr.value or tr.value in (float("inf"), float("-inf")) else tr.value,
+            "annotations": tr.annotations,
+        }
+    )
     return rec
 
 

@@ -41,7 +41,9 @@ class AlertBand:
     label: str
 
 
-def alert_bands(timeline: Any, until: float | None = None, only: Collection[str] | None = None) -> list[AlertBand]:
+def alert_bands(
+    timeline: Any, until: float | None = None, only: Collection[str] | None = None
+) -> list[AlertBand]:
     """Pending and firing intervals of every alert in an `AlertTimeline` (duck-typed: reads
     `alerts[].name/labels/episodes`). With `until`, nothing after that offset is shown; with
     `only`, just the alerts of those names."""
@@ -114,8 +116,17 @@ def _title(title: str | None) -> dict[str, Any] | None:
     # Pinned to the top-left corner so a legend above the plot never sits on top of it.
     if not title:
         return None
-    return dict(text=_safe(title), x=0, xanchor="left", xref="container", y=1, yanchor="top", yref="container",
-                pad=dict(t=8, l=8), font_size=14)
+    return dict(
+        text=_safe(title),
+        x=0,
+        xanchor="left",
+        xref="container",
+        y=1,
+        yanchor="top",
+        yref="container",
+        pad=dict(t=8, l=8),
+        font_size=14,
+    )
 
 
 def _times(start: datetime, offsets: np.ndarray | Sequence[float]) -> list[datetime]:
@@ -152,7 +163,9 @@ def _band(b: Any) -> AlertBand:
     if isinstance(b, AlertBand):
         return b
     start, end, state, *rest = b
-    return AlertBand(float(start), None if end is None else float(end), str(state), str(rest[0]) if rest else "")
+    return AlertBand(
+        float(start), None if end is None else float(end), str(state), str(rest[0]) if rest else ""
+    )
 
 
 def metric_chart(
@@ -207,28 +220,65 @@ def metric_chart(
         x1 = horizon if end is None else min(float(end), horizon)
         if x1 <= start:
             continue
-        fig.add_vrect(x0=_at(trace.start, start), x1=_at(trace.start, x1), fillcolor=SHADE_COLOUR,
-                      line_width=0, layer="below", annotation_text=_safe(label), annotation_position="top left",
-                      annotation_font_size=10)
+        fig.add_vrect(
+            x0=_at(trace.start, start),
+            x1=_at(trace.start, x1),
+            fillcolor=SHADE_COLOUR,
+            line_width=0,
+            layer="below",
+            annotation_text=_safe(label),
+            annotation_position="top left",
+            annotation_font_size=10,
+        )
     for b in map(_band, alert_bands or []):
         x1 = horizon if b.end is None else min(b.end, horizon)
         if x1 <= b.start:
             continue
-        fig.add_vrect(x0=_at(trace.start, b.start), x1=_at(trace.start, x1), line_width=0, layer="below",
-                      fillcolor=FIRING_COLOUR if b.state == "firing" else PENDING_COLOUR)
+        fig.add_vrect(
+            x0=_at(trace.start, b.start),
+            x1=_at(trace.start, x1),
+            line_width=0,
+            layer="below",
+            fillcolor=FIRING_COLOUR if b.state == "firing" else PENDING_COLOUR,
+        )
     for t in thresholds or []:
         value, label = _threshold(t)
         axis = "y2" if right and abs(value) <= 1.5 * right_peak and abs(value) * SCALE_SPLIT < top else "y"
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref=axis, y0=value, y1=value,
-                      line=dict(dash="dash", color=THRESHOLD_COLOUR, width=1))
-        fig.add_annotation(xref="paper", x=1, yref=axis, y=value, text=_safe(label), showarrow=False,
-                           xanchor="right", yanchor="bottom", font_size=10)
+        fig.add_shape(
+            type="line",
+            xref="paper",
+            x0=0,
+            x1=1,
+            yref=axis,
+            y0=value,
+            y1=value,
+            line=dict(dash="dash", color=THRESHOLD_COLOUR, width=1),
+        )
+        fig.add_annotation(
+            xref="paper",
+            x=1,
+            yref=axis,
+            y=value,
+            text=_safe(label),
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font_size=10,
+        )
     for offset, label in markers or []:
         if until is not None and offset > until:
             continue
         fig.add_vline(x=_at(trace.start, offset), line_dash="dot", line_color="#1f77b4", line_width=1)
-        fig.add_annotation(x=_at(trace.start, offset), y=1, yref="paper", text=_safe(label), showarrow=False,
-                           font_size=10, xanchor="left", yanchor="top")
+        fig.add_annotation(
+            x=_at(trace.start, offset),
+            y=1,
+            yref="paper",
+            text=_safe(label),
+            showarrow=False,
+            font_size=10,
+            xanchor="left",
+            yanchor="top",
+        )
     if until is not None:
         fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
     fig.update_layout(
@@ -240,13 +290,23 @@ def metric_chart(
         yaxis_title=unit or None,
     )
     if right:
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, title=right_unit or None,
-                                      tickmode="auto", zeroline=False))
+        fig.update_layout(
+            yaxis2=dict(
+                overlaying="y",
+                side="right",
+                showgrid=False,
+                title=right_unit or None,
+                tickmode="auto",
+                zeroline=False,
+            )
+        )
     fig.update_xaxes(range=[_at(trace.start, 0), _at(trace.start, end_offset)], type="date")
     return fig
 
 
-def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *, height: int | None = None) -> go.Figure:
+def alert_bands_chart(
+    timeline: Any, trace: Trace, until: float | None = None, *, height: int | None = None
+) -> go.Figure:
     """One row per alert: amber while pending, red while firing, over the trace's time range.
     With `until`, only what had happened by then."""
     bands = alert_bands(timeline, until=until)
@@ -267,15 +327,20 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
                 x=[max(e - b.start, 0.0) * 1000 for b, e in zip(chosen, ends, strict=True)],
                 marker_color=colour,
                 width=0.45,
-                customdata=[[f"{b.start / 60:.1f}", f"{e / 60:.1f}"] for b, e in zip(chosen, ends, strict=True)],
-                hovertemplate="%{y}<br>" + state + " from minute %{customdata[0]} to %{customdata[1]}<extra></extra>",
+                customdata=[
+                    [f"{b.start / 60:.1f}", f"{e / 60:.1f}"] for b, e in zip(chosen, ends, strict=True)
+                ],
+                hovertemplate="%{y}<br>"
+                + state
+                + " from minute %{customdata[0]} to %{customdata[1]}<extra></extra>",
             )
         )
     # Row names sit above their bars instead of as tick labels, so the plot keeps the same width
     # (and time scale) as the metric panels drawn under it.
     for label in rows:
-        fig.add_annotation(text=label, x=0, xref="paper", xanchor="left", y=label, yshift=13,
-                           showarrow=False, font_size=11)
+        fig.add_annotation(
+            text=label, x=0, xref="paper", xanchor="left", y=label, yshift=13, showarrow=False, font_size=11
+        )
     if until is not None:
         fig.add_vline(x=_at(trace.start, horizon), line_color=NOW_COLOUR, line_width=1)
     fig.update_layout(
@@ -286,21 +351,29 @@ def alert_bands_chart(timeline: Any, trace: Trace, until: float | None = None, *
         showlegend=bool(bands),
     )
     fig.update_xaxes(type="date", range=[_at(trace.start, 0), _at(trace.start, end_offset)])
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)), type="category", showticklabels=False)
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=list(reversed(rows)), type="category", showticklabels=False
+    )
     if not bands:
-        fig.add_annotation(text="No alert was pending or firing", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5)
+        fig.add_annotation(
+            text="No alert was pending or firing", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+        )
     return fig
-
-
 
 
 def alert_band_colour(state: str) -> str:
     return FIRING_SOLID if state == "firing" else PENDING_SOLID
 
 
-def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.ndarray | None = None, *,
-                title: str | None = None, height: int = 300, max_series: int = 50) -> go.Figure:
+def query_chart(
+    results: Sequence[Any],
+    trace: Trace,
+    at: Sequence[float] | np.ndarray | None = None,
+    *,
+    title: str | None = None,
+    height: int = 300,
+    max_series: int = 50,
+) -> go.Figure:
     """The result of a PromQL range query: one line per result series (`simulator.promql.
     ResultSeries`: labels, values, present) at the offsets `at` (default: every trace tick)."""
     offsets = np.asarray(trace.offsets if at is None else at, dtype=float)
@@ -309,20 +382,43 @@ def query_chart(results: Sequence[Any], trace: Trace, at: Sequence[float] | np.n
     for r in list(results)[:max_series]:
         labels = dict(r.labels)
         name = labels.pop("__name__", "")
-        key = name + ("{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
+        key = name + (
+            "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else ""
+        )
         key = key or "scalar"
         y = np.where(np.asarray(r.present, bool), np.asarray(r.values, float), np.nan)
-        fig.add_trace(go.Scatter(x=times, y=y, name=_safe(key), mode="lines", connectgaps=False,
-                                 hovertemplate="%{y:.4g}<extra>" + _safe(key) + "</extra>"))
-    fig.update_layout(title=_title(title), height=height, margin=dict(l=LEFT_MARGIN, r=RIGHT_MARGIN, t=64 if title else 30, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-                      hovermode="x unified")
+        fig.add_trace(
+            go.Scatter(
+                x=times,
+                y=y,
+                name=_safe(key),
+                mode="lines",
+                connectgaps=False,
+                hovertemplate="%{y:.4g}<extra>" + _safe(key) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=_title(title),
+        height=height,
+        margin=dict(l=LEFT_MARGIN, r=RIGHT_MARGIN, t=64 if title else 30, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        hovermode="x unified",
+    )
     if len(offsets):
         fig.update_xaxes(type="date", range=[times[0], times[-1]])
     if not results:
-        fig.add_annotation(text="The query returned no series", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5)
+        fig.add_annotation(
+            text="The query returned no series", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+        )
     return fig
 
 
-__all__ = ["AlertBand", "alert_band_colour", "alert_bands", "alert_bands_chart", "alerts_by_metric", "metric_chart", "query_chart"]
+__all__ = [
+    "AlertBand",
+    "alert_band_colour",
+    "alert_bands",
+    "alert_bands_chart",
+    "alerts_by_metric",
+    "metric_chart",
+    "query_chart",
+]

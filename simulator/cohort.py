@@ -90,8 +90,21 @@ def board_row(username: str, display_name: str, events: Iterable[EventLike] | No
             notified = t
         elif e.kind == "resolve" and resolved is None:
             resolved = t
-    return BoardRow(username, display_name, True, ack, judged, tuple(sev), tuple(esc), tuple(upd), tuple(mit),
-                    notified, resolved, count, last)
+    return BoardRow(
+        username,
+        display_name,
+        True,
+        ack,
+        judged,
+        tuple(sev),
+        tuple(esc),
+        tuple(upd),
+        tuple(mit),
+        notified,
+        resolved,
+        count,
+        last,
+    )
 
 
 def clock_text(seconds: float | None) -> str:
@@ -109,29 +122,54 @@ def board_table(rows: Sequence[BoardRow]) -> list[dict[str, str | int]]:
     out: list[dict[str, str | int]] = []
     for r in rows:
         if not r.joined:
-            out.append({"trainee": r.display_name, "username": r.username, "status": "not joined",
-                        "acknowledged": "—", "severity calls": "—", "escalations": "—", "updates": 0,
-                        "last update": "", "mitigations": "—", "resolved": "—", "actions": 0})
+            out.append(
+                {
+                    "trainee": r.display_name,
+                    "username": r.username,
+                    "status": "not joined",
+                    "acknowledged": "—",
+                    "severity calls": "—",
+                    "escalations": "—",
+                    "updates": 0,
+                    "last update": "",
+                    "mitigations": "—",
+                    "resolved": "—",
+                    "actions": 0,
+                }
+            )
             continue
-        out.append({
-            "trainee": r.display_name,
-            "username": r.username,
-            "status": "resolved" if r.resolved_at is not None else ("working" if r.actions else "joined"),
-            "acknowledged": clock_text(r.acknowledged_at),
-            "severity calls": " → ".join(f"{s} ({clock_text(t)})" for t, s in r.severity_calls) or "—",
-            "escalations": ", ".join(f"{role} ({clock_text(t)})" for t, role in r.escalations) or "—",
-            "updates": len(r.updates),
-            "last update": r.updates[-1][1][:200] if r.updates else "",
-            "mitigations": ", ".join(f"{m} ({clock_text(t)})" for t, m in r.mitigations) or "—",
-            "resolved": clock_text(r.resolved_at),
-            "actions": r.actions,
-        })
+        out.append(
+            {
+                "trainee": r.display_name,
+                "username": r.username,
+                "status": "resolved" if r.resolved_at is not None else ("working" if r.actions else "joined"),
+                "acknowledged": clock_text(r.acknowledged_at),
+                "severity calls": " → ".join(f"{s} ({clock_text(t)})" for t, s in r.severity_calls) or "—",
+                "escalations": ", ".join(f"{role} ({clock_text(t)})" for t, role in r.escalations) or "—",
+                "updates": len(r.updates),
+                "last update": r.updates[-1][1][:200] if r.updates else "",
+                "mitigations": ", ".join(f"{m} ({clock_text(t)})" for t, m in r.mitigations) or "—",
+                "resolved": clock_text(r.resolved_at),
+                "actions": r.actions,
+            }
+        )
     return out
 
 
-_FEED_DETAIL = {"classify": "severity", "escalate": "role", "post_update": "text", "mitigate": "mitigation",
-                "judge": "verdict", "hypothesis": "option", "look": "console", "status_page": "status",
-                "notify_customers": "subject", "declare": "title", "open_channel": "name", "resolve": "summary"}
+_FEED_DETAIL = {
+    "classify": "severity",
+    "escalate": "role",
+    "post_update": "text",
+    "mitigate": "mitigation",
+    "judge": "verdict",
+    "hypothesis": "option",
+    "look": "console",
+    "status_page": "status",
+    "notify_customers": "subject",
+    "declare": "title",
+    "open_channel": "name",
+    "resolve": "summary",
+}
 
 
 def action_summary(kind: str, payload: dict[str, Any]) -> str:
@@ -145,11 +183,17 @@ def action_summary(kind: str, payload: dict[str, Any]) -> str:
     return f"{kind.replace('_', ' ')}: {text[:80]}{'…' if len(text) > 80 else ''}"
 
 
-def action_feed(logs: Iterable[tuple[str, Iterable[EventLike] | None]], limit: int = 15) -> list[tuple[float, str, str]]:
+def action_feed(
+    logs: Iterable[tuple[str, Iterable[EventLike] | None]], limit: int = 15
+) -> list[tuple[float, str, str]]:
     """The cohort's latest actions, newest first: (simulated offset, who, what)."""
-    items = [(float(e.at_offset), who, action_summary(e.kind, e.payload or {}))
-             for who, events in logs if events is not None
-             for e in events if not e.kind.startswith("clock.")]
+    items = [
+        (float(e.at_offset), who, action_summary(e.kind, e.payload or {}))
+        for who, events in logs
+        if events is not None
+        for e in events
+        if not e.kind.startswith("clock.")
+    ]
     items.sort(key=lambda x: x[0], reverse=True)
     return items[:limit]
 
@@ -169,8 +213,10 @@ class Confusion:
         return int(self.matrix.sum())
 
     def as_rows(self) -> list[dict[str, Any]]:
-        return [{"true \\ called": lab, **{c: int(v) for c, v in zip(self.labels, row, strict=True)}}
-                for lab, row in zip(self.labels, self.matrix, strict=True)]
+        return [
+            {"true \\ called": lab, **{c: int(v) for c, v in zip(self.labels, row, strict=True)}}
+            for lab, row in zip(self.labels, self.matrix, strict=True)
+        ]
 
 
 def confusion_matrix(pairs: Iterable[tuple[Any, Any]], labels: Sequence[str] | None = None) -> Confusion:
@@ -242,8 +288,9 @@ def severity_pairs(rows: Sequence[BoardRow], true_at: Any) -> list[tuple[str, st
 # --- side-by-side debrief ------------------------------------------------------------------------
 
 
-def comparison_rows(rows: Sequence[BoardRow], true_at: Any,
-                    scores: Mapping[str, Mapping[str, Any] | None] | None = None) -> list[dict[str, Any]]:
+def comparison_rows(
+    rows: Sequence[BoardRow], true_at: Any, scores: Mapping[str, Mapping[str, Any] | None] | None = None
+) -> list[dict[str, Any]]:
     """One row per trainee for the debrief: their calls next to the truth, and their score."""
     out: list[dict[str, Any]] = []
     for r in rows:

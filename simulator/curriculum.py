@@ -67,7 +67,9 @@ class ModuleSpec(Model):
     id: str = Field(pattern=ID_RE)
     title: str
     summary: str = ""
-    page: str | None = Field(None, description="The app page that runs this module, e.g. pages/day2_alerts.py")
+    page: str | None = Field(
+        None, description="The app page that runs this module, e.g. pages/day2_alerts.py"
+    )
     minutes: int = Field(30, ge=1, le=300)
     exercises: list[ExerciseSpec] = Field(default_factory=list)
 
@@ -86,12 +88,16 @@ class ExerciseRequirement(Model):
 
 class RunbooksRequirement(Model):
     kind: Literal["runbooks"]
-    runbooks: list[str] | None = Field(None, description="Runbook ids; default: every runbook exercise in the programme")
+    runbooks: list[str] | None = Field(
+        None, description="Runbook ids; default: every runbook exercise in the programme"
+    )
 
 
 class DrillCriterionRequirement(Model):
     kind: Literal["drill_criterion"]
-    criterion: str = Field(description="A drill scorecard criterion, e.g. severity, escalation, communication")
+    criterion: str = Field(
+        description="A drill scorecard criterion, e.g. severity, escalation, communication"
+    )
     min_score: float = Field(0.75, ge=0, le=1)
     count: int = Field(1, ge=1, description="How many drills of different scenarios must reach min_score")
 
@@ -103,11 +109,17 @@ class DrillPassedRequirement(Model):
 
 class ConsolesRequirement(Model):
     kind: Literal["consoles"]
-    tools: list[Literal["grafana", "elasticsearch", "aws", "database", "git", "status_pages"]] = Field(min_length=1)
+    tools: list[Literal["grafana", "elasticsearch", "aws", "database", "git", "status_pages"]] = Field(
+        min_length=1
+    )
 
 
 Requirement = Annotated[
-    ExerciseRequirement | RunbooksRequirement | DrillCriterionRequirement | DrillPassedRequirement | ConsolesRequirement,
+    ExerciseRequirement
+    | RunbooksRequirement
+    | DrillCriterionRequirement
+    | DrillPassedRequirement
+    | ConsolesRequirement,
     Field(discriminator="kind"),
 ]
 
@@ -115,7 +127,9 @@ Requirement = Annotated[
 class CriterionSpec(Model):
     id: str = Field(pattern=ID_RE)
     title: str
-    requires: list[Requirement] = Field(min_length=1, description="All must be satisfied by recorded evidence")
+    requires: list[Requirement] = Field(
+        min_length=1, description="All must be satisfied by recorded evidence"
+    )
 
 
 class MonthlyReviewSpec(Model):
@@ -167,7 +181,9 @@ class Curriculum(Model):
                 if isinstance(r, RunbooksRequirement):
                     for rb in r.runbooks or []:
                         if rb not in runbooks:
-                            problems.append(f"criterion {c.id!r} needs runbook {rb!r}, which no exercise practises")
+                            problems.append(
+                                f"criterion {c.id!r} needs runbook {rb!r}, which no exercise practises"
+                            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -195,7 +211,9 @@ class Curriculum(Model):
         return None
 
 
-def validate_curriculum_text(text: str, source: str = "<curriculum>", base_dir: Path | None = None) -> Curriculum:
+def validate_curriculum_text(
+    text: str, source: str = "<curriculum>", base_dir: Path | None = None
+) -> Curriculum:
     """Parse and check a curriculum file; raise FormatError naming file:line:col and field.
 
     When `base_dir` is given and holds a `runbooks/` folder, every runbook the programme names must
@@ -206,7 +224,15 @@ def validate_curriculum_text(text: str, source: str = "<curriculum>", base_dir: 
         missing = [r for r in curriculum.runbook_ids() if r not in present]
         if missing:
             raise FormatError(
-                [Problem(source, None, None, "days", f"runbook file(s) not found in runbooks/: {', '.join(missing)}")]
+                [
+                    Problem(
+                        source,
+                        None,
+                        None,
+                        "days",
+                        f"runbook file(s) not found in runbooks/: {', '.join(missing)}",
+                    )
+                ]
             )
     return curriculum
 
@@ -432,7 +458,9 @@ class SignoffAssessment:
         raise KeyError(criterion_id)
 
 
-def _require_exercise(cur: Curriculum, req: ExerciseRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
+def _require_exercise(
+    cur: Curriculum, req: ExerciseRequirement, ev: list[EvidenceRecord]
+) -> RequirementResult:
     ex = cur.exercise(req.exercise)
     mark = req.min_score if req.min_score is not None else cur.pass_mark_of(ex)
     mine = evidence_for_exercise(ex, ev)
@@ -443,25 +471,41 @@ def _require_exercise(cur: Curriculum, req: ExerciseRequirement, ev: list[Eviden
         return RequirementResult(desc, True, best.score if best.score is not None else 1.0, (best,))
     best_score = max((r.score or 0.0 for r in mine), default=0.0)
     latest = (max(mine, key=lambda r: r.score or 0.0),) if mine else ()
-    return RequirementResult(desc, False, best_score, latest,
-                             "not attempted" if not mine else f"best {best_score:.0%}, needs {mark:.0%}")
+    return RequirementResult(
+        desc,
+        False,
+        best_score,
+        latest,
+        "not attempted" if not mine else f"best {best_score:.0%}, needs {mark:.0%}",
+    )
 
 
-def _require_runbooks(cur: Curriculum, req: RunbooksRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
+def _require_runbooks(
+    cur: Curriculum, req: RunbooksRequirement, ev: list[EvidenceRecord]
+) -> RequirementResult:
     wanted = req.runbooks or cur.runbook_ids()
     marks = {e.runbook: cur.pass_mark_of(e) for e in cur.exercises() if e.runbook}
     found: list[EvidenceRecord] = []
     missing: list[str] = []
     for rb in wanted:
-        passing = [r for r in ev if r.kind == "runbook" and r.ref == rb and _exercise_passed(r, marks.get(rb, cur.pass_mark))]
+        passing = [
+            r
+            for r in ev
+            if r.kind == "runbook" and r.ref == rb and _exercise_passed(r, marks.get(rb, cur.pass_mark))
+        ]
         if passing:
             found.append(max(passing, key=lambda r: (r.score or 0.0, r.at)))
         else:
             missing.append(rb)
     score = sum((r.score if r.score is not None else 1.0) for r in found) / len(wanted) if wanted else 0.0
     desc = f"all {len(wanted)} runbook exercises passed"
-    return RequirementResult(desc, not missing and bool(wanted), score, tuple(found),
-                             f"not yet passed: {', '.join(missing)}" if missing else "")
+    return RequirementResult(
+        desc,
+        not missing and bool(wanted),
+        score,
+        tuple(found),
+        f"not yet passed: {', '.join(missing)}" if missing else "",
+    )
 
 
 def _require_drill_criterion(req: DrillCriterionRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
@@ -473,15 +517,21 @@ def _require_drill_criterion(req: DrillCriterionRequirement, ev: list[EvidenceRe
         if s >= req.min_score and (r.ref not in best or s > float(best[r.ref].criteria[req.criterion])):
             best[r.ref] = r
     chosen = sorted(best.values(), key=lambda r: -float(r.criteria[req.criterion]))[: req.count]
-    desc = (f"{req.criterion} ≥ {req.min_score:.0%} in {req.count} drill"
-            + ("s of different scenarios" if req.count > 1 else ""))
+    desc = f"{req.criterion} ≥ {req.min_score:.0%} in {req.count} drill" + (
+        "s of different scenarios" if req.count > 1 else ""
+    )
     if len(chosen) >= req.count:
         score = sum(float(r.criteria[req.criterion]) for r in chosen) / len(chosen)
         return RequirementResult(desc, True, score, tuple(chosen))
     all_scores = sorted((float(r.criteria[req.criterion]) for r in drills), reverse=True)[: req.count]
     score = sum(all_scores) / req.count if all_scores else 0.0
-    return RequirementResult(desc, False, score, tuple(chosen),
-                             f"{len(chosen)} of {req.count} qualifying drill(s)" if drills else "no drill recorded")
+    return RequirementResult(
+        desc,
+        False,
+        score,
+        tuple(chosen),
+        f"{len(chosen)} of {req.count} qualifying drill(s)" if drills else "no drill recorded",
+    )
 
 
 def _require_drill_passed(req: DrillPassedRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
@@ -497,7 +547,9 @@ def _require_drill_passed(req: DrillPassedRequirement, ev: list[EvidenceRecord])
         score = sum((r.score if r.score is not None else 1.0) for r in chosen) / len(chosen)
         return RequirementResult(desc, True, score, tuple(chosen))
     best = max((r.score or 0.0 for r in drills), default=0.0)
-    return RequirementResult(desc, False, best, tuple(chosen), "no drill passed yet" if drills else "no drill recorded")
+    return RequirementResult(
+        desc, False, best, tuple(chosen), "no drill passed yet" if drills else "no drill recorded"
+    )
 
 
 def _require_consoles(req: ConsolesRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
@@ -511,8 +563,9 @@ def _require_consoles(req: ConsolesRequirement, ev: list[EvidenceRecord]) -> Req
             missing.append(tool)
     desc = "used " + ", ".join(req.tools) + " in the consoles sandbox or a drill"
     score = len(found) / len(req.tools)
-    return RequirementResult(desc, not missing, score, tuple(found),
-                             f"never used: {', '.join(missing)}" if missing else "")
+    return RequirementResult(
+        desc, not missing, score, tuple(found), f"never used: {', '.join(missing)}" if missing else ""
+    )
 
 
 def evaluate_signoff(curriculum: Curriculum, evidence: Iterable[EvidenceRecord]) -> SignoffAssessment:
@@ -577,14 +630,21 @@ def refresher_completions(
 
 
 def next_refresher(
-    curriculum: Curriculum, evidence: Iterable[EvidenceRecord], signed_off_at: datetime, now: datetime,
+    curriculum: Curriculum,
+    evidence: Iterable[EvidenceRecord],
+    signed_off_at: datetime,
+    now: datetime,
     recorded: Sequence[datetime] = (),
 ) -> Due:
     """The next quarterly refresher: due `every` after the last completion (computed from evidence,
     or `recorded` by a trainer for a refresher held outside firedrill), or after sign-off."""
     every = timedelta(seconds=curriculum.ongoing.quarterly_refresher.every)
-    done = sorted([*refresher_completions(curriculum, evidence, signed_off_at),
-                   *(r for r in recorded if r > signed_off_at)])
+    done = sorted(
+        [
+            *refresher_completions(curriculum, evidence, signed_off_at),
+            *(r for r in recorded if r > signed_off_at),
+        ]
+    )
     last = done[-1] if done else None
     due = (last or signed_off_at) + every
     return Due("quarterly refresher", last, due, now > due)

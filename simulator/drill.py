@@ -55,12 +55,30 @@ class PolicyView:
 
     Built from `simulator.policy` when it is there (`from_policy`); the defaults are the seed's."""
 
-    ack_target: dict[Severity, float] = field(default_factory=lambda: {
-        Severity.CRITICAL: 120.0, Severity.HIGH: 900.0, Severity.MEDIUM: 3600.0, Severity.LOW: 86400.0})
-    hard_limit: dict[Severity, float] = field(default_factory=lambda: {
-        Severity.CRITICAL: 600.0, Severity.HIGH: 2700.0, Severity.MEDIUM: 10800.0, Severity.LOW: 259200.0})
-    customer_deadline: dict[Severity, float | None] = field(default_factory=lambda: {
-        Severity.CRITICAL: 900.0, Severity.HIGH: 1800.0, Severity.MEDIUM: 3600.0, Severity.LOW: None})
+    ack_target: dict[Severity, float] = field(
+        default_factory=lambda: {
+            Severity.CRITICAL: 120.0,
+            Severity.HIGH: 900.0,
+            Severity.MEDIUM: 3600.0,
+            Severity.LOW: 86400.0,
+        }
+    )
+    hard_limit: dict[Severity, float] = field(
+        default_factory=lambda: {
+            Severity.CRITICAL: 600.0,
+            Severity.HIGH: 2700.0,
+            Severity.MEDIUM: 10800.0,
+            Severity.LOW: 259200.0,
+        }
+    )
+    customer_deadline: dict[Severity, float | None] = field(
+        default_factory=lambda: {
+            Severity.CRITICAL: 900.0,
+            Severity.HIGH: 1800.0,
+            Severity.MEDIUM: 3600.0,
+            Severity.LOW: None,
+        }
+    )
     update_min: float = 300.0
     update_max: float = 600.0
     backup_after: float = 120.0
@@ -201,8 +219,14 @@ class DrillClock:
     def apply(self, e: Event) -> DrillClock:
         wall = e.wall
         if e.kind == "clock.start":
-            return replace(self, anchor_wall=wall, anchor_offset=float(e.payload.get("offset", 0.0)),
-                           speed=float(e.payload.get("speed", 1.0)), running=True, started=True)
+            return replace(
+                self,
+                anchor_wall=wall,
+                anchor_offset=float(e.payload.get("offset", 0.0)),
+                speed=float(e.payload.get("speed", 1.0)),
+                running=True,
+                started=True,
+            )
         if self.ended or wall is None:
             return self
         now = self.offset_at(wall)
@@ -242,8 +266,13 @@ class Drill:
     team: Any = None
 
     @classmethod
-    def create(cls, loaded: LoadedScenario, seed: int | None = None, policy: PolicyView | Any | None = None,
-               team: Any = None) -> Drill:
+    def create(
+        cls,
+        loaded: LoadedScenario,
+        seed: int | None = None,
+        policy: PolicyView | Any | None = None,
+        team: Any = None,
+    ) -> Drill:
         if policy is None:
             policy = load_default_policy()
         elif not isinstance(policy, PolicyView):
@@ -276,14 +305,25 @@ class Drill:
         return next((m for m in self.scenario.answer.mitigations if m.id == mid), None)
 
 
-def next_event(events: Sequence[Event], at_offset: float, kind: str, payload: dict[str, Any], actor: str = "trainee",
-               wall: datetime | None = None) -> Event:
+def next_event(
+    events: Sequence[Event],
+    at_offset: float,
+    kind: str,
+    payload: dict[str, Any],
+    actor: str = "trainee",
+    wall: datetime | None = None,
+) -> Event:
     seq = (max((e.seq for e in events), default=0)) + 1
     return Event(seq, float(at_offset), kind, dict(payload), actor, wall)
 
 
-def action_event(events: Sequence[Event], at_offset: float, action: Action, actor: str = "trainee",
-                 wall: datetime | None = None) -> Event:
+def action_event(
+    events: Sequence[Event],
+    at_offset: float,
+    action: Action,
+    actor: str = "trainee",
+    wall: datetime | None = None,
+) -> Event:
     payload = action_payload(action)
     kind = payload.pop("action")
     return next_event(events, at_offset, kind, payload, actor, wall)
@@ -370,8 +410,11 @@ def world(drill: Drill, applied: Sequence[tuple[float, str]] = ()) -> World:
 
 
 def applied_mitigations(events: Iterable[Event], until: float | None = None) -> list[tuple[float, str]]:
-    return [(e.at_offset, e.payload["mitigation"]) for e in events
-            if e.kind == "mitigate" and (until is None or e.at_offset <= until)]
+    return [
+        (e.at_offset, e.payload["mitigation"])
+        for e in events
+        if e.kind == "mitigate" and (until is None or e.at_offset <= until)
+    ]
 
 
 # --- what the trainee sees ------------------------------------------------------------------------
@@ -452,8 +495,11 @@ def person_for(drill: Drill, role: Role | str, at: float) -> str:
 
 
 _DEFAULT_PEOPLE = {
-    Role.PRIMARY: "You", Role.BACKUP: "Sam (backup)", Role.MANAGER: "Dana (on-call manager)",
-    Role.INCIDENT_COMMANDER: "Alex (incident commander)", Role.SECURITY_LEAD: "Morgan (security lead)",
+    Role.PRIMARY: "You",
+    Role.BACKUP: "Sam (backup)",
+    Role.MANAGER: "Dana (on-call manager)",
+    Role.INCIDENT_COMMANDER: "Alex (incident commander)",
+    Role.SECURITY_LEAD: "Morgan (security lead)",
     Role.SME: "Jordan (subject-matter expert)",
 }
 
@@ -471,14 +517,21 @@ def first_ack(events: Iterable[Event], until: float, after: float | None = None)
     page existed acknowledges nothing."""
     if after is None:
         return None
-    return min((e.at_offset for e in events if e.kind == "acknowledge" and after - 1e-9 <= e.at_offset <= until),
-               default=None)
+    return min(
+        (e.at_offset for e in events if e.kind == "acknowledge" and after - 1e-9 <= e.at_offset <= until),
+        default=None,
+    )
 
 
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
     """The alert notifications the on-call engineer gets, as the team's Alertmanager routes them."""
-    notes = routing.notifications(routing.load_config(), timeline, drill.scenario.clock.start,
-                                  drill.scenario.runbook, drill.scenario.service)
+    notes = routing.notifications(
+        routing.load_config(),
+        timeline,
+        drill.scenario.clock.start,
+        drill.scenario.runbook,
+        drill.scenario.service,
+    )
     out: list[Page] = []
     for n in notes:
         if n.at > now:
@@ -493,7 +546,9 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
     severity = true_severity_at(drill, triggered)
     security = drill.scenario.answer.security == SecurityState.BREACH_CONFIRMED
     ack_after = None if ack is None else ack - triggered
-    plan = escalation.plan(drill.policy.source, drill.team, severity, drill.wall(triggered), ack_after, security)
+    plan = escalation.plan(
+        drill.policy.source, drill.team, severity, drill.wall(triggered), ack_after, security
+    )
     out = []
     for p in plan:
         at = triggered + p.offset
@@ -522,14 +577,17 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
     first_page = min((p.at for p in notes if p.kind == "page"), default=None)
     ack = first_ack(past, now, first_page)
 
-    pages = [replace(p, acknowledged_at=ack if ack is not None and p.kind == "page" and p.at <= ack else None)
-             for p in notes]
+    pages = [
+        replace(p, acknowledged_at=ack if ack is not None and p.kind == "page" and p.at <= ack else None)
+        for p in notes
+    ]
     if first_fired is not None:
         pages += escalation_pages(drill, first_fired, ack, now)
     pages.sort(key=lambda p: (p.at, p.kind))
 
-    chat: list[ChatMessage] = [ChatMessage(i.at, i.channel, i.author, i.text, i.kind)
-                               for i in drill.scenario.injects if i.at <= now]
+    chat: list[ChatMessage] = [
+        ChatMessage(i.at, i.channel, i.author, i.text, i.kind) for i in drill.scenario.injects if i.at <= now
+    ]
     seen: set[tuple[float, str]] = set()
     for p in pages:
         # One chat line per notification, however many receivers (pager and chat) it went to.
@@ -554,17 +612,25 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
                 inc["status"] = IncidentStatus.INVESTIGATING
         elif isinstance(a, OpenChannel):
             inc["channel"] = a.name
-            chat.append(ChatMessage(t, a.name, "Slack", f"{a.name} was created. Incident coordination happens here.",
-                                    "system"))
+            chat.append(
+                ChatMessage(
+                    t, a.name, "Slack", f"{a.name} was created. Incident coordination happens here.", "system"
+                )
+            )
         elif isinstance(a, Escalate):
             who = a.person or person_for(drill, a.role, t)
             escalated.append((t, a.role.value, who))
             chan = inc.get("channel") or "#incidents"
-            chat.append(ChatMessage(t, chan, "PagerDuty", f"You paged {who} ({a.role.title}). {a.reason}".strip(),
-                                    "system"))
+            chat.append(
+                ChatMessage(
+                    t, chan, "PagerDuty", f"You paged {who} ({a.role.title}). {a.reason}".strip(), "system"
+                )
+            )
             chat.append(ChatMessage(t + 60, chan, who, "Joining now — what do you need from me?", "chat"))
         elif isinstance(a, PostUpdate):
-            chat.append(ChatMessage(t, a.channel or inc.get("channel") or "#incidents", "You", a.text, "update"))
+            chat.append(
+                ChatMessage(t, a.channel or inc.get("channel") or "#incidents", "You", a.text, "update")
+            )
         elif isinstance(a, StatusPage):
             inc["status_page"] = a.status
             chat.append(ChatMessage(t, "#status-page", "Status page", f"{a.status}: {a.message}", "status"))
@@ -597,10 +663,24 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
     chat.sort(key=lambda m: m.at)
     incident = IncidentView(escalated=tuple(escalated), mitigations=tuple(mitigations), **inc)
     clock = DrillClock.from_events(events, drill.duration)
-    finished = clock.ended or (incident.resolved_at is not None and incident.report_written_at is not None) \
+    finished = (
+        clock.ended
+        or (incident.resolved_at is not None and incident.report_written_at is not None)
         or now >= drill.duration
-    return DrillState(now, tuple(pages), tuple(chat), incident, trace, firing, pending, ack, first_fired,
-                      bool(finished), tuple(looks))
+    )
+    return DrillState(
+        now,
+        tuple(pages),
+        tuple(chat),
+        incident,
+        trace,
+        firing,
+        pending,
+        ack,
+        first_fired,
+        bool(finished),
+        tuple(looks),
+    )
 
 
 def end_offset(drill: Drill, events: Sequence[Event]) -> float:
@@ -637,8 +717,14 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
     add(0, action="acknowledge")
     looks = list(ans.diagnosis.evidence) if ans.diagnosis else ["dashboards"]
     add(15, action="look", console="dashboards", detail="confirm the alert against the panels")
-    add(15, action="judge", verdict="real" if ans.real else "false_positive",
-        reason="dashboards and logs confirm the alert" if ans.real else "the service is healthy; monitoring is not")
+    add(
+        15,
+        action="judge",
+        verdict="real" if ans.real else "false_positive",
+        reason="dashboards and logs confirm the alert"
+        if ans.real
+        else "the service is healthy; monitoring is not",
+    )
     sev = ans.severity if ans.real else Severity.LOW
     add(15, action="classify", severity=sev.value, reason="impact matches the policy's definition")
     major = ans.real and sev.rank <= Severity.HIGH.rank
@@ -649,54 +735,106 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
         add(15, action="open_channel", name=channel)
     for esc in sorted(ans.escalations, key=lambda e: e.within):
         add(15, action="escalate", role=esc.role.value, reason=esc.reason or "required by policy")
-    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {e.role for e in ans.escalations}:
-        add(15, action="escalate", role="security_lead", reason="security incident: security lead immediately")
+    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {
+        e.role for e in ans.escalations
+    }:
+        add(
+            15, action="escalate", role="security_lead", reason="security incident: security lead immediately"
+        )
     impact = ans.impact or "customers may notice degraded service"
     if ans.real:
-        add(20, action="post_update", channel=channel,
-            text=f"Investigating: {impact}. Currently checking dashboards and logs. Next update in 5 minutes.")
+        add(
+            20,
+            action="post_update",
+            channel=channel,
+            text=f"Investigating: {impact}. Currently checking dashboards and logs. Next update in 5 minutes.",
+        )
     if major:
-        add(10, action="status_page", status="Investigating", message="We are investigating an issue with the API.")
+        add(
+            10,
+            action="status_page",
+            status="Investigating",
+            message="We are investigating an issue with the API.",
+        )
     if ans.customer_notification and ans.customer_notification.required:
-        add(15, action="notify_customers", subject=f"[INCIDENT] {ans.title}",
-            body=f"We are investigating a service disruption. Impact: {impact}. We will update you within 30 minutes.")
+        add(
+            15,
+            action="notify_customers",
+            subject=f"[INCIDENT] {ans.title}",
+            body=f"We are investigating a service disruption. Impact: {impact}. We will update you within 30 minutes.",
+        )
     for c in looks:
         if c != "dashboards":
             add(20, action="look", console=c, detail="evidence for the diagnosis")
     if ans.diagnosis:
-        add(20, action="hypothesis", option=ans.diagnosis.correct, confidence="high",
-            evidence=f"seen in {', '.join(looks)}")
+        add(
+            20,
+            action="hypothesis",
+            option=ans.diagnosis.correct,
+            confidence="high",
+            evidence=f"seen in {', '.join(looks)}",
+        )
     if major:
-        add(10, action="status_page", status="Identified", message="We have identified the cause and are fixing it.")
+        add(
+            10,
+            action="status_page",
+            status="Identified",
+            message="We have identified the cause and are fixing it.",
+        )
     fix = next((m for m in ans.mitigations if m.outcome == "correct"), None)
     if fix is not None:
         add(15, action="mitigate", mitigation=fix.id)
         if ans.real:
-            add(10, action="post_update", channel=channel,
-                text=f"Mitigating: {fix.label}. Impact: {impact}. Watching the metrics; next update in 5 minutes.")
+            add(
+                10,
+                action="post_update",
+                channel=channel,
+                text=f"Mitigating: {fix.label}. Impact: {impact}. Watching the metrics; next update in 5 minutes.",
+            )
     # Wait until the alerts have resolved after the fix, then verify.
     applied = [(a, k["mitigation"]) for a, k in out if k["action"] == "mitigate"]
     w2 = world(drill, applied)
     t_ok = t + 60
     while t_ok < drill.duration - 120 and (w2.timeline.firing_at(t_ok) or w2.timeline.pending_at(t_ok)):
         if ans.real and t_ok - max(a for a, k in out if k["action"] == "post_update") >= 300:
-            out.append((t_ok, {"action": "post_update", "channel": channel,
-                               "text": f"Monitoring: fix applied, metrics recovering. Impact: {impact}. "
-                                       "Next update in 5 minutes."}))
+            out.append(
+                (
+                    t_ok,
+                    {
+                        "action": "post_update",
+                        "channel": channel,
+                        "text": f"Monitoring: fix applied, metrics recovering. Impact: {impact}. "
+                        "Next update in 5 minutes.",
+                    },
+                )
+            )
         t_ok += 30
     t = max(t, t_ok)
     add(0, action="verify", what="alerts resolved and error rate back to baseline")
     if major:
         add(10, action="status_page", status="Monitoring", message="A fix is in place; we are monitoring.")
     if ans.real:
-        add(10, action="post_update", channel=channel,
+        add(
+            10,
+            action="post_update",
+            channel=channel,
             text=f"Resolved: {fix.label if fix else 'mitigated'}. Impact: {impact}. "
-                 "Final update; the post-incident report follows within 24 hours.")
+            "Final update; the post-incident report follows within 24 hours.",
+        )
     if major:
-        add(10, action="status_page", status="Resolved", message="The issue is resolved; service fully operational.")
+        add(
+            10,
+            action="status_page",
+            status="Resolved",
+            message="The issue is resolved; service fully operational.",
+        )
     if ans.customer_notification and ans.customer_notification.required:
-        add(10, action="notify_customers", subject=f"[INCIDENT RESOLVED] {ans.title}",
-            body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}")
+        add(
+            10,
+            action="notify_customers",
+            subject=f"[INCIDENT RESOLVED] {ans.title}",
+            body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}",
+        )
     add(10, action="resolve", summary=ans.root_cause.strip())
     res = [(a, pa(k)) for a, k in out]
     if ans.real:

@@ -57,7 +57,9 @@ class Incident:
     security: bool = False
 
 
-def trigger(policy: Policy, severity: Severity | str, triggered_at: datetime, security: bool = False) -> Incident:
+def trigger(
+    policy: Policy, severity: Severity | str, triggered_at: datetime, security: bool = False
+) -> Incident:
     return Incident(Severity(severity), utc(triggered_at), policy.escalation_policy, security)
 
 
@@ -93,7 +95,9 @@ def plan(
         holders = on_call(team, at(offset)).holders(role)
         for person, why in holders:
             extra = f" ({why})" if why.startswith("outgoing") else ""
-            out.append(PlannedNotification(at(offset), offset, person.name, person.id, role, channel, reason + extra))
+            out.append(
+                PlannedNotification(at(offset), offset, person.name, person.id, role, channel, reason + extra)
+            )
         return len(holders)
 
     def open_at(offset: float) -> bool:
@@ -104,46 +108,77 @@ def plan(
     if level.page == "immediately":
         _escalate(incident.escalation_policy, 0.0, ack_after, emit, f"{sev}: page at once", open_at)
     elif level.page == "if_unacknowledged":
-        emit(0.0, Role.PRIMARY, level.channel,
-             f"{sev}: alert posted to {level.channel}; paged if not acknowledged within "
-             f"{format_duration(level.page_after)}")
+        emit(
+            0.0,
+            Role.PRIMARY,
+            level.channel,
+            f"{sev}: alert posted to {level.channel}; paged if not acknowledged within "
+            f"{format_duration(level.page_after)}",
+        )
         if ack_after is None or ack_after > level.page_after:
-            _escalate(incident.escalation_policy, level.page_after, ack_after, emit,
-                      f"{sev}: not acknowledged within {format_duration(level.page_after)}", open_at)
+            _escalate(
+                incident.escalation_policy,
+                level.page_after,
+                ack_after,
+                emit,
+                f"{sev}: not acknowledged within {format_duration(level.page_after)}",
+                open_at,
+            )
     else:
         if level.channel.startswith("#"):
             how = f"ticket in the queue; posted to {level.channel}"
         else:
             how = f"ticket only; listed in the {level.channel}"
-        emit(0.0, Role.PRIMARY, TICKET, f"{sev}: {how}; acknowledge within {format_duration(level.ack_target)}")
+        emit(
+            0.0, Role.PRIMARY, TICKET, f"{sev}: {how}; acknowledge within {format_duration(level.ack_target)}"
+        )
         if level.check_in:
             n = 1
             while n * level.check_in <= horizon and open_at(n * level.check_in):
                 emit(n * level.check_in, Role.PRIMARY, TICKET, f"{sev}: daily check-in on the open ticket")
                 n += 1
     if level.incident_commander:
-        emit(0.0, Role.INCIDENT_COMMANDER, PAGE,
-             f"{sev}: incident commander coordinates" + ("; opens the bridge call" if level.bridge_call else ""))
+        emit(
+            0.0,
+            Role.INCIDENT_COMMANDER,
+            PAGE,
+            f"{sev}: incident commander coordinates"
+            + ("; opens the bridge call" if level.bridge_call else ""),
+        )
     if incident.security:
         emit(0.0, Role.SECURITY_LEAD, PAGE, "security incident: the security lead is paged at once")
     # 2. Customer communication goes through the manager, when the policy says customers are told.
     notice = level.customer_notification
     if notice.within is not None:
-        emit(0.0, Role.MANAGER, PAGE,
-             f"{sev}: customers must be told within {format_duration(notice.within)}; "
-             "the manager owns customer communication")
+        emit(
+            0.0,
+            Role.MANAGER,
+            PAGE,
+            f"{sev}: customers must be told within {format_duration(notice.within)}; "
+            "the manager owns customer communication",
+        )
     elif notice.if_longer_than is not None and open_at(notice.if_longer_than):
-        emit(notice.if_longer_than, Role.MANAGER, PAGE,
-             f"{sev}: still open after {format_duration(notice.if_longer_than)}; customers must be told, "
-             "the manager owns customer communication")
+        emit(
+            notice.if_longer_than,
+            Role.MANAGER,
+            PAGE,
+            f"{sev}: still open after {format_duration(notice.if_longer_than)}; customers must be told, "
+            "the manager owns customer communication",
+        )
     # 3. Acknowledgement timeout: an acknowledged incident still open returns to triggered.
     timeout = incident.escalation_policy.ack_timeout
     if ack_after is not None and timeout and level.page != "never":
         back = ack_after + timeout
         if open_at(back):
-            _escalate(incident.escalation_policy, back, None, emit,
-                      f"{sev}: acknowledged at +{format_duration(ack_after)} but unresolved after the "
-                      f"{format_duration(timeout)} acknowledgement timeout; back to triggered", open_at)
+            _escalate(
+                incident.escalation_policy,
+                back,
+                None,
+                emit,
+                f"{sev}: acknowledged at +{format_duration(ack_after)} but unresolved after the "
+                f"{format_duration(timeout)} acknowledgement timeout; back to triggered",
+                open_at,
+            )
     out.sort(key=lambda n: (n.offset, _ROLE_ORDER.index(n.role), n.who))
     return out
 
@@ -151,7 +186,9 @@ def plan(
 _ROLE_ORDER = [Role.PRIMARY, Role.BACKUP, Role.INCIDENT_COMMANDER, Role.SECURITY_LEAD, Role.MANAGER, Role.SME]
 
 
-def _escalate(policy: EscalationPolicy, start: float, ack_after: float | None, emit, why: str, open_at) -> None:
+def _escalate(
+    policy: EscalationPolicy, start: float, ack_after: float | None, emit, why: str, open_at
+) -> None:
     """Walk the escalation rules from `start` until acknowledged, resolved or out of loops.
 
     A notification due at the same instant as the acknowledgement is not sent: acknowledging

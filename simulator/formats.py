@@ -39,10 +39,22 @@ _FORMATS = [
     Format("rules", "formats:_validate_rules", "formats:_rules_schema", "a Prometheus alerting rule file"),
     Format("policy", "policy:validate_policy_text", "policy:json_schema", "the team's incident policy"),
     Format("team", "oncall:validate_team_text", "oncall:json_schema", "people, roles and the rotation"),
-    Format("curriculum", "curriculum:validate_curriculum_text", "curriculum:json_schema", "the five-day programme"),
+    Format(
+        "curriculum",
+        "curriculum:validate_curriculum_text",
+        "curriculum:json_schema",
+        "the five-day programme",
+    ),
     Format("runbook", "runbooks:validate_runbook_text", "runbooks:json_schema", "a runbook exercise"),
-    Format("responses", "actions:validate_responses_text", "actions:json_schema", "a scripted drill response"),
-    Format("alertmanager", "routing:validate_config_text", "routing:json_schema", "an Alertmanager routing config"),
+    Format(
+        "responses", "actions:validate_responses_text", "actions:json_schema", "a scripted drill response"
+    ),
+    Format(
+        "alertmanager",
+        "routing:validate_config_text",
+        "routing:json_schema",
+        "an Alertmanager routing config",
+    ),
 ]
 FORMATS: dict[str, Format] = {f.name: f for f in _FORMATS}
 

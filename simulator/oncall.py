@@ -63,7 +63,9 @@ class RoleHolders(_Model):
 class Window(_Model):
     """Hours (UTC) in which a role is on call; `end` at or before `start` crosses midnight."""
 
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(default_factory=lambda: list(DAYS))
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(DAYS)
+    )
     start: str = "00:00"
     end: str = "24:00"
 
@@ -94,11 +96,14 @@ class Window(_Model):
 
 
 class Rotation(_Model):
-    start: AwareDatetime = Field(description="When turn 0 begins (rotation_virtual_start), e.g. a Monday 00:00 UTC")
+    start: AwareDatetime = Field(
+        description="When turn 0 begins (rotation_virtual_start), e.g. a Monday 00:00 UTC"
+    )
     turn_length: Duration = Field(604800.0, description="Length of one turn; a week by default")
     engineers: list[str] = Field(min_length=1, description="Primary on-call engineers, in order")
     backups: list[str] | None = Field(
-        None, description="Backup order; when absent the backup is the next engineer in `engineers`")
+        None, description="Backup order; when absent the backup is the next engineer in `engineers`"
+    )
     overlap: Duration = Field(7200.0, description="Outgoing primary stays on call this long into a turn")
     handoff_meeting: Duration = Field(900.0, description="Handoff call at the start of each turn")
     primary_hours: list[Window] = Field(default_factory=list, description="Empty: around the clock")
@@ -116,8 +121,9 @@ class Rotation(_Model):
         if dupes:
             raise ValueError(f"engineers repeat: {', '.join(dupes)}")
         if self.backups is None and len(self.engineers) < 2:
-            raise ValueError("with one engineer the next-in-order backup would be the primary; "
-                             "list `backups` explicitly")
+            raise ValueError(
+                "with one engineer the next-in-order backup would be the primary; list `backups` explicitly"
+            )
         return self
 
 
@@ -199,7 +205,8 @@ class Team(_Model):
                     problems.append(
                         f"overrides[{i}] and overrides[{j}] overlap ({b.start:%Y-%m-%d %H:%M} – "
                         f"{min(a.end, b.end):%Y-%m-%d %H:%M} UTC) for {', '.join(sorted(shared))}; "
-                        "split or merge them")
+                        "split or merge them"
+                    )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -347,7 +354,9 @@ def _assign(team: Team, at: datetime) -> tuple[str | None, str | None, list[str]
         if isinstance(o, VacationRelief):
             if o.person == primary:
                 p, b = backup, o.new_backup
-                reasons.append(f"{o.reason}: {o.person} away, backup {backup} promoted, {o.new_backup} is backup")
+                reasons.append(
+                    f"{o.reason}: {o.person} away, backup {backup} promoted, {o.new_backup} is backup"
+                )
             elif o.person == backup:
                 b = o.new_backup
                 reasons.append(f"{o.reason}: {o.person} away, {o.new_backup} is backup")
@@ -374,8 +383,10 @@ def on_call(team: Team, at: datetime) -> OnCall:
         before, _, _, _ = _assign(team, turn_start - timedelta(microseconds=1))
         if before is not None and before != p:
             outgoing = before
-            notes.append(f"handoff overlap until {iso(turn_start + timedelta(seconds=rot.overlap))}: "
-                         "the outgoing primary is still on call")
+            notes.append(
+                f"handoff overlap until {iso(turn_start + timedelta(seconds=rot.overlap))}: "
+                "the outgoing primary is still on call"
+            )
     in_meeting = into < rot.handoff_meeting
     if in_meeting:
         notes.append(f"handoff meeting ({format_duration(rot.handoff_meeting)}) in progress")
@@ -466,8 +477,15 @@ def shifts(team: Team, start: datetime, end: datetime) -> list[Shift]:
 # --- the demo team ---------------------------------------------------------------------------
 
 DEMO_SEED = 20260310
-_ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "America/Sao_Paulo", "Asia/Kolkata",
-          "Australia/Sydney", "UTC"]
+_ZONES = [
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "UTC",
+]
 
 
 def generate_demo_team_yaml(seed: int = DEMO_SEED) -> str:
@@ -489,8 +507,15 @@ def generate_demo_team_yaml(seed: int = DEMO_SEED) -> str:
             pid += re.sub(r"[^a-z]", "", last.lower())[:1] or "x"
         used.add(pid)
         # example.com and 555-01xx numbers are reserved for fiction: nobody real gets paged.
-        people.append({"id": pid, "name": f"{first} {last}", "email": f"{pid}@example.com",
-                       "phone": f"+1-202-555-01{i:02d}", "timezone": fake.random_element(_ZONES)})
+        people.append(
+            {
+                "id": pid,
+                "name": f"{first} {last}",
+                "email": f"{pid}@example.com",
+                "phone": f"+1-202-555-01{i:02d}",
+                "timezone": fake.random_element(_ZONES),
+            }
+        )
     engineers = [p["id"] for p in people[:5]]
     manager, commander, security = people[5]["id"], people[6]["id"], people[7]["id"]
     lines = [
@@ -506,7 +531,7 @@ def generate_demo_team_yaml(seed: int = DEMO_SEED) -> str:
     for p in people:
         lines.append(f"  - id: {p['id']}")
         for key in ("name", "email", "phone", "timezone"):
-            lines.append(f"    {key}: {p[key]!s}" if key != "phone" else f"    {key}: \"{p[key]}\"")
+            lines.append(f"    {key}: {p[key]!s}" if key != "phone" else f'    {key}: "{p[key]}"')
     lines += [
         "roles:",
         f"  manager: {manager}",

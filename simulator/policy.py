@@ -53,8 +53,9 @@ class Signals(_Model):
     legit_traffic_rate_limited: StrictBool = False
     warning: StrictBool = False
 
-    @field_validator("error_ratio", "traffic_affected", "p95_ms", "p95_duration_min", "resource_utilization",
-                     mode="before")
+    @field_validator(
+        "error_ratio", "traffic_affected", "p95_ms", "p95_duration_min", "resource_utilization", mode="before"
+    )
     @classmethod
     def _finite_number(cls, v: Any) -> Any:
         if isinstance(v, bool):
@@ -72,8 +73,14 @@ class Signals(_Model):
 
 
 SIGNAL_NAMES: tuple[str, ...] = tuple(Signals.model_fields)
-_NUMERIC = {"error_ratio", "traffic_affected", "successful_requests", "p95_ms", "p95_duration_min",
-            "resource_utilization"}
+_NUMERIC = {
+    "error_ratio",
+    "traffic_affected",
+    "successful_requests",
+    "p95_ms",
+    "p95_duration_min",
+    "resource_utilization",
+}
 _BOOLEAN = {"data_loss", "legit_traffic_rate_limited", "warning"}
 _OPS = {
     "==": lambda a, b: a == b,
@@ -115,8 +122,11 @@ class Clause(_Model):
         return bool(_OPS[self.op](observed, self.value))
 
     def describe(self) -> str:
-        value = str(self.value).lower() if isinstance(self.value, bool) else (
-            f"{self.value:g}" if isinstance(self.value, (int, float)) else self.value)
+        value = (
+            str(self.value).lower()
+            if isinstance(self.value, bool)
+            else (f"{self.value:g}" if isinstance(self.value, (int, float)) else self.value)
+        )
         return f"{self.signal} {self.op} {value}"
 
 
@@ -211,8 +221,9 @@ class EscalationRule(_Model):
 class EscalationPolicy(_Model):
     rules: list[EscalationRule] = Field(min_length=1)
     num_loops: int = Field(0, ge=0, le=9, description="How many times the whole policy repeats")
-    ack_timeout: Duration | None = Field(None, description="An acknowledged incident unresolved this long "
-                                                           "returns to triggered; null = never")
+    ack_timeout: Duration | None = Field(
+        None, description="An acknowledged incident unresolved this long returns to triggered; null = never"
+    )
     decisions: list[str] = Field(default_factory=list)
 
 
@@ -286,8 +297,10 @@ class Policy(_Model):
     def _complete(self) -> Policy:
         missing = [s.value for s in SEVERITIES if s not in self.levels]
         if missing:
-            raise ValueError(f"missing severity level(s): {', '.join(missing)}; "
-                             f"every one of {', '.join(SEVERITIES)} must be defined")
+            raise ValueError(
+                f"missing severity level(s): {', '.join(missing)}; "
+                f"every one of {', '.join(SEVERITIES)} must be defined"
+            )
         names = [s.name for s in self.statuses]
         if names != list(IncidentStatus):
             raise ValueError("statuses must list " + " → ".join(IncidentStatus) + " in that order")
@@ -328,14 +341,22 @@ class Policy(_Model):
 def _fill(pattern: str, day: date, n: int) -> str:
     if not 1 <= n <= 999:
         raise ValueError(f"incident number must be 1–999 (found {n})")
-    return (pattern.replace("YYYY", f"{day.year:04d}").replace("MM", f"{day.month:02d}")
-            .replace("DD", f"{day.day:02d}").replace("NNN", f"{n:03d}"))
+    return (
+        pattern.replace("YYYY", f"{day.year:04d}")
+        .replace("MM", f"{day.month:02d}")
+        .replace("DD", f"{day.day:02d}")
+        .replace("NNN", f"{n:03d}")
+    )
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
     out = re.escape(pattern)
-    for token, group in (("YYYY", r"(?P<y>\d{4})"), ("MM", r"(?P<m>\d{2})"), ("DD", r"(?P<d>\d{2})"),
-                         ("NNN", r"(?P<n>\d{3})")):
+    for token, group in (
+        ("YYYY", r"(?P<y>\d{4})"),
+        ("MM", r"(?P<m>\d{2})"),
+        ("DD", r"(?P<d>\d{2})"),
+        ("NNN", r"(?P<n>\d{3})"),
+    ):
         out = out.replace(token, group, 1)
     return re.compile(f"^{out}$")
 
@@ -358,7 +379,10 @@ def _check(pattern: str, what: str, name: str, day: date | None) -> tuple[bool, 
     if int(m["n"]) == 0:
         return False, f"{what} {name!r}: incident numbers start at 001"
     if day is not None and named != day:
-        return False, f"{what} {name!r} names {named.isoformat()} but the incident started on {day.isoformat()}"
+        return (
+            False,
+            f"{what} {name!r} names {named.isoformat()} but the incident started on {day.isoformat()}",
+        )
     return True, f"{what} follows {pattern}"
 
 
@@ -452,7 +476,13 @@ def classify(signals: Signals | dict[str, Any], policy: Policy | None = None) ->
     for severity in SEVERITIES:
         for cond in policy.level(severity).conditions:
             if cond.holds(signals):
-                matched.append(MatchedCondition(level=severity, condition_id=cond.id, text=cond.text,
-                                                clauses=[c.describe() for c in cond.all]))
+                matched.append(
+                    MatchedCondition(
+                        level=severity,
+                        condition_id=cond.id,
+                        text=cond.text,
+                        clauses=[c.describe() for c in cond.all],
+                    )
+                )
     severity = matched[0].level if matched else policy.no_match
     return Classification(severity=severity, matched=matched)

@@ -57,7 +57,9 @@ def _parse_date(text: str | None, default: date) -> date:
             return datetime.strptime(t, fmt).date()
         except ValueError:
             pass
-    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", t, flags=re.IGNORECASE).replace(",", " ").replace(".", " ")
+    cleaned = (
+        re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", t, flags=re.IGNORECASE).replace(",", " ").replace(".", " ")
+    )
     parts = cleaned.split()
     year = default.year
     if parts and parts[-1].isdigit() and len(parts[-1]) == 4:
@@ -84,8 +86,9 @@ def _clock(m: re.Match) -> tuple[int, int, int] | None:
     return h, mi, s
 
 
-def parse_timeline(text: str, default_date: date | None = None, first_line: int = 1
-                   ) -> tuple[list[TimelineEntry], list[int]]:
+def parse_timeline(
+    text: str, default_date: date | None = None, first_line: int = 1
+) -> tuple[list[TimelineEntry], list[int]]:
     """Timeline entries from lines that start with a time (optionally a date first).
 
     A line without a time continues the entry above it. Times without a date that go backwards
@@ -141,7 +144,9 @@ def read_postmortem(text: str, default_date: date | None = None) -> Postmortem:
         default_date = _parse_date(found.group(1), date(2026, 1, 1)) if found else None
     entries, skipped = parse_timeline("\n".join(lines[cut:]), default_date, first_line=cut + 1)
     url = _URL.search(text)
-    return Postmortem(title[:120], summary, tuple(entries), url.group(0).rstrip(".,") if url else None, tuple(skipped))
+    return Postmortem(
+        title[:120], summary, tuple(entries), url.group(0).rstrip(".,") if url else None, tuple(skipped)
+    )
 
 
 def slug(text: str) -> str:
@@ -158,7 +163,10 @@ def _q(s: str) -> str:
 
 
 _KINDS = (
-    ("deploy", re.compile(r"\b(deploy|deployed|release|rolled out|rollout|merged|config change|pushed)\b", re.I)),
+    (
+        "deploy",
+        re.compile(r"\b(deploy|deployed|release|rolled out|rollout|merged|config change|pushed)\b", re.I),
+    ),
     ("customer_report", re.compile(r"\b(customer|customers|support|tweet|twitter|users? report)", re.I)),
     ("page", re.compile(r"\b(alerts?|alerted|paged|pages?|pager|fired|fire|triggered)\b", re.I)),
 )
@@ -171,8 +179,13 @@ def _kind(text: str) -> str:
     return "chat"
 
 
-def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_title: str | None = None,
-                  source_url: str | None = None) -> str:
+def skeleton_yaml(
+    pm: Postmortem,
+    *,
+    scenario_id: str | None = None,
+    source_title: str | None = None,
+    source_url: str | None = None,
+) -> str:
     """A scenario skeleton that validates as written: the timeline as injects, the source cited,
     placeholder traffic metrics and rule, and TODOs for the trainer."""
     sid = scenario_id or slug(pm.title)
@@ -191,7 +204,7 @@ def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_titl
         f"id: {sid}",
         f"title: {_q(pm.title[:120] if len(pm.title) >= 3 else 'Incident from a postmortem')}",
         f"summary: {_q(pm.summary[:1000] or 'TODO: what the trainee notices first, in two sentences.')}",
-        "briefing: \"TODO: who the trainee is and what time it is.\"",
+        'briefing: "TODO: who the trainee is and what time it is."',
         "difficulty: 3",
         "tags: [postmortem, todo]",
         "source:",
@@ -199,7 +212,7 @@ def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_titl
     ]
     if url:
         out.append(f"  url: {_q(url)}")
-    out.append("  note: \"Timeline imported as injects; times are offsets from the clock start\"")
+    out.append('  note: "Timeline imported as injects; times are offsets from the clock start"')
     out += [
         "service: api",
         "clock:",
@@ -244,7 +257,7 @@ def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_titl
         "          for: 2m",
         "          labels: {severity: high}",
         "          annotations:",
-        "            summary: \"TODO: the alert the team had (or should have had)\"",
+        '            summary: "TODO: the alert the team had (or should have had)"',
         "",
         "# The postmortem's timeline, one inject per entry. Check the kind and channel of each.",
         "injects:",
@@ -257,8 +270,8 @@ def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_titl
         out += [
             f"  - at: {offset}",
             f"    kind: {_kind(e.text)}",
-            "    channel: \"#incidents\"",
-            "    author: \"Timeline\"",
+            '    channel: "#incidents"',
+            '    author: "Timeline"',
             f"    text: {_q(text)}",
         ]
     out += [
@@ -272,17 +285,23 @@ def skeleton_yaml(pm: Postmortem, *, scenario_id: str | None = None, source_titl
         "  real: true",
         "  severity: HIGH",
         f"  title: {_q(pm.title[:200] or 'TODO')}",
-        "  root_cause: \"TODO: the root cause in one or two sentences.\"",
+        '  root_cause: "TODO: the root cause in one or two sentences."',
         "  escalations: []",
         "  mitigations: []",
-        "  debrief: \"TODO: what every trainee should take away.\"",
+        '  debrief: "TODO: what every trainee should take away."',
         "",
     ]
     return "\n".join(out)
 
 
-def scenario_from_postmortem(text: str, *, scenario_id: str | None = None, source_title: str | None = None,
-                             source_url: str | None = None, default_date: date | None = None) -> tuple[str, Postmortem]:
+def scenario_from_postmortem(
+    text: str,
+    *,
+    scenario_id: str | None = None,
+    source_title: str | None = None,
+    source_url: str | None = None,
+    default_date: date | None = None,
+) -> tuple[str, Postmortem]:
     """The skeleton YAML for a pasted postmortem, and what was read from it."""
     pm = read_postmortem(text, default_date)
     return skeleton_yaml(pm, scenario_id=scenario_id, source_title=source_title, source_url=source_url), pm

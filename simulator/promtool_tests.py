@@ -130,7 +130,13 @@ def expand_values(text: str) -> list[float | str | None]:
     out: list[float | str | None] = []
     for tok in tokens:
         # the same fast path for one token
-        if tok[0] in _PLAIN_START and tok.isascii() and "x" not in tok and "_" not in tok and not _HAS_WORD.search(tok):
+        if (
+            tok[0] in _PLAIN_START
+            and tok.isascii()
+            and "x" not in tok
+            and "_" not in tok
+            and not _HAS_WORD.search(tok)
+        ):
             try:
                 out.append(float(tok))
                 continue
@@ -142,7 +148,9 @@ def expand_values(text: str) -> list[float | str | None]:
             continue
         m = _ITEM_RE.match(tok)
         if not m:
-            raise ValueError(f"bad series value {tok!r}; expected a number, stale, _, _xN, AxN, A+BxN or A-BxN")
+            raise ValueError(
+                f"bad series value {tok!r}; expected a number, stale, _, _xN, AxN, A+BxN or A-BxN"
+            )
         a = m.group("a")
         if a == STALE:
             if m.group("op"):
@@ -173,7 +181,7 @@ def parse_series_labels(text: str) -> dict[str, str]:
         raise ValueError(f"bad series {text!r}: {exc}") from None
     root = parsed.root
     if not isinstance(root, promql.VectorSelector) or any(m.op != "=" for m in root.matchers):
-        raise ValueError(f"bad series {text!r}: expected metric{{label=\"value\", ...}}")
+        raise ValueError(f'bad series {text!r}: expected metric{{label="value", ...}}')
     return {m.name: m.value for m in root.matchers}
 
 
@@ -223,8 +231,15 @@ def load_test_file(path: Path | str) -> LoadedTestFile:
     for i, name in enumerate(spec.group_eval_order):
         if name in seen:
             line, col = positions.find(("group_eval_order", i))
-            problems.append(Problem(source, line, col, f"group_eval_order[{i}]",
-                                    f"group name repeated in evaluation order: {name}"))
+            problems.append(
+                Problem(
+                    source,
+                    line,
+                    col,
+                    f"group_eval_order[{i}]",
+                    f"group name repeated in evaluation order: {name}",
+                )
+            )
         seen.add(name)
     groups: list[RuleGroup] = []
     for i, ref in enumerate(spec.rule_files):
@@ -254,7 +269,11 @@ def load_test_file(path: Path | str) -> LoadedTestFile:
             groups.extend(rule_file.groups)
     names = [g.name for g in groups]
     for name in {n for n in names if names.count(n) > 1}:
-        problems.append(Problem(source, None, None, "rule_files", f"group name {name!r} appears in more than one rule file"))
+        problems.append(
+            Problem(
+                source, None, None, "rule_files", f"group name {name!r} appears in more than one rule file"
+            )
+        )
     series: list[list[RawSeries]] = []
     for ti, tg in enumerate(spec.tests):
         try:
@@ -265,8 +284,15 @@ def load_test_file(path: Path | str) -> LoadedTestFile:
         for ci, case in enumerate(tg.alert_rule_test):
             if not case.alertname:
                 line, col = positions.find(("tests", ti, "alert_rule_test", ci))
-                problems.append(Problem(source, line, col, f"tests[{ti}].alert_rule_test[{ci}]",
-                                        "misses required attribute alertname"))
+                problems.append(
+                    Problem(
+                        source,
+                        line,
+                        col,
+                        f"tests[{ti}].alert_rule_test[{ci}]",
+                        "misses required attribute alertname",
+                    )
+                )
     if problems:
         raise FormatError(problems)
     order = {name: i for i, name in enumerate(spec.group_eval_order)}
@@ -294,8 +320,15 @@ def go_duration(seconds: float) -> str:
     if ms == 0:
         return "0s"
     out = ""
-    for unit, mult, exact in (("y", 31_536_000_000, True), ("w", 604_800_000, True), ("d", 86_400_000, False),
-                              ("h", 3_600_000, False), ("m", 60_000, False), ("s", 1000, False), ("ms", 1, False)):
+    for unit, mult, exact in (
+        ("y", 31_536_000_000, True),
+        ("w", 604_800_000, True),
+        ("d", 86_400_000, False),
+        ("h", 3_600_000, False),
+        ("m", 60_000, False),
+        ("s", 1000, False),
+        ("ms", 1, False),
+    ):
         if exact and ms % mult:
             continue
         n = ms // mult
@@ -355,20 +388,34 @@ def _run_group(loaded: LoadedTestFile, tg: TestGroup, series: list[RawSeries]) -
     errs: list[str] = []
     storage = Storage(series)
     try:
-        timeline = evaluate_rules(loaded.groups, storage, interval, ticks=ticks_ms / 1000,
-                                  external_labels=tg.external_labels, external_url=tg.external_url)
+        timeline = evaluate_rules(
+            loaded.groups,
+            storage,
+            interval,
+            ticks=ticks_ms / 1000,
+            external_labels=tg.external_labels,
+            external_url=tg.external_url,
+        )
         eval_error = None
     except RuleEvaluationError as exc:
         # promtool evaluates up to the failing tick, checks alerts due before it, then stops.
         eval_error = exc
         upto = ticks_ms[ticks_ms < round(exc.at * 1000)]
         storage = Storage(series)
-        timeline = evaluate_rules(loaded.groups, storage, interval, ticks=upto / 1000,
-                                  external_labels=tg.external_labels, external_url=tg.external_url)
+        timeline = evaluate_rules(
+            loaded.groups,
+            storage,
+            interval,
+            ticks=upto / 1000,
+            external_labels=tg.external_labels,
+            external_url=tg.external_url,
+        )
         ticks_ms = upto
     errs.extend(_check_alerts(tg, timeline, ticks_ms, step_ms))
     if eval_error is not None:
-        errs.append(f"    rule: {eval_error.rule}, time: {go_duration(eval_error.at)}, err: {eval_error.message}")
+        errs.append(
+            f"    rule: {eval_error.rule}, time: {go_duration(eval_error.at)}, err: {eval_error.message}"
+        )
         return errs
     for case in tg.promql_expr_test:
         errs.extend(_check_expr(case, storage))
@@ -390,14 +437,18 @@ def _check_alerts(tg: TestGroup, timeline: AlertTimeline, ticks_ms: np.ndarray, 
             if a.state_at(tick) == "firing"
         )
         exp = sorted(
-            (tuple(sorted({**e.exp_labels, "alertname": case.alertname}.items())),
-             tuple(sorted(e.exp_annotations.items())))
+            (
+                tuple(sorted({**e.exp_labels, "alertname": case.alertname}.items())),
+                tuple(sorted(e.exp_annotations.items())),
+            )
             for e in case.exp_alerts
         )
         if got != exp:
             name = f"    name: {tg.name},\n" if tg.name else ""
-            errs.append(f"{name}    alertname: {case.alertname}, time: {go_duration(case.eval_time)}, \n"
-                        f"        exp:{_alerts_string(exp)}, \n        got:{_alerts_string(got)}")
+            errs.append(
+                f"{name}    alertname: {case.alertname}, time: {go_duration(case.eval_time)}, \n"
+                f"        exp:{_alerts_string(exp)}, \n        got:{_alerts_string(got)}"
+            )
     return errs
 
 
@@ -414,9 +465,13 @@ def _check_expr(case: PromqlTestCase, storage: Storage) -> list[str]:
     exp = []
     for s in case.exp_samples:
         try:
-            exp.append((make_labels(parse_series_labels(s.labels)) if s.labels.strip() else (), float(s.value)))
+            exp.append(
+                (make_labels(parse_series_labels(s.labels)) if s.labels.strip() else (), float(s.value))
+            )
         except ValueError as exc:
-            return [f"    expr: {_go_quote(case.expr)}, time: {when}, err: labels {_go_quote(s.labels)}: {exc}"]
+            return [
+                f"    expr: {_go_quote(case.expr)}, time: {when}, err: labels {_go_quote(s.labels)}: {exc}"
+            ]
     got.sort(key=lambda x: x[0])
     exp.sort(key=lambda x: x[0])
     # reflect.DeepEqual: NaN never equals NaN
@@ -427,4 +482,6 @@ def _check_expr(case: PromqlTestCase, storage: Storage) -> list[str]:
     def fmt(items):
         return ", ".join(f"{labels_string(lab)} {go_float_E(v)}" for lab, v in items) if items else "nil"
 
-    return [f"    expr: {_go_quote(case.expr)}, time: {when},\n        exp: {fmt(exp)}\n        got: {fmt(got)}"]
+    return [
+        f"    expr: {_go_quote(case.expr)}, time: {when},\n        exp: {fmt(exp)}\n        got: {fmt(got)}"
+    ]

@@ -22,11 +22,21 @@ SECTIONS = ("Timeline", "Root Cause", "Contributing Factors", "Prevention", "Fol
 TIMELINE_TOLERANCE = 120.0
 
 _LABELS = {
-    "acknowledge": "Acknowledged the page", "judge": "Judged the alert", "classify": "Classified severity",
-    "declare": "Declared an incident", "open_channel": "Opened the incident channel", "escalate": "Escalated",
-    "post_update": "Posted an update", "status_page": "Updated the status page",
-    "notify_customers": "Notified customers", "hypothesis": "Recorded a hypothesis", "mitigate": "Applied a mitigation",
-    "look": "Looked at a console", "verify": "Verified recovery", "resolve": "Resolved", "write_report": "Wrote the report",
+    "acknowledge": "Acknowledged the page",
+    "judge": "Judged the alert",
+    "classify": "Classified severity",
+    "declare": "Declared an incident",
+    "open_channel": "Opened the incident channel",
+    "escalate": "Escalated",
+    "post_update": "Posted an update",
+    "status_page": "Updated the status page",
+    "notify_customers": "Notified customers",
+    "hypothesis": "Recorded a hypothesis",
+    "mitigate": "Applied a mitigation",
+    "look": "Looked at a console",
+    "verify": "Verified recovery",
+    "resolve": "Resolved",
+    "write_report": "Wrote the report",
 }
 
 
@@ -88,7 +98,8 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
     hyp_text = next((o.text for o in diag.options if hyp and o.id == hyp.option), "") if diag else ""
 
     lines = [
-        f"# Post-Incident Report: {title}", "",
+        f"# Post-Incident Report: {title}",
+        "",
         f"Incident ID: {inc_id}",
         f"Title: {title}",
         f"Severity: {sev}",
@@ -96,7 +107,9 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
         f"End Time: {drill.wall(end):%Y-%m-%d %H:%M} UTC",
         f"Duration: {max(0, round((end - start) / 60))} minutes",
         f"Impact: {ans.impact if expert and ans.impact else '<who was affected, how many requests failed>'}",
-        "", "## Timeline", "",
+        "",
+        "## Timeline",
+        "",
     ]
     entries: list[tuple[float, str]] = []
     for t in trs:
@@ -112,8 +125,11 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
     if expert:
         lines.append(ans.root_cause.strip())
     else:
-        lines.append(hyp_text + (f" (evidence: {hyp.evidence})" if hyp and hyp.evidence else "")
-                     if hyp_text else "<what actually caused this>")
+        lines.append(
+            hyp_text + (f" (evidence: {hyp.evidence})" if hyp and hyp.evidence else "")
+            if hyp_text
+            else "<what actually caused this>"
+        )
     lines += ["", "## Contributing Factors", ""]
     factors = ans.contributing_factors if expert else []
     lines += [f"- {f}" for f in factors] or ["- <what made it worse>"]
@@ -124,7 +140,9 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
     if expert:
         owners = ("Engineering", "Operations", "Docs")
         for i, f in enumerate(factors or ["Review the alert that fired"]):
-            lines.append(f"- [ ] Fix: {f} (Owner: {owners[i % 3]}, Due: {due + timedelta(days=7 + i):%Y-%m-%d})")
+            lines.append(
+                f"- [ ] Fix: {f} (Owner: {owners[i % 3]}, Due: {due + timedelta(days=7 + i):%Y-%m-%d})"
+            )
     else:
         lines.append("- [ ] <action> (Owner: <team or person>, Due: <YYYY-MM-DD>)")
     return "\n".join(lines) + "\n"
@@ -155,12 +173,19 @@ class ReportCheck:
 
     @property
     def ok(self) -> bool:
-        return (not self.missing_sections and bool(self.timeline) and all(e.matched for e in self.timeline)
-                and bool(self.action_items) and all(i.owner and i.due for i in self.action_items))
+        return (
+            not self.missing_sections
+            and bool(self.timeline)
+            and all(e.matched for e in self.timeline)
+            and bool(self.action_items)
+            and all(i.owner and i.due for i in self.action_items)
+        )
 
 
 _PLACEHOLDER = re.compile(r"<[^>]*>")
-_TIME = re.compile(r"^\s*(?:[-*]\s*)?(?:\[[ xX]\]\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:UTC)?\s*[-–—:|]\s*(.+)$")
+_TIME = re.compile(
+    r"^\s*(?:[-*]\s*)?(?:\[[ xX]\]\s*)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:UTC)?\s*[-–—:|]\s*(.+)$"
+)
 _ITEM = re.compile(r"^\s*[-*]\s*(?:\[[ xX]\]\s*)?(.+)$")
 _OWNER = re.compile(r"owner\s*:\s*([^,;)]+)", re.I)
 _DUE = re.compile(r"due\s*:\s*([^,;)]+)", re.I)
@@ -269,7 +294,11 @@ def check_report(drill: Drill, events: Sequence[Event], markdown: str) -> Report
     items = []
     for line in secs.get("follow-up actions", []) + secs.get("action items", []):
         m = _ITEM.match(line)
-        if not m or not m.group(1).strip() or (_PLACEHOLDER.search(m.group(1)) and "owner" not in line.lower()):
+        if (
+            not m
+            or not m.group(1).strip()
+            or (_PLACEHOLDER.search(m.group(1)) and "owner" not in line.lower())
+        ):
             continue
         text = m.group(1).strip()
         owner = _OWNER.search(text)
@@ -329,16 +358,31 @@ class Debrief:
 
 _PLAN = {
     "acknowledge": ("Acknowledge within the severity's target", "Day 2 · Alerts: pager practice"),
-    "judgement": ("Confirm an alert against dashboards and logs before acting", "Day 2 · Alerts: false positives"),
-    "severity": ("Classify with the policy's severity ladder; re-classify when impact changes",
-                 "Day 4 · Incident response: severity"),
-    "escalation": ("Call exactly the roles the situation needs, on time", "Day 4 · Incident response: escalation"),
-    "communication": ("Open the right channel, post updates every 5–10 min with impact, action and next update, "
-                      "notify customers within the deadline", "Day 4 · Incident response: communication"),
-    "diagnosis": ("Form a hypothesis from evidence, apply the fix, verify recovery before resolving",
-                  "Day 3 · Runbook exercises"),
-    "report": ("Write the post-incident report: all sections, accurate timeline, owned and dated actions",
-               "Day 4 · Post-incident analysis"),
+    "judgement": (
+        "Confirm an alert against dashboards and logs before acting",
+        "Day 2 · Alerts: false positives",
+    ),
+    "severity": (
+        "Classify with the policy's severity ladder; re-classify when impact changes",
+        "Day 4 · Incident response: severity",
+    ),
+    "escalation": (
+        "Call exactly the roles the situation needs, on time",
+        "Day 4 · Incident response: escalation",
+    ),
+    "communication": (
+        "Open the right channel, post updates every 5–10 min with impact, action and next update, "
+        "notify customers within the deadline",
+        "Day 4 · Incident response: communication",
+    ),
+    "diagnosis": (
+        "Form a hypothesis from evidence, apply the fix, verify recovery before resolving",
+        "Day 3 · Runbook exercises",
+    ),
+    "report": (
+        "Write the post-incident report: all sections, accurate timeline, owned and dated actions",
+        "Day 4 · Post-incident analysis",
+    ),
 }
 
 
@@ -352,13 +396,23 @@ def _bands(timeline) -> list[AlertBand]:
             if end_p > ep.pending_at:
                 out.append(AlertBand(a.name, "pending", ep.pending_at, end_p))
             if ep.firing_at is not None:
-                out.append(AlertBand(a.name, "firing", ep.firing_at,
-                                     ep.resolved_at if ep.resolved_at is not None else float(timeline.ticks[-1])))
+                out.append(
+                    AlertBand(
+                        a.name,
+                        "firing",
+                        ep.firing_at,
+                        ep.resolved_at if ep.resolved_at is not None else float(timeline.ticks[-1]),
+                    )
+                )
     return out
 
 
-def debrief(drill: Drill, events: Sequence[Event], scorecard: Any,
-            expert: Sequence[tuple[float, Action]] | None = None) -> Debrief:
+def debrief(
+    drill: Drill,
+    events: Sequence[Event],
+    scorecard: Any,
+    expert: Sequence[tuple[float, Action]] | None = None,
+) -> Debrief:
     """Everything the debrief page shows, computed from the log (only after the drill is over)."""
     w = world(drill, applied_mitigations(events))
     end = end_offset(drill, events)
@@ -366,10 +420,15 @@ def debrief(drill: Drill, events: Sequence[Event], scorecard: Any,
     series = []
     for s in w.trace:
         vals = tuple(None if not p else float(v) for v, p in zip(s.values, s.present, strict=True))
-        series.append(SeriesData(s.key, s.name, panels.get(s.key, s.name), tuple(float(x) for x in w.trace.offsets),
-                                 vals))
-    trainee = tuple(Marker(e.at_offset, e.kind, action_label(drill, e.kind, e.payload), "trainee")
-                    for e, _ in actions_of(events))
+        series.append(
+            SeriesData(
+                s.key, s.name, panels.get(s.key, s.name), tuple(float(x) for x in w.trace.offsets), vals
+            )
+        )
+    trainee = tuple(
+        Marker(e.at_offset, e.kind, action_label(drill, e.kind, e.payload), "trainee")
+        for e, _ in actions_of(events)
+    )
     exp = list(expert) if expert is not None else expert_actions(drill)
     expert_markers = []
     for at, a in exp:
@@ -384,24 +443,53 @@ def debrief(drill: Drill, events: Sequence[Event], scorecard: Any,
             strengths.append(f"{c.title} ({c.rating}): " + ("; ".join(good[:3]) or "no issues"))
         else:
             detail = "; ".join(
-                e.note + (f" (you: {e.trainee_time or 'never'}, expected by {e.expected_time})" if e.expected_time else "")
-                for e in bad[:3])
+                e.note
+                + (
+                    f" (you: {e.trainee_time or 'never'}, expected by {e.expected_time})"
+                    if e.expected_time
+                    else ""
+                )
+                for e in bad[:3]
+            )
             improvements.append(f"{c.title} ({c.rating}, {c.score:.2f}): {detail or 'see the evidence'}")
             goal, module = _PLAN[c.key]
-            plan.append({"criterion": c.title, "rating": c.rating, "goal": goal, "practise": module,
-                         "owner": "trainee", "due": "before the next drill"})
-    return Debrief(drill.scenario.id, drill.scenario.title, drill.scenario.clock.start, end, tuple(series),
-                   tuple(_bands(w.timeline)), trainee, tuple(expert_markers), scorecard, tuple(strengths),
-                   tuple(improvements), tuple(plan), drill.scenario.answer.debrief,
-                   drill.scenario.answer.root_cause)
+            plan.append(
+                {
+                    "criterion": c.title,
+                    "rating": c.rating,
+                    "goal": goal,
+                    "practise": module,
+                    "owner": "trainee",
+                    "due": "before the next drill",
+                }
+            )
+    return Debrief(
+        drill.scenario.id,
+        drill.scenario.title,
+        drill.scenario.clock.start,
+        end,
+        tuple(series),
+        tuple(_bands(w.timeline)),
+        trainee,
+        tuple(expert_markers),
+        scorecard,
+        tuple(strengths),
+        tuple(improvements),
+        tuple(plan),
+        drill.scenario.answer.debrief,
+        drill.scenario.answer.root_cause,
+    )
 
 
 def after_action_markdown(d: Debrief) -> str:
     """The after-action report: strengths, areas for improvement, ratings with evidence, improvement plan."""
     sc = d.scorecard
-    lines = [f"# After-action report: {d.title}", "",
-             f"Result: **{'PASSED' if sc.passed else 'NOT PASSED'}** — score {sc.score:.2f} (pass mark {sc.pass_mark})",
-             ""]
+    lines = [
+        f"# After-action report: {d.title}",
+        "",
+        f"Result: **{'PASSED' if sc.passed else 'NOT PASSED'}** — score {sc.score:.2f} (pass mark {sc.pass_mark})",
+        "",
+    ]
     if sc.reasons:
         lines += ["Why not passed:", *[f"- {r}" for r in sc.reasons], ""]
     lines += ["## Ratings", "", "| Criterion | Score | Rating |", "|---|---|---|"]
@@ -409,8 +497,11 @@ def after_action_markdown(d: Debrief) -> str:
     lines += ["", "## Strengths", "", *([f"- {s}" for s in d.strengths] or ["- none recorded"])]
     lines += ["", "## Areas for improvement", "", *([f"- {s}" for s in d.improvements] or ["- none"])]
     lines += ["", "## Improvement plan", ""]
-    lines += [f"- {p['criterion']} ({p['rating']}): {p['goal']} — practise: {p['practise']} "
-              f"(owner: {p['owner']}, due: {p['due']})" for p in d.plan] or ["- keep practising at a higher difficulty"]
+    lines += [
+        f"- {p['criterion']} ({p['rating']}): {p['goal']} — practise: {p['practise']} "
+        f"(owner: {p['owner']}, due: {p['due']})"
+        for p in d.plan
+    ] or ["- keep practising at a higher difficulty"]
     if d.takeaway:
         lines += ["", "## Trainer's take-away", "", d.takeaway]
     return "\n".join(lines) + "\n"
@@ -423,8 +514,13 @@ def timeline_figure(d: Debrief, panels: Sequence[str] | None = None):
 
     all_panels = list(dict.fromkeys(s.panel for s in d.series))
     chosen = [p for p in (panels or all_panels[:3]) if p in all_panels] or all_panels[:1]
-    fig = make_subplots(rows=len(chosen) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[*chosen, "Actions (trainee above, expert below)"])
+    fig = make_subplots(
+        rows=len(chosen) + 1,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[*chosen, "Actions (trainee above, expert below)"],
+    )
 
     def when(off: float) -> datetime:
         return d.start + timedelta(seconds=off)
@@ -432,17 +528,34 @@ def timeline_figure(d: Debrief, panels: Sequence[str] | None = None):
     for row, panel in enumerate(chosen, start=1):
         for s in d.series:
             if s.panel == panel:
-                fig.add_trace(go.Scatter(x=[when(o) for o in s.offsets], y=list(s.values), name=s.key, mode="lines"),
-                              row=row, col=1)
+                fig.add_trace(
+                    go.Scatter(x=[when(o) for o in s.offsets], y=list(s.values), name=s.key, mode="lines"),
+                    row=row,
+                    col=1,
+                )
     for band in d.bands:
-        fig.add_vrect(x0=when(band.start), x1=when(band.end), opacity=0.12 if band.state == "pending" else 0.2,
-                      fillcolor="orange" if band.state == "pending" else "red", line_width=0)
+        fig.add_vrect(
+            x0=when(band.start),
+            x1=when(band.end),
+            opacity=0.12 if band.state == "pending" else 0.2,
+            fillcolor="orange" if band.state == "pending" else "red",
+            line_width=0,
+        )
     last = len(chosen) + 1
     for markers, y, color in ((d.trainee, 1, "royalblue"), (d.expert, 0, "seagreen")):
-        fig.add_trace(go.Scatter(x=[when(m.at) for m in markers], y=[y] * len(markers), mode="markers",
-                                 marker={"size": 10, "color": color}, text=[m.label for m in markers],
-                                 hovertemplate="%{text}<extra></extra>",
-                                 name="You" if y else "Expert path"), row=last, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[when(m.at) for m in markers],
+                y=[y] * len(markers),
+                mode="markers",
+                marker={"size": 10, "color": color},
+                text=[m.label for m in markers],
+                hovertemplate="%{text}<extra></extra>",
+                name="You" if y else "Expert path",
+            ),
+            row=last,
+            col=1,
+        )
     fig.update_yaxes(showticklabels=False, row=last, col=1, range=[-0.5, 1.5])
     fig.update_layout(height=220 * (len(chosen) + 1), margin={"l": 40, "r": 10, "t": 40, "b": 20})
     return fig
@@ -451,8 +564,11 @@ def timeline_figure(d: Debrief, panels: Sequence[str] | None = None):
 def customer_notice_template(drill: Drill, now: float, resolved: bool = False) -> tuple[str, str]:
     """The seed's customer e-mail, pre-filled with what the trainee can know at `now` (editable)."""
     day = drill.wall(now)
-    subject = (f"[INCIDENT RESOLVED] Service Disruption on {day:%B %d, %Y}" if resolved
-               else f"[INCIDENT] Service Disruption on {day:%B %d, %Y}")
+    subject = (
+        f"[INCIDENT RESOLVED] Service Disruption on {day:%B %d, %Y}"
+        if resolved
+        else f"[INCIDENT] Service Disruption on {day:%B %d, %Y}"
+    )
     body = (
         "Dear Valued Customer,\n\n"
         f"We are experiencing a service disruption since {day:%H:%M} UTC on {day:%B %d, %Y}.\n\n"
@@ -461,6 +577,7 @@ def customer_notice_template(drill: Drill, now: float, resolved: bool = False) -
         "We apologize for any disruption this causes.\n\nBest regards,\nOperations Team"
     )
     if resolved:
-        body = body.replace("We are experiencing a service disruption since",
-                            "We experienced a service disruption from")
+        body = body.replace(
+            "We are experiencing a service disruption since", "We experienced a service disruption from"
+        )
     return subject, body

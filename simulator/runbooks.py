@@ -51,8 +51,9 @@ class Action(Model):
     id: str = Field(pattern=ID_RE)
     label: str = Field(description="What the trainee picks, e.g. 'Drain api-2 from the load balancer'")
     command: str = Field("", description="The command it stands for, shown as code")
-    requires: dict[str, bool | str | int] = Field(default_factory=dict,
-                                                  description="State needed for the action to take effect")
+    requires: dict[str, bool | str | int] = Field(
+        default_factory=dict, description="State needed for the action to take effect"
+    )
     blocked: str = Field("", description="Result shown when `requires` is not met (nothing changes)")
     sets: dict[str, bool | str | int] = Field(default_factory=dict)
     outputs: list[Output] = Field(min_length=1, description="First match wins; end with one without `when`")
@@ -64,7 +65,9 @@ class StepSpec(Model):
     title: str
     action: str = Field(description="The action that completes this step")
     verify: bool = Field(False, description="A verification step: checks the outcome rather than changes it")
-    after: list[str] | None = Field(None, description="Steps that must come first; default: every earlier step")
+    after: list[str] | None = Field(
+        None, description="Steps that must come first; default: every earlier step"
+    )
     why: str = Field("", description="Shown in the debrief: why this step, why here")
 
 
@@ -73,7 +76,9 @@ class Runbook(Model):
     title: str
     summary: str
     situation: str = Field(description="What the trainee is told when the exercise starts")
-    environment: str = Field("dev", description="Where this is practised: dev, staging (the seed's 'practice in dev')")
+    environment: str = Field(
+        "dev", description="Where this is practised: dev, staging (the seed's 'practice in dev')"
+    )
     pass_mark: float = Field(0.8, ge=0, le=1)
     state: dict[str, bool | str | int] = Field(default_factory=dict)
     actions: list[Action] = Field(min_length=2)
@@ -96,8 +101,13 @@ class Runbook(Model):
                     problems.append(f"step {s.id!r} comes after {dep!r}, which is not an earlier step")
         known = set(self.state)
         for a in self.actions:
-            for key in [*a.requires, *a.sets, *(k for o in a.outputs for k in o.when),
-                        *((a.trap.unless or {}) if a.trap else {}), *(a.trap.sets if a.trap else {})]:
+            for key in [
+                *a.requires,
+                *a.sets,
+                *(k for o in a.outputs for k in o.when),
+                *((a.trap.unless or {}) if a.trap else {}),
+                *(a.trap.sets if a.trap else {}),
+            ]:
                 if key not in known:
                     problems.append(f"action {a.id!r} uses state {key!r}, which `state:` does not declare")
             if a.outputs[-1].when:

@@ -79,7 +79,9 @@ class DailyPattern(Model):
     """A daily traffic cycle: level × (1 + amplitude·cos(2π(t − peak)/24h))."""
 
     amplitude: float = Field(0.0, ge=0.0, le=1.0, description="Relative swing, 0.3 = ±30%")
-    peak: str = Field("14:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC) of the peak")
+    peak: str = Field(
+        "14:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Time of day (UTC) of the peak"
+    )
 
 
 class Noise(Model):
@@ -202,7 +204,7 @@ class Metric(Model):
 
 class _Effect(Model):
     id: str | None = Field(None, description="Name a mitigation can refer to in `answer.mitigations[].ends`")
-    metric: str = Field(description="Metric name (all its series) or a full key like name{a=\"b\"}")
+    metric: str = Field(description='Metric name (all its series) or a full key like name{a="b"}')
     start: Offset
     end: Offset | None = Field(None, description="When the effect stops; default: the end of the scenario")
 
@@ -306,7 +308,9 @@ class Surge(_Effect):
     decay: Duration = 120.0
 
 
-Effect = Annotated[Step | Ramp | Spike | Plateau | Outage | Leak | Flap | Surge, Field(discriminator="effect")]
+Effect = Annotated[
+    Step | Ramp | Spike | Plateau | Outage | Leak | Flap | Surge, Field(discriminator="effect")
+]
 
 
 # --- injects --------------------------------------------------------------------------------
@@ -336,7 +340,9 @@ class LogEvidence(Model):
     count: int = Field(1, ge=1, le=5000)
     every: Duration = 10.0
     fields: dict[str, str] = Field(default_factory=dict)
-    effect: str | None = Field(None, description="Incident effect id: the lines stop when a mitigation ends it")
+    effect: str | None = Field(
+        None, description="Incident effect id: the lines stop when a mitigation ends it"
+    )
 
 
 class DbSession(Model):
@@ -388,12 +394,18 @@ class Deploy(Model):
 
 class ComponentStatus(Model):
     component: str
-    kind: Literal["compute", "database", "storage", "kms", "dns", "cache", "search", "network", "queue"] = "compute"
-    status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = "operational"
+    kind: Literal["compute", "database", "storage", "kms", "dns", "cache", "search", "network", "queue"] = (
+        "compute"
+    )
+    status: Literal["operational", "degraded", "partial_outage", "major_outage", "maintenance"] = (
+        "operational"
+    )
     since: Offset | None = None
     until: Offset | None = None
     message: str = ""
-    effect: str | None = Field(None, description="Incident effect id: back to operational when a mitigation ends it")
+    effect: str | None = Field(
+        None, description="Incident effect id: back to operational when a mitigation ends it"
+    )
 
 
 class ThirdPartyStatus(Model):
@@ -451,8 +463,16 @@ class Mitigation(Model):
     id: str = Field(pattern=r"^[a-z0-9_-]+$")
     label: str
     kind: Literal[
-        "restart", "kill_query", "failover_db", "raise_rate_limit", "hotfix", "revert", "scale_out",
-        "revoke_key", "block_client", "other",
+        "restart",
+        "kill_query",
+        "failover_db",
+        "raise_rate_limit",
+        "hotfix",
+        "revert",
+        "scale_out",
+        "revoke_key",
+        "block_client",
+        "other",
     ] = "other"
     outcome: Literal["correct", "harmful", "neutral"]
     ends: list[str] = Field(default_factory=list, description="Incident effect ids that stop when applied")
@@ -465,7 +485,9 @@ class Mitigation(Model):
 
 class CustomerNotice(Model):
     required: bool
-    within: Duration | None = Field(None, description="Deadline from the first alert; default from the policy")
+    within: Duration | None = Field(
+        None, description="Deadline from the first alert; default from the policy"
+    )
 
 
 class Answer(Model):
@@ -494,7 +516,9 @@ class RedHerrings(Model):
     pick: int = Field(1, ge=0, le=20, description="At most this many candidates go into one variant")
     injects: list[Inject] = Field(default_factory=list)
     logs: list[LogEvidence] = Field(default_factory=list)
-    blips: list[Effect] = Field(default_factory=list, description="Benign metric blips that must not fire a rule")
+    blips: list[Effect] = Field(
+        default_factory=list, description="Benign metric blips that must not fire a rule"
+    )
 
 
 class Variants(Model):
@@ -503,7 +527,9 @@ class Variants(Model):
     timing_jitter: Duration = Field(
         0.0, description="The incident, its injects and evidence move together by up to ± this"
     )
-    noise_scale: tuple[float, float] = Field((1.0, 1.0), description="Every metric's noise is scaled by a factor in [lo, hi]")
+    noise_scale: tuple[float, float] = Field(
+        (1.0, 1.0), description="Every metric's noise is scaled by a factor in [lo, hi]"
+    )
     red_herrings: RedHerrings = RedHerrings()
 
     @model_validator(mode="after")
@@ -614,12 +640,16 @@ def parse_scenario(text: str, source: str = "<scenario>", base_dir: Path | None 
     for i, ref in enumerate(scenario.rule_files):
         line, col = positions.find(("rule_files", i))
         if base_dir is None:
-            problems.append(Problem(source, line, col, f"rule_files[{i}]", "rule files need a scenario on disk"))
+            problems.append(
+                Problem(source, line, col, f"rule_files[{i}]", "rule files need a scenario on disk")
+            )
             continue
         path = _contained(base_dir, ref)
         if path is None:
             problems.append(
-                Problem(source, line, col, f"rule_files[{i}]", f"{ref!r} leaves the scenario folder; not allowed")
+                Problem(
+                    source, line, col, f"rule_files[{i}]", f"{ref!r} leaves the scenario folder; not allowed"
+                )
             )
             continue
         try:
@@ -632,7 +662,11 @@ def parse_scenario(text: str, source: str = "<scenario>", base_dir: Path | None 
         raise FormatError(problems)
     _check_rule_names(groups, positions, source)
     loaded = LoadedScenario(
-        scenario=scenario, rule_groups=tuple(groups), content_hash=content_hash(text), source=source, text=text
+        scenario=scenario,
+        rule_groups=tuple(groups),
+        content_hash=content_hash(text),
+        source=source,
+        text=text,
     )
     _check_expressions(loaded, positions)
     return loaded
@@ -648,13 +682,16 @@ def _check_rule_names(groups: list[RuleGroup], positions: Positions, source: str
     seen: set[str] = set()
     for g in groups:
         if g.name in seen:
-            raise FormatError([Problem(source, None, None, "rules.groups", f"group name {g.name!r} is repeated")])
+            raise FormatError(
+                [Problem(source, None, None, "rules.groups", f"group name {g.name!r} is repeated")]
+            )
         seen.add(g.name)
 
 
 def _check_expressions(loaded: LoadedScenario, positions: Positions) -> None:
     """Every rule expression must be inside firedrill's PromQL subset; say where it is not."""
     from . import promql  # imported late: promql imports scenario types
+
     problems: list[Problem] = []
     for gi, g in enumerate(loaded.rule_groups):
         for ri, rule in enumerate(g.rules):

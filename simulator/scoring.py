@@ -51,8 +51,10 @@ def rating(score: float) -> str:
 
 
 RATING_WORDS = {
-    "P": "performed without challenges", "S": "performed with some challenges",
-    "M": "performed with major challenges", "U": "unable to be performed",
+    "P": "performed without challenges",
+    "S": "performed with some challenges",
+    "M": "performed with major challenges",
+    "U": "unable to be performed",
 }
 
 
@@ -136,12 +138,25 @@ class _Builder:
     evidence: list[Evidence] = field(default_factory=list)
     critical: list[str] = field(default_factory=list)
 
-    def note(self, item: str, note: str, deduction: float = 0.0, trainee_at: float | None = None,
-             expected_at: float | None = None) -> None:
-        self.evidence.append(Evidence(
-            item, note, round(deduction, 4), trainee_at, expected_at,
-            None if trainee_at is None else self.drill.hhmm(trainee_at),
-            None if expected_at is None else self.drill.hhmm(expected_at)))
+    def note(
+        self,
+        item: str,
+        note: str,
+        deduction: float = 0.0,
+        trainee_at: float | None = None,
+        expected_at: float | None = None,
+    ) -> None:
+        self.evidence.append(
+            Evidence(
+                item,
+                note,
+                round(deduction, 4),
+                trainee_at,
+                expected_at,
+                None if trainee_at is None else self.drill.hhmm(trainee_at),
+                None if expected_at is None else self.drill.hhmm(expected_at),
+            )
+        )
         self.score -= deduction
 
     def done(self, weight: float = 1.0) -> Criterion:
@@ -151,7 +166,9 @@ class _Builder:
             # A failed critical item caps the rating at M whatever the rest of the criterion earned.
             s = min(s, 0.74)
             r = "M"
-        return Criterion(self.key, self.title, s, r, weight, FLOOR, tuple(self.evidence), tuple(self.critical))
+        return Criterion(
+            self.key, self.title, s, r, weight, FLOOR, tuple(self.evidence), tuple(self.critical)
+        )
 
 
 @dataclass
@@ -175,8 +192,14 @@ class _Run:
         """The first acknowledgement after the alert fired (pressing it before any page counts for nothing)."""
         if self.first_fired is None:
             return None
-        return min((e.at_offset for e, _ in self.acts if e.kind == "acknowledge" and e.at_offset >= self.first_fired),
-                   default=None)
+        return min(
+            (
+                e.at_offset
+                for e, _ in self.acts
+                if e.kind == "acknowledge" and e.at_offset >= self.first_fired
+            ),
+            default=None,
+        )
 
 
 def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
@@ -186,8 +209,13 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
     ff = w.timeline.first_firing()
     run = _Run(drill, events, actions_of(events), end, ff, ff if ff is not None else 0.0)
     criteria = (
-        _acknowledge(run), _judgement(run), _severity(run), _escalation(run), _communication(run),
-        _diagnosis(run, w), _report(run),
+        _acknowledge(run),
+        _judgement(run),
+        _severity(run),
+        _escalation(run),
+        _communication(run),
+        _diagnosis(run, w),
+        _report(run),
     )
     total_w = sum(c.weight for c in criteria)
     mean = sum(c.score * c.weight for c in criteria) / total_w
@@ -199,8 +227,17 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
             reasons.append(f"{c.title}: {c.score:.2f} is below its floor {c.floor:.2f}")
         for item in c.critical_failures:
             reasons.append(f"{c.title}: critical item failed — {item}")
-    return Scorecard(drill.scenario.id, drill.loaded.content_hash, drill.seed, drill.policy.hash, criteria,
-                     round(mean, 6), not reasons, PASS_MARK, tuple(reasons))
+    return Scorecard(
+        drill.scenario.id,
+        drill.loaded.content_hash,
+        drill.seed,
+        drill.policy.hash,
+        criteria,
+        round(mean, 6),
+        not reasons,
+        PASS_MARK,
+        tuple(reasons),
+    )
 
 
 # --- 1. acknowledge --------------------------------------------------------------------------------
@@ -217,17 +254,34 @@ def _acknowledge(run: _Run) -> Criterion:
     ack = run.ack
     if ack is None:
         b.critical.append("the page was never acknowledged")
-        b.note("acknowledge", f"never acknowledged; {sev.value} target is {target / 60:g} min from the alert firing",
-               1.0, None, run.first_fired + target)
+        b.note(
+            "acknowledge",
+            f"never acknowledged; {sev.value} target is {target / 60:g} min from the alert firing",
+            1.0,
+            None,
+            run.first_fired + target,
+        )
         return b.done()
     taken = max(0.0, ack - run.first_fired)
     if taken <= target:
-        b.note("acknowledge", f"acknowledged {taken / 60:.1f} min after the alert fired "
-               f"(target {target / 60:g} min for {sev.value})", 0.0, ack, run.first_fired + target)
+        b.note(
+            "acknowledge",
+            f"acknowledged {taken / 60:.1f} min after the alert fired "
+            f"(target {target / 60:g} min for {sev.value})",
+            0.0,
+            ack,
+            run.first_fired + target,
+        )
     else:
         lost = min(1.0, (taken - target) / max(hard - target, 1e-9))
-        b.note("acknowledge", f"acknowledged {taken / 60:.1f} min after the alert fired; {sev.value} target is "
-               f"{target / 60:g} min (0 at {hard / 60:g} min)", lost, ack, run.first_fired + target)
+        b.note(
+            "acknowledge",
+            f"acknowledged {taken / 60:.1f} min after the alert fired; {sev.value} target is "
+            f"{target / 60:g} min (0 at {hard / 60:g} min)",
+            lost,
+            ack,
+            run.first_fired + target,
+        )
     return b.done()
 
 
@@ -248,7 +302,13 @@ def _judgement(run: _Run) -> Criterion:
         b.note("judgement", f"no judgement recorded; it was {truth.replace('_', ' ')}", 1.0, None, expected)
     elif verdict != truth:
         b.critical.append(f"judged {verdict.replace('_', ' ')}, it was {truth.replace('_', ' ')}")
-        b.note("judgement", f"judged {verdict.replace('_', ' ')}; it was {truth.replace('_', ' ')}", 1.0, at, expected)
+        b.note(
+            "judgement",
+            f"judged {verdict.replace('_', ' ')}; it was {truth.replace('_', ' ')}",
+            1.0,
+            at,
+            expected,
+        )
     else:
         b.note("judgement", f"correctly judged {truth.replace('_', ' ')}", 0.0, at, expected)
     return b.done()
@@ -274,31 +334,63 @@ def _severity(run: _Run) -> Criterion:
             b.note("classify", "judged a false positive: no severity needed (treated as LOW)")
             return b.done()
         b.critical.append("severity was never classified")
-        b.note("classify", f"never classified; it was {d.scenario.answer.severity.value}", 1.0, None, run.t0 + 120)
+        b.note(
+            "classify",
+            f"never classified; it was {d.scenario.answer.severity.value}",
+            1.0,
+            None,
+            run.t0 + 120,
+        )
         return b.done()
     at0, first = calls[0]
     truth0 = true_severity_at(d, at0)
     parts = [severity_call_score(first.severity, truth0)]
-    kind = "under-call" if first.severity.rank > truth0.rank else "over-call" if first.severity.rank < truth0.rank else ""
-    b.note("classify", f"classified {first.severity.value}; it was {truth0.value}" + (f" ({kind})" if kind else ""),
-           0.0, at0, run.t0 + 120)
+    kind = (
+        "under-call"
+        if first.severity.rank > truth0.rank
+        else "over-call"
+        if first.severity.rank < truth0.rank
+        else ""
+    )
+    b.note(
+        "classify",
+        f"classified {first.severity.value}; it was {truth0.value}" + (f" ({kind})" if kind else ""),
+        0.0,
+        at0,
+        run.t0 + 120,
+    )
     for ch in sorted(d.scenario.answer.severity_changes, key=lambda c: c.at):
         later = [(t, a) for t, a in calls if t >= ch.at and a.severity == ch.severity]
         target, hard = d.policy.ack_target[ch.severity], d.policy.hard_limit[ch.severity]
         if not later:
             parts.append(0.0)
-            b.note("reclassify", f"severity became {ch.severity.value} ({ch.reason or 'the impact changed'}); "
-                   "never re-classified", 0.0, None, ch.at + target)
+            b.note(
+                "reclassify",
+                f"severity became {ch.severity.value} ({ch.reason or 'the impact changed'}); "
+                "never re-classified",
+                0.0,
+                None,
+                ch.at + target,
+            )
             continue
         took = later[0][0] - ch.at
         credit = 1.0 if took <= target else max(0.0, 1.0 - (took - target) / max(hard - target, 1e-9))
         parts.append(credit)
-        b.note("reclassify", f"re-classified to {ch.severity.value} {took / 60:.1f} min after it changed",
-               0.0, later[0][0], ch.at + target)
+        b.note(
+            "reclassify",
+            f"re-classified to {ch.severity.value} {took / 60:.1f} min after it changed",
+            0.0,
+            later[0][0],
+            ch.at + target,
+        )
     final = sum(parts) / len(parts)
     if final < 1.0:
-        b.note("severity", "severity score 1 − w·(Δ/3)² per call, under-calls weighted double; "
-               "re-classifications credited by how quickly they came", 1.0 - final)
+        b.note(
+            "severity",
+            "severity score 1 − w·(Δ/3)² per call, under-calls weighted double; "
+            "re-classifications credited by how quickly they came",
+            1.0 - final,
+        )
     return b.done()
 
 
@@ -346,13 +438,22 @@ def _escalation(run: _Run) -> Criterion:
 # --- 5. communication -----------------------------------------------------------------------------
 
 
-_IMPACT = re.compile(r"\b(impact|customers?|users?|requests?|traffic|errors?|failing|failed|latency|slow|down|"
-                     r"outage|unavailable|degraded|affected|\d+(\.\d+)?\s*%)", re.I)
-_ACTION = re.compile(r"\b(investigat\w*|identif\w*|mitigat\w*|restart\w*|kill\w*|terminat\w*|deploy\w*|"
-                     r"revert\w*|roll\w*|rolling|fix\w*|monitor\w*|working|checking|apply\w*|applied|scal\w*|"
-                     r"renew\w*|resolv\w*|analy[sz]\w*|failover|patch\w*)", re.I)
-_NEXT = re.compile(r"(next update|update (again )?(in|at|by|within)|will update|final update|"
-                   r"post-incident report follows)", re.I)
+_IMPACT = re.compile(
+    r"\b(impact|customers?|users?|requests?|traffic|errors?|failing|failed|latency|slow|down|"
+    r"outage|unavailable|degraded|affected|\d+(\.\d+)?\s*%)",
+    re.I,
+)
+_ACTION = re.compile(
+    r"\b(investigat\w*|identif\w*|mitigat\w*|restart\w*|kill\w*|terminat\w*|deploy\w*|"
+    r"revert\w*|roll\w*|rolling|fix\w*|monitor\w*|working|checking|apply\w*|applied|scal\w*|"
+    r"renew\w*|resolv\w*|analy[sz]\w*|failover|patch\w*)",
+    re.I,
+)
+_NEXT = re.compile(
+    r"(next update|update (again )?(in|at|by|within)|will update|final update|"
+    r"post-incident report follows)",
+    re.I,
+)
 
 
 def update_content_gaps(text: str) -> list[str]:
@@ -382,12 +483,23 @@ def _communication(run: _Run) -> Criterion:
     for t, a in channels:
         problem = d.policy.check_channel_name(a.name, d.wall(t))
         if problem:
-            b.note("channel", f"channel {a.name}: {problem}; expected {d.policy.channel_name(d.wall(t))}", 0.2, t, None)
+            b.note(
+                "channel",
+                f"channel {a.name}: {problem}; expected {d.policy.channel_name(d.wall(t))}",
+                0.2,
+                t,
+                None,
+            )
         else:
             b.note("channel", f"opened {a.name}", 0.0, t, None)
     if major and not channels:
-        b.note("channel", f"no incident channel opened (expected {d.policy.channel_name(d.wall(run.t0))})", 0.25,
-               None, ack_or_fire + policy.update_max)
+        b.note(
+            "channel",
+            f"no incident channel opened (expected {d.policy.channel_name(d.wall(run.t0))})",
+            0.25,
+            None,
+            ack_or_fire + policy.update_max,
+        )
 
     # First update and cadence.
     updates = run.of(PostUpdate)
@@ -404,16 +516,26 @@ def _communication(run: _Run) -> Criterion:
     if major and updates:
         times = [t for t, _ in updates if t <= stop] or [updates[0][0]]
         start = times[0]
-        windows = max(1, int((stop - start) // policy.update_max) + (1 if (stop - start) % policy.update_max else 0))
-        covered = sum(1 for i in range(windows)
-                      if any(start + i * policy.update_max <= t < start + (i + 1) * policy.update_max for t in times))
+        windows = max(
+            1, int((stop - start) // policy.update_max) + (1 if (stop - start) % policy.update_max else 0)
+        )
+        covered = sum(
+            1
+            for i in range(windows)
+            if any(start + i * policy.update_max <= t < start + (i + 1) * policy.update_max for t in times)
+        )
         share = covered / windows
         gaps = [(b2 - a2, a2) for a2, b2 in zip([*times], [*times[1:], stop], strict=True)]
         gap, gap_at = max(gaps) if gaps else (0.0, start)
         ded = round(0.2 * (1 - share), 4)
-        b.note("cadence", f"{covered} of {windows} update windows ({policy.update_max / 60:g} min) had an update; "
-               f"largest gap {gap / 60:.1f} min", ded, gap_at + gap if ded else None,
-               gap_at + policy.update_max if ded else None)
+        b.note(
+            "cadence",
+            f"{covered} of {windows} update windows ({policy.update_max / 60:g} min) had an update; "
+            f"largest gap {gap / 60:.1f} min",
+            ded,
+            gap_at + gap if ded else None,
+            gap_at + policy.update_max if ded else None,
+        )
     if updates_needed and updates:
         ok = 0
         for t, a in updates:
@@ -424,8 +546,11 @@ def _communication(run: _Run) -> Criterion:
                 ok += 1
         share = ok / len(updates)
         if share < 1:
-            b.note("update content", f"{ok} of {len(updates)} updates state impact, current action and next update "
-                   "time", round(0.15 * (1 - share), 4))
+            b.note(
+                "update content",
+                f"{ok} of {len(updates)} updates state impact, current action and next update time",
+                round(0.15 * (1 - share), 4),
+            )
 
     # Customer notification.
     notices = run.of(NotifyCustomers)
@@ -436,15 +561,25 @@ def _communication(run: _Run) -> Criterion:
         due = run.t0 + within
         if not notices:
             b.critical.append("customers were never notified though the policy requires it")
-            b.note("customer notification", f"no customer notification ({worst.value} requires one within "
-                   f"{within / 60:g} min)", 0.3, None, due)
+            b.note(
+                "customer notification",
+                f"no customer notification ({worst.value} requires one within {within / 60:g} min)",
+                0.3,
+                None,
+                due,
+            )
         elif notices[0][0] > due:
             b.note("customer notification", "customer notification sent late", 0.15, notices[0][0], due)
         else:
             b.note("customer notification", "customers notified in time", 0.0, notices[0][0], due)
     elif notices and not ans.real:
-        b.note("customer notification", "customers were told about an incident that was not real", 0.1,
-               notices[0][0], None)
+        b.note(
+            "customer notification",
+            "customers were told about an incident that was not real",
+            0.1,
+            notices[0][0],
+            None,
+        )
 
     # Status page.
     pages = run.of(StatusPage)
@@ -476,7 +611,13 @@ def _diagnosis(run: _Run, w) -> Criterion:
             b.note("hypothesis", f"hypothesis {hyps[0][1].option!r} was right", 0.0, hyps[0][0], None)
         elif any(a.option == diag.correct for _, a in hyps):
             t = next(t for t, a in hyps if a.option == diag.correct)
-            b.note("hypothesis", f"first hypothesis {hyps[0][1].option!r} was wrong; corrected later", 0.1, t, None)
+            b.note(
+                "hypothesis",
+                f"first hypothesis {hyps[0][1].option!r} was wrong; corrected later",
+                0.1,
+                t,
+                None,
+            )
         else:
             b.note("hypothesis", f"hypothesis {hyps[-1][1].option!r} was wrong", 0.3, hyps[-1][0], None)
         looked = {a.console for _, a in run.of(Look)}
@@ -485,15 +626,26 @@ def _diagnosis(run: _Run, w) -> Criterion:
             seen = [c for c in wanted if c in looked]
             missing = [c for c in wanted if c not in looked]
             ded = round(0.15 * len(missing) / len(wanted), 4)
-            b.note("evidence", f"looked at {', '.join(seen) or 'none'} of {', '.join(wanted)}"
-                   + (f"; missed {', '.join(missing)}" if missing else ""), ded)
+            b.note(
+                "evidence",
+                f"looked at {', '.join(seen) or 'none'} of {', '.join(wanted)}"
+                + (f"; missed {', '.join(missing)}" if missing else ""),
+                ded,
+            )
     mitigations = run.of(Mitigate)
     correct = [m for m in ans.mitigations if m.outcome == "correct"]
-    applied_correct = [(t, a) for t, a in mitigations if (m := d.mitigation(a.mitigation)) and m.outcome == "correct"]
+    applied_correct = [
+        (t, a) for t, a in mitigations if (m := d.mitigation(a.mitigation)) and m.outcome == "correct"
+    ]
     if correct:
         if applied_correct:
-            b.note("mitigation", f"applied {d.mitigation(applied_correct[0][1].mitigation).label}", 0.0,  # type: ignore[union-attr]
-                   applied_correct[0][0], None)
+            b.note(
+                "mitigation",
+                f"applied {d.mitigation(applied_correct[0][1].mitigation).label}",
+                0.0,  # type: ignore[union-attr]
+                applied_correct[0][0],
+                None,
+            )
         else:
             b.note("mitigation", f"the fix was never applied ({correct[0].label})", 0.35)
     for t, a in mitigations:
@@ -536,8 +688,13 @@ def _report(run: _Run) -> Criterion:
     t, rep = reports[-1]
     check = check_report(run.drill, run.events, rep.markdown)
     if check.missing_sections:
-        b.note("sections", f"missing or empty: {', '.join(check.missing_sections)}",
-               round(0.4 * len(check.missing_sections) / max(check.section_count, 1), 4), t, None)
+        b.note(
+            "sections",
+            f"missing or empty: {', '.join(check.missing_sections)}",
+            round(0.4 * len(check.missing_sections) / max(check.section_count, 1), 4),
+            t,
+            None,
+        )
     else:
         b.note("sections", "every required section is present", 0.0, t, None)
     if not check.timeline:
@@ -545,19 +702,33 @@ def _report(run: _Run) -> Criterion:
     else:
         bad = [e for e in check.timeline if not e.matched]
         for e in bad:
-            b.note("timeline", f"'{e.text}' at {e.written} matches nothing in the log within ±2 min", 0.0,
-                   e.offset, e.nearest)
+            b.note(
+                "timeline",
+                f"'{e.text}' at {e.written} matches nothing in the log within ±2 min",
+                0.0,
+                e.offset,
+                e.nearest,
+            )
         if bad:
-            b.note("timeline", f"{len(bad)} of {len(check.timeline)} timeline entries are off by more than 2 min",
-                   round(0.3 * len(bad) / len(check.timeline), 4))
+            b.note(
+                "timeline",
+                f"{len(bad)} of {len(check.timeline)} timeline entries are off by more than 2 min",
+                round(0.3 * len(bad) / len(check.timeline), 4),
+            )
     if not check.action_items:
         b.note("action items", "no follow-up action items", 0.3)
     else:
         bad_items = [i for i in check.action_items if not (i.owner and i.due)]
         for i in bad_items:
-            b.note("action items", f"'{i.text}' lacks " + " and ".join(
-                x for x, v in (("an owner", i.owner), ("a due date", i.due)) if not v))
+            b.note(
+                "action items",
+                f"'{i.text}' lacks "
+                + " and ".join(x for x, v in (("an owner", i.owner), ("a due date", i.due)) if not v),
+            )
         if bad_items:
-            b.note("action items", f"{len(bad_items)} of {len(check.action_items)} action items lack an owner or due "
-                   "date", round(0.3 * len(bad_items) / len(check.action_items), 4))
+            b.note(
+                "action items",
+                f"{len(bad_items)} of {len(check.action_items)} action items lack an owner or due date",
+                round(0.3 * len(bad_items) / len(check.action_items), 4),
+            )
     return b.done()

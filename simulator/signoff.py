@@ -46,18 +46,36 @@ def snapshot(assessment: SignoffAssessment) -> dict[str, Any]:
 
 def _criterion_dict(c: CriterionResult) -> dict[str, Any]:
     return {
-        "id": c.id, "title": c.title, "met": c.met, "score": round(c.score, 4), "rating": c.rating,
+        "id": c.id,
+        "title": c.title,
+        "met": c.met,
+        "score": round(c.score, 4),
+        "rating": c.rating,
         "requirements": [
-            {"description": r.description, "met": r.met, "score": round(r.score, 4), "missing": r.missing,
-             "evidence": [{"kind": e.kind, "ref": e.ref, "at": e.at.isoformat(), "score": e.score, "passed": e.passed}
-                          for e in r.evidence]}
+            {
+                "description": r.description,
+                "met": r.met,
+                "score": round(r.score, 4),
+                "missing": r.missing,
+                "evidence": [
+                    {
+                        "kind": e.kind,
+                        "ref": e.ref,
+                        "at": e.at.isoformat(),
+                        "score": e.score,
+                        "passed": e.passed,
+                    }
+                    for e in r.evidence
+                ],
+            }
             for r in c.requirements
         ],
     }
 
 
-def decide(assessment: SignoffAssessment, *, username: str, trainer: str, confirm: bool, comment: str,
-           at: datetime) -> Decision:
+def decide(
+    assessment: SignoffAssessment, *, username: str, trainer: str, confirm: bool, comment: str, at: datetime
+) -> Decision:
     """The trainer's decision. Confirming needs every criterion met; rejecting needs a reason."""
     comment = comment.strip()
     if not trainer:
@@ -69,7 +87,9 @@ def decide(assessment: SignoffAssessment, *, username: str, trainer: str, confir
         raise SignoffError(f"cannot confirm: not yet met by evidence — {unmet}")
     if not confirm and not comment:
         raise SignoffError("a rejection needs a comment saying what to practise")
-    return Decision(username, trainer, "confirmed" if confirm else "rejected", comment, at, snapshot(assessment))
+    return Decision(
+        username, trainer, "confirmed" if confirm else "rejected", comment, at, snapshot(assessment)
+    )
 
 
 def status(assessment: SignoffAssessment, decisions: Sequence[Any]) -> str:
@@ -78,7 +98,11 @@ def status(assessment: SignoffAssessment, decisions: Sequence[Any]) -> str:
     if latest is not None and getattr(latest, "confirmed", False):
         return READY
     if latest is not None:
-        return REJECTED if not assessment.all_met or _after_rejection_nothing_new(latest, assessment) else AWAITING
+        return (
+            REJECTED
+            if not assessment.all_met or _after_rejection_nothing_new(latest, assessment)
+            else AWAITING
+        )
     return AWAITING if assessment.all_met else IN_TRAINING
 
 

@@ -53,7 +53,12 @@ def _decision_text(r: TraineeReport) -> tuple[str, str, str, str]:
     d = r.latest
     if d is None:
         return ("not yet decided", "—", "—", "")
-    return ("CONFIRMED — ready for primary on-call" if d.confirmed else "REJECTED", d.trainer, _fmt(d.at), d.comment)
+    return (
+        "CONFIRMED — ready for primary on-call" if d.confirmed else "REJECTED",
+        d.trainer,
+        _fmt(d.at),
+        d.comment,
+    )
 
 
 # --- HTML -----------------------------------------------------------------------------------------
@@ -92,27 +97,50 @@ def render_html(r: TraineeReport) -> str:
         )
     out.append("</table>")
     if r.progress is not None:
-        out.append("<h2>The week</h2><table><tr><th>Day</th><th>Exercise</th><th>Status</th><th>Best score</th>"
-                   "<th>Passed on</th></tr>")
+        out.append(
+            "<h2>The week</h2><table><tr><th>Day</th><th>Exercise</th><th>Status</th><th>Best score</th>"
+            "<th>Passed on</th></tr>"
+        )
         for d in r.progress.days:
             for x in d.exercises:
-                out.append(f"<tr><td>Day {d.day.day}: {e(d.day.title)}</td><td>{e(x.exercise.title)}</td>"
-                           f"<td>{e(x.status)}</td><td>{_pct(x.best_score)}</td><td>{e(_fmt(x.passed_at))}</td></tr>")
+                out.append(
+                    f"<tr><td>Day {d.day.day}: {e(d.day.title)}</td><td>{e(x.exercise.title)}</td>"
+                    f"<td>{e(x.status)}</td><td>{_pct(x.best_score)}</td><td>{e(_fmt(x.passed_at))}</td></tr>"
+                )
         out.append("</table>")
     if len(r.decisions) > 1:
         out.append("<h2>Decision history</h2><ul>")
         for d in r.decisions:
             out.append(f"<li>{e(_fmt(d.at))}: {e(d.decision)} by {e(d.trainer)} — {e(d.comment)}</li>")
         out.append("</ul>")
-    out.append("<p>Ratings: P ≥ 90%, S ≥ 75%, M ≥ 50%, else U (HSEEP). A criterion is met only by recorded "
-               "evidence.</p></body></html>")
+    out.append(
+        "<p>Ratings: P ≥ 90%, S ≥ 75%, M ≥ 50%, else U (HSEEP). A criterion is met only by recorded "
+        "evidence.</p></body></html>"
+    )
     return "\n".join(out)
 
 
 # --- PDF ------------------------------------------------------------------------------------------
 
-_ASCII = str.maketrans({"—": "-", "–": "-", "≥": ">=", "≤": "<=", "→": "->", "…": "...", "✔": "[x]", "✘": "[ ]",
-                        "·": "|", "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x", "•": "-"})
+_ASCII = str.maketrans(
+    {
+        "—": "-",
+        "–": "-",
+        "≥": ">=",
+        "≤": "<=",
+        "→": "->",
+        "…": "...",
+        "✔": "[x]",
+        "✘": "[ ]",
+        "·": "|",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "×": "x",
+        "•": "-",
+    }
+)
 
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -170,8 +198,10 @@ def render_pdf(r: TraineeReport) -> bytes:
     line(f"Sign-off criteria ({r.assessment.met_count} of {len(r.assessment.criteria)} met)", 13, "B", 7)
     for c in r.assessment.criteria:
         line(f"{c.title}", 11, "B", 6)
-        line(f"Met: {'yes' if c.met else 'no'}    Rating: {c.rating}    Score: {_pct(c.score)}"
-             f"    Last evidence: {_fmt(c.last_evidence_at)}")
+        line(
+            f"Met: {'yes' if c.met else 'no'}    Rating: {c.rating}    Score: {_pct(c.score)}"
+            f"    Last evidence: {_fmt(c.last_evidence_at)}"
+        )
         for q in c.requirements:
             mark = "[x]" if q.met else "[ ]"
             miss = f" ({q.missing})" if q.missing and not q.met else ""
@@ -184,9 +214,15 @@ def render_pdf(r: TraineeReport) -> bytes:
         for d in r.progress.days:
             line(f"Day {d.day.day}: {d.day.title} ({d.done}/{d.total})", 10, "B")
             for x in d.exercises:
-                line(f"  {x.exercise.title}: {x.status}, best {_pct(x.best_score)}, passed {_fmt(x.passed_at)}", 9)
-    line("Ratings: P >= 90%, S >= 75%, M >= 50%, else U (HSEEP). A criterion is met only by recorded evidence.",
-         8, "I")
+                line(
+                    f"  {x.exercise.title}: {x.status}, best {_pct(x.best_score)}, passed {_fmt(x.passed_at)}",
+                    9,
+                )
+    line(
+        "Ratings: P >= 90%, S >= 75%, M >= 50%, else U (HSEEP). A criterion is met only by recorded evidence.",
+        8,
+        "I",
+    )
     return bytes(pdf.output())
 
 
@@ -197,18 +233,34 @@ def cohort_csv(reports: Sequence[TraineeReport]) -> str:
     """One row per trainee: status, decision, and each criterion's met flag, rating and score."""
     buf = io.StringIO()
     criteria = [c.id for c in reports[0].assessment.criteria] if reports else []
-    header = ["username", "display_name", "status", "criteria_met", "decision", "trainer", "decided_at",
-              "exercises_passed", "exercises_total"]
+    header = [
+        "username",
+        "display_name",
+        "status",
+        "criteria_met",
+        "decision",
+        "trainer",
+        "decided_at",
+        "exercises_passed",
+        "exercises_total",
+    ]
     for cid in criteria:
         header += [f"{cid}_met", f"{cid}_rating", f"{cid}_score"]
     wr = csv.writer(buf, lineterminator="\n")
     wr.writerow(header)
     for r in reports:
         d = r.latest
-        row: list[Any] = [_csv_safe(r.username), _csv_safe(r.display_name), r.status, r.assessment.met_count,
-                          d.decision if d else "", _csv_safe(d.trainer) if d else "",
-                          d.at.isoformat() if d else "",
-                          r.progress.done if r.progress else "", r.progress.total if r.progress else ""]
+        row: list[Any] = [
+            _csv_safe(r.username),
+            _csv_safe(r.display_name),
+            r.status,
+            r.assessment.met_count,
+            d.decision if d else "",
+            _csv_safe(d.trainer) if d else "",
+            d.at.isoformat() if d else "",
+            r.progress.done if r.progress else "",
+            r.progress.total if r.progress else "",
+        ]
         for c in r.assessment.criteria:
             row += ["yes" if c.met else "no", c.rating, f"{c.score:.3f}"]
         wr.writerow(row)

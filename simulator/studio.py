@@ -42,7 +42,9 @@ def check_text(text: str, base_dir: Path | None, source: str = "editor") -> Text
 
 
 def problem_rows(problems: tuple[Problem, ...] | list[Problem]) -> list[dict[str, Any]]:
-    return [{"line": p.line, "column": p.column, "field": p.field or "", "problem": p.message} for p in problems]
+    return [
+        {"line": p.line, "column": p.column, "field": p.field or "", "problem": p.message} for p in problems
+    ]
 
 
 def templates(scenario_dir: Path) -> dict[str, Path]:
@@ -55,14 +57,16 @@ def alert_rows(timeline: Any, start: Any) -> list[dict[str, Any]]:
     """The alert transitions as table rows: time, offset, alert, state, summary."""
     rows = []
     for tr in timeline.transitions():
-        rows.append({
-            "time (UTC)": (start + timedelta(seconds=tr.at)).strftime("%H:%M:%S"),
-            "after": format_duration(tr.at),
-            "alert": tr.alertname,
-            "state": tr.state,
-            "severity label": tr.labels.get("severity", ""),
-            "summary": tr.annotations.get("summary", ""),
-        })
+        rows.append(
+            {
+                "time (UTC)": (start + timedelta(seconds=tr.at)).strftime("%H:%M:%S"),
+                "after": format_duration(tr.at),
+                "alert": tr.alertname,
+                "state": tr.state,
+                "severity label": tr.labels.get("severity", ""),
+                "summary": tr.annotations.get("summary", ""),
+            }
+        )
     return rows
 
 
@@ -72,8 +76,14 @@ class PagePlan:
     note: str = ""
 
 
-def page_plan(loaded: LoadedScenario, timeline: Any, *, ack_after: float | None = None,
-              policy: Any = None, team: Any = None) -> PagePlan:
+def page_plan(
+    loaded: LoadedScenario,
+    timeline: Any,
+    *,
+    ack_after: float | None = None,
+    policy: Any = None,
+    team: Any = None,
+) -> PagePlan:
     """Who gets paged, when, for this scenario's true severity from its first firing alert.
 
     `ack_after`: seconds after the first alert when the primary acknowledges (None: nobody does,
@@ -93,20 +103,32 @@ def page_plan(loaded: LoadedScenario, timeline: Any, *, ack_after: float | None 
         return PagePlan([], f"The page timeline needs data/policy.yaml and data/team.yaml: {exc}")
     triggered = sc.clock.start + timedelta(seconds=first)
     security = sc.answer.security.value == "breach_confirmed"
-    plan = escalation.plan(policy, team, sc.answer.severity, triggered, ack_after=ack_after, security=security,
-                           resolve_after=float(sc.answer.expected_resolution) if sc.answer.expected_resolution else None,
-                           horizon=float(sc.clock.duration))
-    rows = [{
-        "time (UTC)": n.at.strftime("%H:%M:%S"),
-        "after first alert": format_duration(n.offset),
-        "who": n.who,
-        "role": n.role.value.replace("_", " "),
-        "how": n.channel,
-        "why": n.reason,
-    } for n in plan]
-    note = (f"{sc.answer.severity.value} from the first firing alert at "
-            f"{triggered:%H:%M:%S} UTC" + (", nobody acknowledging" if ack_after is None else
-                                            f", acknowledged after {format_duration(ack_after)}"))
+    plan = escalation.plan(
+        policy,
+        team,
+        sc.answer.severity,
+        triggered,
+        ack_after=ack_after,
+        security=security,
+        resolve_after=float(sc.answer.expected_resolution) if sc.answer.expected_resolution else None,
+        horizon=float(sc.clock.duration),
+    )
+    rows = [
+        {
+            "time (UTC)": n.at.strftime("%H:%M:%S"),
+            "after first alert": format_duration(n.offset),
+            "who": n.who,
+            "role": n.role.value.replace("_", " "),
+            "how": n.channel,
+            "why": n.reason,
+        }
+        for n in plan
+    ]
+    note = f"{sc.answer.severity.value} from the first firing alert at {triggered:%H:%M:%S} UTC" + (
+        ", nobody acknowledging"
+        if ack_after is None
+        else f", acknowledged after {format_duration(ack_after)}"
+    )
     return PagePlan(rows, note)
 
 
@@ -115,30 +137,39 @@ def answer_summary(sc: Scenario) -> list[str]:
     a = sc.answer
     out = [
         f"{'Real incident' if a.real else 'False positive'}: {a.title}",
-        f"Severity {a.severity.value}" + "".join(
+        f"Severity {a.severity.value}"
+        + "".join(
             f", then {c.severity.value} at {format_duration(c.at)}" + (f" ({c.reason})" if c.reason else "")
-            for c in a.severity_changes),
+            for c in a.severity_changes
+        ),
     ]
     if a.security.value != "none":
         out.append(f"Security: {a.security.value.replace('_', ' ')}")
     out.append(f"Root cause: {a.root_cause.strip()}")
     for e in a.escalations:
-        out.append(f"Escalate to {e.role.value.replace('_', ' ')} within {format_duration(e.within)}"
-                   + (f": {e.reason}" if e.reason else ""))
+        out.append(
+            f"Escalate to {e.role.value.replace('_', ' ')} within {format_duration(e.within)}"
+            + (f": {e.reason}" if e.reason else "")
+        )
     if not a.escalations:
         out.append("No escalation required")
     if a.diagnosis:
         right = next(o.text for o in a.diagnosis.options if o.id == a.diagnosis.correct)
-        out.append(f"Diagnosis: {right} (of {len(a.diagnosis.options)} options; evidence in "
-                   f"{', '.join(a.diagnosis.evidence) or 'no console named'})")
+        out.append(
+            f"Diagnosis: {right} (of {len(a.diagnosis.options)} options; evidence in "
+            f"{', '.join(a.diagnosis.evidence) or 'no console named'})"
+        )
     for m in a.mitigations:
         out.append(f"Mitigation ({m.outcome}): {m.label}")
     if not any(m.outcome == "correct" for m in a.mitigations):
         out.append("No correct mitigation yet: the trainee cannot fix this scenario")
     cn = a.customer_notification
     if cn is not None:
-        out.append("Customers must be told" + (f" within {format_duration(cn.within)}" if cn.within else "")
-                   if cn.required else "No customer notification required")
+        out.append(
+            "Customers must be told" + (f" within {format_duration(cn.within)}" if cn.within else "")
+            if cn.required
+            else "No customer notification required"
+        )
     if a.expected_resolution:
         out.append(f"Expected resolution: {format_duration(a.expected_resolution)}")
     return out

@@ -247,7 +247,11 @@ def _go_regex(pattern: str) -> re.Pattern[str]:
 
 def _re_replace_all(pattern: str, repl: str, text: str) -> str:
     # Go's $1 / ${1} expansion -> Python's \g<1>
-    py_repl = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: "\\g<" + (m.group(1) or m.group(2)) + ">", repl.replace("\\", "\\\\"))
+    py_repl = re.sub(
+        r"\$\{(\w+)\}|\$(\w+)",
+        lambda m: "\\g<" + (m.group(1) or m.group(2)) + ">",
+        repl.replace("\\", "\\\\"),
+    )
     return _go_regex(pattern).sub(py_repl, text)
 
 
@@ -312,8 +316,23 @@ FUNCTIONS: dict[str, Any] = {
     "gt": lambda a, b: _compare("gt", a, b),
     "ge": lambda a, b: _compare("ge", a, b),
 }
-_UNSUPPORTED_FUNCS = {"query", "first", "label", "value", "strvalue", "sortByLabel", "graphLink", "tableLink",
-                      "humanizeTimestamp", "toTime", "args", "pathPrefix", "externalURL", "parseDuration", "stripDomain"}
+_UNSUPPORTED_FUNCS = {
+    "query",
+    "first",
+    "label",
+    "value",
+    "strvalue",
+    "sortByLabel",
+    "graphLink",
+    "tableLink",
+    "humanizeTimestamp",
+    "toTime",
+    "args",
+    "pathPrefix",
+    "externalURL",
+    "parseDuration",
+    "stripDomain",
+}
 
 
 # --- parsing -----------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ class _Shaped:
     resets: np.ndarray  # ticks where a process restarted (counters drop to zero)
 
 
-def generate_trace(scenario: Scenario, seed: int | None = None, effects: Sequence[Effect] | None = None) -> Trace:
+def generate_trace(
+    scenario: Scenario, seed: int | None = None, effects: Sequence[Effect] | None = None
+) -> Trace:
     """Generate every series of `scenario`; `effects` replaces `scenario.incident` when given
     (the drill passes the incident as changed by the trainee's mitigations)."""
     seed = scenario.seed if seed is None else seed
@@ -142,7 +144,12 @@ def _base_level(metric: Metric) -> float:
 
 
 def _shape(
-    metric: Metric, t: np.ndarray, day_seconds: np.ndarray, effects: Sequence[Effect], duration: float, step: float
+    metric: Metric,
+    t: np.ndarray,
+    day_seconds: np.ndarray,
+    effects: Sequence[Effect],
+    duration: float,
+    step: float,
 ) -> _Shaped:
     n = len(t)
     level = np.full(n, _base_level(metric), dtype=np.float64)
@@ -172,7 +179,9 @@ def _window(effect: Effect, t: np.ndarray, horizon: float) -> np.ndarray:
     return (t >= effect.start) & (t < end)
 
 
-def _target(level: np.ndarray, to: float | None, factor: float | None, delta: float | None = None) -> np.ndarray:
+def _target(
+    level: np.ndarray, to: float | None, factor: float | None, delta: float | None = None
+) -> np.ndarray:
     if to is not None:
         return np.full_like(level, to)
     if factor is not None:

@@ -82,9 +82,11 @@ def sample_knobs(sc: Scenario, seed: int) -> VariantKnobs:
     nlo, nhi = sc.variants.noise_scale
     noise = float(rng.uniform(nlo, nhi)) if nhi > nlo else float(nlo)
     rh = sc.variants.red_herrings
-    pool = [("inject", i) for i in range(len(rh.injects))] + [("log", i) for i in range(len(rh.logs))] + [
-        ("blip", i) for i in range(len(rh.blips))
-    ]
+    pool = (
+        [("inject", i) for i in range(len(rh.injects))]
+        + [("log", i) for i in range(len(rh.logs))]
+        + [("blip", i) for i in range(len(rh.blips))]
+    )
     picked: list[tuple[str, int]] = []
     if pool and rh.pick > 0:
         k = int(rng.integers(0, min(rh.pick, len(pool)) + 1))
@@ -125,37 +127,58 @@ def apply_knobs(sc: Scenario, knobs: VariantKnobs) -> Scenario:
     extra_blips = [rh.blips[i] for k, i in knobs._picked if k == "blip"] if rh else []
     db = ev.database
     if db is not None:
-        db = db.model_copy(update={
-            "sessions": [s.model_copy(update={"started": _moved(s.started, by), "ended": _moved(s.ended, by)})
-                         for s in db.sessions],
-            "slow_queries": [q.model_copy(update={"since": _moved(q.since, by)}) for q in db.slow_queries],
-        })
-    evidence = ev.model_copy(update={
-        "logs": [x.model_copy(update={"at": _moved(x.at, by)}) for x in ev.logs] + extra_logs,
-        "deploys": [d.model_copy(update={"at": _moved(d.at, by)}) for d in ev.deploys],
-        "infrastructure": [c.model_copy(update={"since": _moved(c.since, by), "until": _moved(c.until, by)})
-                           for c in ev.infrastructure],
-        "third_party": [c.model_copy(update={"since": _moved(c.since, by), "until": _moved(c.until, by)})
-                        for c in ev.third_party],
-        "database": db,
-    })
-    answer = sc.answer.model_copy(update={
-        "severity_changes": [c.model_copy(update={"at": c.at + by}) for c in sc.answer.severity_changes],
-    })
+        db = db.model_copy(
+            update={
+                "sessions": [
+                    s.model_copy(update={"started": _moved(s.started, by), "ended": _moved(s.ended, by)})
+                    for s in db.sessions
+                ],
+                "slow_queries": [
+                    q.model_copy(update={"since": _moved(q.since, by)}) for q in db.slow_queries
+                ],
+            }
+        )
+    evidence = ev.model_copy(
+        update={
+            "logs": [x.model_copy(update={"at": _moved(x.at, by)}) for x in ev.logs] + extra_logs,
+            "deploys": [d.model_copy(update={"at": _moved(d.at, by)}) for d in ev.deploys],
+            "infrastructure": [
+                c.model_copy(update={"since": _moved(c.since, by), "until": _moved(c.until, by)})
+                for c in ev.infrastructure
+            ],
+            "third_party": [
+                c.model_copy(update={"since": _moved(c.since, by), "until": _moved(c.until, by)})
+                for c in ev.third_party
+            ],
+            "database": db,
+        }
+    )
+    answer = sc.answer.model_copy(
+        update={
+            "severity_changes": [c.model_copy(update={"at": c.at + by}) for c in sc.answer.severity_changes],
+        }
+    )
     metrics = [
-        m.model_copy(update={"noise": m.noise.model_copy(update={"sigma": m.noise.sigma * knobs.noise_scale})})
-        if m.noise is not None else m
+        m.model_copy(
+            update={"noise": m.noise.model_copy(update={"sigma": m.noise.sigma * knobs.noise_scale})}
+        )
+        if m.noise is not None
+        else m
         for m in sc.metrics
     ]
-    data = sc.model_copy(update={
-        "seed": knobs.seed,
-        "metrics": metrics,
-        "incident": [_shift_effect(e, by) for e in sc.incident] + extra_blips,
-        "injects": sorted([i.model_copy(update={"at": _moved(i.at, by)}) for i in sc.injects] + extra_injects,
-                          key=lambda i: i.at),
-        "evidence": evidence,
-        "answer": answer,
-    })
+    data = sc.model_copy(
+        update={
+            "seed": knobs.seed,
+            "metrics": metrics,
+            "incident": [_shift_effect(e, by) for e in sc.incident] + extra_blips,
+            "injects": sorted(
+                [i.model_copy(update={"at": _moved(i.at, by)}) for i in sc.injects] + extra_injects,
+                key=lambda i: i.at,
+            ),
+            "evidence": evidence,
+            "answer": answer,
+        }
+    )
     # Re-validate from plain data so a variant can never be something a file could not be.
     return Scenario.model_validate(data.model_dump(by_alias=True))
 
@@ -200,7 +223,9 @@ def fired_alert_names(loaded: LoadedScenario) -> tuple[str, ...]:
     from .traces import generate_trace
 
     timeline = scenario_timeline(loaded, generate_trace(loaded.scenario))
-    return tuple(sorted({a.name for a in timeline.alerts if any(ep.firing_at is not None for ep in a.episodes)}))
+    return tuple(
+        sorted({a.name for a in timeline.alerts if any(ep.firing_at is not None for ep in a.episodes)})
+    )
 
 
 def expert_score(loaded: LoadedScenario, responses: Any, shift: float = 0.0) -> tuple[bool, float, list[str]]:
@@ -208,7 +233,9 @@ def expert_score(loaded: LoadedScenario, responses: Any, shift: float = 0.0) -> 
     from .drill import Drill, action_event, load_default_policy, load_default_team
     from .scoring import score_drill
 
-    drill = Drill.create(loaded, seed=loaded.scenario.seed, policy=load_default_policy(), team=load_default_team())
+    drill = Drill.create(
+        loaded, seed=loaded.scenario.seed, policy=load_default_policy(), team=load_default_team()
+    )
     events: list = []
     for at, action in shift_actions(responses.timed(), shift, drill.duration):
         events.append(action_event(events, at, action, getattr(responses, "actor", "trainee")))
@@ -228,7 +255,10 @@ def variant_seeds(sc: Scenario, samples: int) -> list[int]:
 
 
 def check_variants(
-    loaded: LoadedScenario, responses: Any | None, samples: int = 5, seeds: Sequence[int] | None = None,
+    loaded: LoadedScenario,
+    responses: Any | None,
+    samples: int = 5,
+    seeds: Sequence[int] | None = None,
     scorer: Callable[[LoadedScenario, Any, float], tuple[bool, float, list[str]]] | None = None,
 ) -> list[VariantCheck]:
     """Sample variants and check that the answer stays right: the same alerts fire as in the
@@ -246,7 +276,9 @@ def check_variants(
             if missing:
                 problems.append(f"{', '.join(missing)} no longer fires")
             if extra:
-                problems.append(f"{', '.join(extra)} fires only in this variant (a red herring must stay benign)")
+                problems.append(
+                    f"{', '.join(extra)} fires only in this variant (a red herring must stay benign)"
+                )
         passed = total = None
         if responses is not None:
             passed, total, reasons = score(vloaded, responses, knobs.shift)

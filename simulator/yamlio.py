@@ -155,15 +155,18 @@ def _construct(loader: Any, node: yaml.Node, path: Path_, positions: dict, budge
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         # Safe construction would ignore a tag on a collection; refuse it so nobody thinks
         # `!!python/object` did anything.
-        raise yaml.MarkedYAMLError(problem=f"the tag {node.tag!r} is not allowed", problem_mark=node.start_mark)
+        raise yaml.MarkedYAMLError(
+            problem=f"the tag {node.tag!r} is not allowed", problem_mark=node.start_mark
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
-                raise yaml.MarkedYAMLError(problem="a mapping key must be a plain value",
-                                           problem_mark=key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    problem="a mapping key must be a plain value", problem_mark=key_node.start_mark
+                )
             if key in out:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             key_path = (*path, key if isinstance(key, (str, int)) else str(key))
@@ -172,7 +175,9 @@ def _construct(loader: Any, node: yaml.Node, path: Path_, positions: dict, budge
             positions[(*key_path, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(loader, child, (*path, i), positions, budget) for i, child in enumerate(node.value)]
+        return [
+            _construct(loader, child, (*path, i), positions, budget) for i, child in enumerate(node.value)
+        ]
     value = loader.construct_object(node, deep=True)
     # YAML 1.1 reads "14:20" as a sexagesimal int and "2026-03-10T14:00:00Z" as a datetime;
     # formats here want the text the author wrote, so keep the original scalar for those.
@@ -301,12 +306,22 @@ def read_text_limited(path: Path) -> str:
         raise FormatError([Problem(source, None, None, "", f"cannot read file: {exc.strerror}")]) from None
     if size > MAX_BYTES:
         raise FormatError(
-            [Problem(source, None, None, "", f"file is {size // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB")]
+            [
+                Problem(
+                    source,
+                    None,
+                    None,
+                    "",
+                    f"file is {size // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB",
+                )
+            ]
         )
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError([Problem(source, None, None, "", f"file is not UTF-8 text ({exc.reason})")]) from None
+        raise FormatError(
+            [Problem(source, None, None, "", f"file is not UTF-8 text ({exc.reason})")]
+        ) from None
     except OSError as exc:
         raise FormatError([Problem(source, None, None, "", f"cannot read file: {exc.strerror}")]) from None
 

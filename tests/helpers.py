@@ -53,8 +53,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def ensure_user(store: Store, username: str, role: str, display_name: str | None = None,
-                password: str = PASSWORD) -> people.Person:
+def ensure_user(
+    store: Store, username: str, role: str, display_name: str | None = None, password: str = PASSWORD
+) -> people.Person:
     """The user with this name, created with `role` if missing (an existing user keeps theirs)."""
     found = people.get_user_by_username(store, username)
     if found is not None:
@@ -64,8 +65,14 @@ def ensure_user(store: Store, username: str, role: str, display_name: str | None
     # The shared test password is hashed once per test process: argon2 is slow on purpose, and
     # five fresh hashes per test would dominate the page tests' run time.
     with store.session() as s:
-        row = people.UserRow(username=username, display_name=display_name or username, role=role,
-                             password_hash=_test_hash(), active=True, created_at=_now())
+        row = people.UserRow(
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            password_hash=_test_hash(),
+            active=True,
+            created_at=_now(),
+        )
         s.add(row)
         s.flush()
         return people.Person(row.id, row.username, row.display_name, row.role, True)
@@ -96,8 +103,14 @@ def test_store() -> Store:
     return open_store(url)
 
 
-def app_test(page_path: str | None, role: str | None = "trainee", username: str | None = None,
-             query_params: dict[str, str] | None = None, timeout: float = 30, **session: Any) -> AppTest:
+def app_test(
+    page_path: str | None,
+    role: str | None = "trainee",
+    username: str | None = None,
+    query_params: dict[str, str] | None = None,
+    timeout: float = 30,
+    **session: Any,
+) -> AppTest:
     """An AppTest of the whole app switched to `page_path` with a `role` user signed in
     (`role=None`: nobody signed in; `page_path=None`: stay on the app's default page, e.g. the
     sign-in form). Extra keyword arguments go into session state.
@@ -114,8 +127,14 @@ def app_test(page_path: str | None, role: str | None = "trainee", username: str 
     return at.switch_page(page_path) if page_path else at
 
 
-def _sign_in(at: AppTest, store: Store, role: str | None, username: str | None,
-             query_params: dict[str, str] | None, session: dict[str, Any]) -> None:
+def _sign_in(
+    at: AppTest,
+    store: Store,
+    role: str | None,
+    username: str | None,
+    query_params: dict[str, str] | None,
+    session: dict[str, Any],
+) -> None:
     """Sign a `role` user into `at` the way ui.auth reads it, then set session state and params."""
     from ui.auth import SESSION_KEY
 
@@ -131,8 +150,14 @@ def _sign_in(at: AppTest, store: Store, role: str | None, username: str | None,
         at.query_params[key] = value
 
 
-def page_test(page_path: str, role: str | None = "trainee", username: str | None = None,
-              query_params: dict[str, str] | None = None, timeout: float = 30, **session: Any) -> AppTest:
+def page_test(
+    page_path: str,
+    role: str | None = "trainee",
+    username: str | None = None,
+    query_params: dict[str, str] | None = None,
+    timeout: float = 30,
+    **session: Any,
+) -> AppTest:
     """An AppTest of ONE page file run on its own (no app.py, no menu), with a `role` user signed in.
 
     Through app.py a page missing from a role's menu is never reached (Streamlit shows the default

@@ -56,8 +56,9 @@ class PgServer:
     def admin_execute(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host=self.host, port=self.port, user=self.user, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def new_database(self) -> str:
@@ -93,30 +94,73 @@ def _start() -> tuple[PgServer | None, str]:
     port = _free_port()
     user = "firedrill"
     init = subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", user, "--auth=trust", "-E", "UTF8",
-         "--locale=C.UTF-8", "--no-sync"],
-        capture_output=True, text=True, timeout=120,
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if init.returncode != 0:
         return None, f"initdb failed: {init.stderr.strip()[-500:]}"
     # Loopback only, socket in our own folder (not /var/run/postgresql), durability off: the data is
     # thrown away, and fsync would only slow the suite.
-    opts = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=120")
+    opts = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=120"
+    )
     start = subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(datadir), "-o", opts, "-l", str(root / "server.log"),
-         "-w", "-t", "60", "start"],
-        capture_output=True, text=True, timeout=120,
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            opts,
+            "-l",
+            str(root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if start.returncode != 0:
-        log = (root / "server.log").read_text(errors="replace")[-800:] if (root / "server.log").exists() else ""
+        log = (
+            (root / "server.log").read_text(errors="replace")[-800:] if (root / "server.log").exists() else ""
+        )
         return None, f"pg_ctl start failed: {start.stderr.strip()[-300:]} {log}"
     return PgServer("127.0.0.1", port, user, datadir, run_as, bindir), ""
 
 
 def _stop(server: PgServer) -> None:
-    subprocess.run([*server.run_as, str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", "fast",
-                    "-w", "stop"], capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            *server.run_as,
+            str(server.bindir / "pg_ctl"),
+            "-D",
+            str(server.datadir),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
     shutil.rmtree(server.datadir.parent, ignore_errors=True)
 
 

@@ -43,10 +43,17 @@ def test_mitigation_and_hypothesis_ids_are_checked_against_the_scenario(seed_sce
 
 def test_every_action_name_parses_from_an_event_payload():
     samples = {
-        "judge": {"verdict": "real"}, "classify": {"severity": "HIGH"}, "open_channel": {"name": "#x"},
-        "escalate": {"role": "manager"}, "post_update": {"text": "hi"}, "status_page": {"status": "Identified"},
-        "notify_customers": {"subject": "s", "body": "b"}, "hypothesis": {"option": "a"},
-        "mitigate": {"mitigation": "m"}, "look": {"console": "logs"}, "write_report": {"markdown": "# r"},
+        "judge": {"verdict": "real"},
+        "classify": {"severity": "HIGH"},
+        "open_channel": {"name": "#x"},
+        "escalate": {"role": "manager"},
+        "post_update": {"text": "hi"},
+        "status_page": {"status": "Identified"},
+        "notify_customers": {"subject": "s", "body": "b"},
+        "hypothesis": {"option": "a"},
+        "mitigate": {"mitigation": "m"},
+        "look": {"console": "logs"},
+        "write_report": {"markdown": "# r"},
     }
     for name in ACTION_NAMES:
         assert parse_action({"action": name, **samples.get(name, {})}).action == name

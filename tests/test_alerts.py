@@ -28,26 +28,38 @@ def test_for_two_minutes_at_fifteen_seconds_needs_nine_true_ticks():
 
 
 def test_pending_alert_is_dropped_when_condition_breaks():
-    tl = evaluate_rules([_group(alert="X", expr="x > 0", **{"for": "1m"})], _trace([1, 1, 0, 1, 1, 1, 1, 1]), 15)
+    tl = evaluate_rules(
+        [_group(alert="X", expr="x > 0", **{"for": "1m"})], _trace([1, 1, 0, 1, 1, 1, 1, 1]), 15
+    )
     assert [t.state for t in tl.transitions()] == ["pending", "inactive", "pending", "firing"]
 
 
 def test_keep_firing_for_holds_a_firing_alert_through_a_short_dip():
-    states, _, eps = alert_states(np.array([1, 1, 0, 0, 1, 0, 0, 0, 0], bool), np.arange(9) * 60_000, 0, 120_000)
+    states, _, eps = alert_states(
+        np.array([1, 1, 0, 0, 1, 0, 0, 0, 0], bool), np.arange(9) * 60_000, 0, 120_000
+    )
     assert states.tolist() == [2, 2, 2, 2, 2, 2, 2, 0, 0] and eps == [(0, 0, 7)]
 
 
 def test_alert_labels_merge_series_and_rule_labels_and_annotations_render_value():
-    group = _group(alert="High", expr="x > 0.5", labels={"severity": "high"},
-                   annotations={"summary": "{{ $labels.service }} at {{ $value }}"})
+    group = _group(
+        alert="High",
+        expr="x > 0.5",
+        labels={"severity": "high"},
+        annotations={"summary": "{{ $labels.service }} at {{ $value }}"},
+    )
     [alert] = evaluate_rules([group], _trace([0.75, 0.75]), 15).alerts
     assert alert.labels == {"alertname": "High", "service": "api", "severity": "high"}
     assert alert.episodes[0].annotations == {"summary": "api at 0.75"}
 
 
 def test_recording_rule_feeds_a_later_alert_in_the_same_tick():
-    group = RuleGroup.model_validate({"name": "g", "rules": [
-        {"record": "x:doubled", "expr": "x * 2"}, {"alert": "D", "expr": "x:doubled > 1"}]})
+    group = RuleGroup.model_validate(
+        {
+            "name": "g",
+            "rules": [{"record": "x:doubled", "expr": "x * 2"}, {"alert": "D", "expr": "x:doubled > 1"}],
+        }
+    )
     tl = evaluate_rules([group], _trace([0, 1, 1]), 15)
     assert tl.first_firing() == 15.0
 
@@ -67,13 +79,18 @@ def test_vectorised_and_per_tick_evaluation_agree_on_flapping_inputs_with_annota
     rng = np.random.default_rng(11)
     for case in range(40):
         trace = _trace(list((rng.uniform(0, 1, 120) * 8).round() / 8))
-        group = _group(alert="X", expr="x > 0.5", annotations={"v": "{{ $value }} on {{ $labels.service }}"},
-                       keep_firing_for=f"{rng.choice([0, 10, 15, 30, 50, 120])}s",
-                       **{"for": f"{rng.choice([0, 15, 20, 30, 45, 60])}s"})
+        group = _group(
+            alert="X",
+            expr="x > 0.5",
+            annotations={"v": "{{ $value }} on {{ $labels.service }}"},
+            keep_firing_for=f"{rng.choice([0, 10, 15, 30, 50, 120])}s",
+            **{"for": f"{rng.choice([0, 15, 20, 30, 45, 60])}s"},
+        )
         fast = evaluate_rules([group], trace, 15, sequential=False).transitions()
         slow = evaluate_rules([group], trace, 15, sequential=True).transitions()
-        assert [(t.at, t.state, t.value, t.annotations) for t in fast] == \
-            [(t.at, t.state, t.value, t.annotations) for t in slow], case
+        assert [(t.at, t.state, t.value, t.annotations) for t in fast] == [
+            (t.at, t.state, t.value, t.annotations) for t in slow
+        ], case
 
 
 def test_annotations_keep_negative_zero_apart_from_zero():

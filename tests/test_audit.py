@@ -15,7 +15,12 @@ def test_a_role_change_is_recorded_with_who_when_and_what(tmp_store):
     make_users(tmp_store)
     people.set_role(tmp_store, "admin", "trainee3", "trainer", T0)
     entry = people.audit_log(tmp_store, action="change_role")[0]
-    assert (entry.actor, entry.target, entry.detail, entry.at) == ("admin", "trainee3", "trainee → trainer", T0)
+    assert (entry.actor, entry.target, entry.detail, entry.at) == (
+        "admin",
+        "trainee3",
+        "trainee → trainer",
+        T0,
+    )
 
 
 def test_an_entry_without_a_time_is_stamped_by_the_database(tmp_store):
@@ -92,14 +97,17 @@ def test_a_trainee_cannot_read_the_audit_log(tmp_store):
     at = page_test("pages/audit.py", role="trainee")
     at.run()
     assert [e.value for e in at.error] == [
-        "This page is for trainers and administrators. You are signed in as trainee1 (trainee)."]
+        "This page is for trainers and administrators. You are signed in as trainee1 (trainee)."
+    ]
     assert not at.dataframe
 
 
 def test_a_trainer_cannot_open_the_people_page(tmp_store):
     at = page_test("pages/admin.py", role="trainer")
     at.run()
-    assert [e.value for e in at.error] == ["This page is for administrators. You are signed in as trainer (trainer)."]
+    assert [e.value for e in at.error] == [
+        "This page is for administrators. You are signed in as trainer (trainer)."
+    ]
     assert not at.dataframe
 
 
@@ -109,8 +117,12 @@ def test_saving_and_deleting_a_scenario_is_audited_by_the_store_itself(tmp_store
 
     text = with_new_id(seed_scenario.text, "my-pool-drill")
     store_sc.save_version(tmp_store, text, "trainer", T0, note="first cut", base_dir=SCENARIOS)
-    store_sc.delete_scenario(tmp_store, "my-pool-drill", "trainer", T0.replace(hour=10), confirm="my-pool-drill")
+    store_sc.delete_scenario(
+        tmp_store, "my-pool-drill", "trainer", T0.replace(hour=10), confirm="my-pool-drill"
+    )
     entries = people.audit_log(tmp_store)
     assert [(e.action, e.actor, e.target) for e in entries] == [
-        ("scenario.delete", "trainer", "my-pool-drill"), ("scenario.save", "trainer", "my-pool-drill")]
+        ("scenario.delete", "trainer", "my-pool-drill"),
+        ("scenario.save", "trainer", "my-pool-drill"),
+    ]
     assert entries[1].detail.startswith("version 1 (") and entries[1].detail.endswith("first cut")

@@ -108,8 +108,14 @@ def parsers() -> list[Parser]:
     ]
     out.append(Parser("promql", _promql, (PromQLError,), PROMQL_SAMPLE))
     out.append(Parser("logquery", _logquery, (LogQueryError,), LOGQUERY_SAMPLE))
-    out.append(Parser("promtool_test", _promtool_test, (FormatError,),
-                      (PROMTOOL_FIXTURES / "example_test.yml").read_text()))
+    out.append(
+        Parser(
+            "promtool_test",
+            _promtool_test,
+            (FormatError,),
+            (PROMTOOL_FIXTURES / "example_test.yml").read_text(),
+        )
+    )
     for kind, path in [
         ("policy", ROOT / "data" / "policy.yaml"),
         ("team", ROOT / "data" / "team.yaml"),
@@ -125,9 +131,30 @@ def parsers() -> list[Parser]:
 PARSERS = {p.name: p for p in parsers()}
 
 GARBAGE = [
-    "\x00", "{{", "}}", "[", "]", ": :", "- - -", "&a [*a]", "*undefined", "!!python/object:os.system",
-    "\t", "'", '"', "%YAML 9.9", "---\n---", "? complex", "~", "1e999", "-0", "NaN", "\u202e", "é" * 50,
-    "a: " + "[" * 200, "<script>alert(1)</script>",
+    "\x00",
+    "{{",
+    "}}",
+    "[",
+    "]",
+    ": :",
+    "- - -",
+    "&a [*a]",
+    "*undefined",
+    "!!python/object:os.system",
+    "\t",
+    "'",
+    '"',
+    "%YAML 9.9",
+    "---\n---",
+    "? complex",
+    "~",
+    "1e999",
+    "-0",
+    "NaN",
+    "\u202e",
+    "é" * 50,
+    "a: " + "[" * 200,
+    "<script>alert(1)</script>",
 ]
 
 
@@ -148,7 +175,11 @@ def mutated(draw, sample: str) -> str:
             lines[i], lines[j] = lines[j], lines[i]
         elif op == "replace_char" and lines[i]:
             k = draw(st.integers(0, len(lines[i]) - 1))
-            lines[i] = lines[i][:k] + draw(st.sampled_from(GARBAGE + list(":-[]{}#&*!|>'\"%@`,"))) + lines[i][k + 1 :]
+            lines[i] = (
+                lines[i][:k]
+                + draw(st.sampled_from(GARBAGE + list(":-[]{}#&*!|>'\"%@`,")))
+                + lines[i][k + 1 :]
+            )
         elif op == "insert":
             lines.insert(i, draw(st.sampled_from(GARBAGE)) + draw(st.text(max_size=20)))
         elif op == "truncate":
@@ -181,8 +212,12 @@ def check(parser: Parser, text: str) -> None:
 def test_parser_gives_a_clear_error_or_accepts_never_a_traceback(name):
     parser = PARSERS[name]
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(inputs(parser.sample))
     def run(text: str) -> None:
         check(parser, text)
@@ -200,14 +235,33 @@ def test_deeply_nested_yaml_is_a_clear_error_not_a_crash():
 # Hostile one-liners random text rarely reaches: nesting deep enough to exhaust Python's stack, long
 # operator chains, and ranges cut off at every point.
 HOSTILE = {
-    "promql": ["(" * 5000 + "a" + ")" * 5000, "a" + " + a" * 5000, "-" * 5000 + "1", "sum(" * 2000,
-               'a{b="' + "x" * 100_000, "rate(a[5m]", "a offset -"],
-    "logquery": ["(" * 1999, "NOT " * 499 + "a", "a:[", "a:[1", "a:[1 TO", "a:[1 TO 2", "a:(b OR", '"' * 1999],
+    "promql": [
+        "(" * 5000 + "a" + ")" * 5000,
+        "a" + " + a" * 5000,
+        "-" * 5000 + "1",
+        "sum(" * 2000,
+        'a{b="' + "x" * 100_000,
+        "rate(a[5m]",
+        "a offset -",
+    ],
+    "logquery": [
+        "(" * 1999,
+        "NOT " * 499 + "a",
+        "a:[",
+        "a:[1",
+        "a:[1 TO",
+        "a:[1 TO 2",
+        "a:(b OR",
+        '"' * 1999,
+    ],
 }
 
 
-@pytest.mark.parametrize(("name", "text"), [(n, t) for n, texts in HOSTILE.items() for t in texts],
-                         ids=lambda v: v if v in HOSTILE else repr(v[:12]))
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [(n, t) for n, texts in HOSTILE.items() for t in texts],
+    ids=lambda v: v if v in HOSTILE else repr(v[:12]),
+)
 def test_hostile_query_is_a_clear_error_not_a_crash(name, text):
     if name not in PARSERS:
         pytest.skip(f"the {name} parser does not exist yet")

@@ -17,8 +17,12 @@ def _trace(n: int = 41, step: float = 15.0) -> Trace:
     values = np.linspace(0.1, 0.95, n)
     present = np.ones(n, bool)
     present[10:13] = False  # a scrape gap
-    pool = Series("db_pool_utilization", (("service", "api"),), values, present, np.zeros(n, bool), unit="ratio")
-    other = Series("db_pool_utilization", (("service", "web"),), values / 2, np.ones(n, bool), np.zeros(n, bool))
+    pool = Series(
+        "db_pool_utilization", (("service", "api"),), values, present, np.zeros(n, bool), unit="ratio"
+    )
+    other = Series(
+        "db_pool_utilization", (("service", "web"),), values / 2, np.ones(n, bool), np.zeros(n, bool)
+    )
     return Trace.build(START, step, n, [pool, other])
 
 
@@ -43,10 +47,15 @@ class _Timeline:
 
 
 def _timeline() -> _Timeline:
-    return _Timeline([
-        _Alert("PoolHigh", {"alertname": "PoolHigh", "service": "api", "severity": "high"},
-               [_Ep(120, 240, 450), _Ep(500, None, 530)]),
-    ])
+    return _Timeline(
+        [
+            _Alert(
+                "PoolHigh",
+                {"alertname": "PoolHigh", "service": "api", "severity": "high"},
+                [_Ep(120, 240, 450), _Ep(500, None, 530)],
+            ),
+        ]
+    )
 
 
 def test_a_scrape_gap_is_a_break_in_the_line_not_an_interpolation():
@@ -58,7 +67,10 @@ def test_a_scrape_gap_is_a_break_in_the_line_not_an_interpolation():
 
 def test_a_bare_metric_name_draws_every_series_of_that_metric():
     fig = metric_chart(_trace(), ["db_pool_utilization"])
-    assert {t.name for t in fig.data} == {'db_pool_utilization{service="api"}', 'db_pool_utilization{service="web"}'}
+    assert {t.name for t in fig.data} == {
+        'db_pool_utilization{service="api"}',
+        'db_pool_utilization{service="web"}',
+    }
 
 
 def test_until_hides_the_future_and_marks_now():
@@ -109,15 +121,26 @@ def test_alert_strip_says_so_when_nothing_fired():
 def test_alerts_are_listed_under_every_metric_their_rule_reads():
     from simulator.rules import RuleGroup
 
-    group = RuleGroup.model_validate({"name": "g", "rules": [
-        {"alert": "ErrorRatio", "expr": "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.01"},
-        {"alert": "PoolHigh", "expr": 'db_pool_utilization{service="api"} > 0.8'},
-        {"record": "x:rate5m", "expr": "rate(requests_total[5m])"},
-    ]})
+    group = RuleGroup.model_validate(
+        {
+            "name": "g",
+            "rules": [
+                {
+                    "alert": "ErrorRatio",
+                    "expr": "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m])) > 0.01",
+                },
+                {"alert": "PoolHigh", "expr": 'db_pool_utilization{service="api"} > 0.8'},
+                {"record": "x:rate5m", "expr": "rate(requests_total[5m])"},
+            ],
+        }
+    )
     from simulator.charts import alerts_by_metric
 
-    assert alerts_by_metric([group]) == {"errors_total": {"ErrorRatio"}, "requests_total": {"ErrorRatio"},
-                                         "db_pool_utilization": {"PoolHigh"}}
+    assert alerts_by_metric([group]) == {
+        "errors_total": {"ErrorRatio"},
+        "requests_total": {"ErrorRatio"},
+        "db_pool_utilization": {"PoolHigh"},
+    }
 
 
 def test_only_the_named_alerts_get_bands():
@@ -126,8 +149,13 @@ def test_only_the_named_alerts_get_bands():
 
 
 def test_labels_from_a_scenario_are_shown_as_text_not_html():
-    fig = metric_chart(_trace(), ["db_pool_utilization"], thresholds=[(0.8, '<a href="http://x">click</a>')],
-                       shade=[(0, 60, "<b>deploy</b>")], markers=[(30, "<br>")])
+    fig = metric_chart(
+        _trace(),
+        ["db_pool_utilization"],
+        thresholds=[(0.8, '<a href="http://x">click</a>')],
+        shade=[(0, 60, "<b>deploy</b>")],
+        markers=[(30, "<br>")],
+    )
     texts = [a.text for a in fig.layout.annotations]
     assert all("<" not in t for t in texts)
     assert "&lt;b&gt;deploy&lt;/b&gt;" in texts
@@ -138,7 +166,9 @@ def test_a_series_on_a_much_smaller_scale_gets_the_right_hand_axis_with_its_thre
     conns = Series("db_connections_active", (), np.full(n, 95.0), np.ones(n, bool), np.zeros(n, bool))
     ratio = Series("db_pool_utilization", (), np.full(n, 0.95), np.ones(n, bool), np.zeros(n, bool))
     trace = Trace.build(START, 15.0, n, [conns, ratio])
-    fig = metric_chart(trace, ["db_connections_active", "db_pool_utilization"], thresholds=[(0.8, "PoolHigh")])
+    fig = metric_chart(
+        trace, ["db_connections_active", "db_pool_utilization"], thresholds=[(0.8, "PoolHigh")]
+    )
     axes = {t.name: t.yaxis for t in fig.data}
     assert axes == {"db_connections_active": "y", "db_pool_utilization (right axis)": "y2"}
     line = next(s for s in fig.layout.shapes if s.type == "line" and s.y0 == 0.8)

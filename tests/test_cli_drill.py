@@ -11,18 +11,31 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_drill_json_prints_passed_score_and_each_criterion_with_rating_and_evidence():
-    r = _run("drill", "scenarios/db-pool-exhaustion.yaml", "--responses", "scenarios/db-pool-exhaustion.expert.yaml",
-             "--json")
+    r = _run(
+        "drill",
+        "scenarios/db-pool-exhaustion.yaml",
+        "--responses",
+        "scenarios/db-pool-exhaustion.expert.yaml",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["passed"] is True and out["score"] == 1.0
-    assert set(out["criteria"]) == {"acknowledge", "judgement", "severity", "escalation", "communication",
-                                    "diagnosis", "report"}
+    assert set(out["criteria"]) == {
+        "acknowledge",
+        "judgement",
+        "severity",
+        "escalation",
+        "communication",
+        "diagnosis",
+        "report",
+    }
     for c in out["criteria"].values():
         assert c["rating"] == "P" and isinstance(c["evidence"], list) and c["evidence"]
 
@@ -49,21 +62,38 @@ def test_a_missing_responses_file_exits_2():
 
 
 def test_report_debrief_prints_the_after_action_report():
-    r = _run("report", "debrief", "scenarios/complete-outage.yaml", "--responses",
-             "scenarios/complete-outage.expert.yaml")
+    r = _run(
+        "report",
+        "debrief",
+        "scenarios/complete-outage.yaml",
+        "--responses",
+        "scenarios/complete-outage.expert.yaml",
+    )
     assert r.returncode == 0, r.stderr
     assert "## Strengths" in r.stdout and "## Improvement plan" in r.stdout
 
 
 def test_report_post_incident_check_flags_a_report_with_a_wrong_timeline(tmp_path):
-    draft = _run("report", "post-incident", "scenarios/db-pool-exhaustion.yaml", "--responses",
-                 "scenarios/db-pool-exhaustion.expert.yaml")
+    draft = _run(
+        "report",
+        "post-incident",
+        "scenarios/db-pool-exhaustion.yaml",
+        "--responses",
+        "scenarios/db-pool-exhaustion.expert.yaml",
+    )
     assert draft.returncode == 0 and "## Timeline" in draft.stdout
     bad = draft.stdout.replace("14:23 - Alert", "14:50 - Alert")
     f = tmp_path / "r.md"
     f.write_text(bad)
-    r = _run("report", "post-incident", "scenarios/db-pool-exhaustion.yaml", "--responses",
-             "scenarios/db-pool-exhaustion.expert.yaml", "--check", str(f))
+    r = _run(
+        "report",
+        "post-incident",
+        "scenarios/db-pool-exhaustion.yaml",
+        "--responses",
+        "scenarios/db-pool-exhaustion.expert.yaml",
+        "--check",
+        str(f),
+    )
     assert r.returncode == 1 and "not within ±2 min" in r.stdout
 
 

@@ -8,9 +8,13 @@ from simulator.cli import main
 from simulator.store import people
 
 
-def test_an_admin_can_be_created_from_the_command_line_with_the_password_on_stdin(tmp_store, monkeypatch, capsys):
+def test_an_admin_can_be_created_from_the_command_line_with_the_password_on_stdin(
+    tmp_store, monkeypatch, capsys
+):
     monkeypatch.setattr("sys.stdin", io.StringIO("a-long-cli-secret\n"))
-    assert main(["users", "--url", tmp_store.url, "add", "ops", "--role", "admin", "--display-name", "Ops"]) == 0
+    assert (
+        main(["users", "--url", tmp_store.url, "add", "ops", "--role", "admin", "--display-name", "Ops"]) == 0
+    )
     assert "created ops (admin)" in capsys.readouterr().out
     assert people.authenticate(tmp_store, "ops", "a-long-cli-secret").role == "admin"
     entry = people.audit_log(tmp_store, action="create_user")[0]

@@ -32,8 +32,14 @@ def test_kappa_matches_a_hand_computed_example():
     # Observed weighted disagreement = (1 + 1)/9 / 6 · 6 = 2/9 = 12/54.
     # Expected = Σ r_i c_j (i−j)² / (9 · 6) = 92/54 (48 + 10 + 16 + 18 over the four rows).
     # kappa = 1 − 12/92 = 20/23.
-    pairs = [("CRITICAL", "CRITICAL"), ("CRITICAL", "HIGH"), ("HIGH", "HIGH"),
-             ("MEDIUM", "LOW"), ("LOW", "LOW"), ("MEDIUM", "MEDIUM")]
+    pairs = [
+        ("CRITICAL", "CRITICAL"),
+        ("CRITICAL", "HIGH"),
+        ("HIGH", "HIGH"),
+        ("MEDIUM", "LOW"),
+        ("LOW", "LOW"),
+        ("MEDIUM", "MEDIUM"),
+    ]
     conf = confusion_matrix(pairs)
     assert conf.matrix.tolist() == [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]]
     assert quadratic_weighted_kappa(conf) == pytest.approx(20 / 23)
@@ -96,8 +102,12 @@ def test_the_board_shows_when_a_trainee_acknowledged_and_what_they_called():
 
 
 def test_severity_calls_are_judged_against_the_truth_at_the_moment_of_the_call():
-    rows = [board_row("a", "A", [ev(1, 100.0, "classify", severity="HIGH"), ev(2, 900.0, "classify", severity="HIGH")]),
-            board_row("b", "B", [ev(1, 100.0, "classify", severity="CRITICAL")])]
+    rows = [
+        board_row(
+            "a", "A", [ev(1, 100.0, "classify", severity="HIGH"), ev(2, 900.0, "classify", severity="HIGH")]
+        ),
+        board_row("b", "B", [ev(1, 100.0, "classify", severity="CRITICAL")]),
+    ]
 
     def truth(at: float) -> Severity:  # the incident becomes CRITICAL at 10 minutes
         return Severity.HIGH if at < 600 else Severity.CRITICAL

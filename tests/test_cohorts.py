@@ -77,7 +77,9 @@ def test_a_trainee_outside_the_cohort_cannot_join(cohort, tmp_store, seed_scenar
         people.join_cohort_drill(tmp_store, cd.id, outsider.id, "outsider", _engine(seed_scenario), T0)
 
 
-def test_joining_from_the_page_opens_the_trainees_own_attempt_on_the_drill_page(cohort, tmp_store, seed_scenario):
+def test_joining_from_the_page_opens_the_trainees_own_attempt_on_the_drill_page(
+    cohort, tmp_store, seed_scenario
+):
     cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
     at = app_test("pages/cohort_join.py", role="trainee", username="trainee2")
     at.run()
@@ -88,7 +90,9 @@ def test_joining_from_the_page_opens_the_trainees_own_attempt_on_the_drill_page(
     assert store_att.get_attempt(tmp_store, aid).clock_id == cd.clock_id
 
 
-def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(cohort, tmp_store, seed_scenario):
+def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(
+    cohort, tmp_store, seed_scenario
+):
     engine = _engine(seed_scenario)
     cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
     people.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0)
@@ -100,8 +104,13 @@ def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(coh
         store_att.record_action(tmp_store, aid, engine, Acknowledge(action="acknowledge"), t)
         store_att.record_action(tmp_store, aid, engine, Classify(action="classify", severity=sev), t)
         store_att.record_action(tmp_store, aid, engine, Escalate(action="escalate", role="manager"), t)
-        store_att.record_action(tmp_store, aid, engine,
-                                PostUpdate(action="post_update", text=f"<img src=x onerror=alert(1)> {u}"), t)
+        store_att.record_action(
+            tmp_store,
+            aid,
+            engine,
+            PostUpdate(action="post_update", text=f"<img src=x onerror=alert(1)> {u}"),
+            t,
+        )
     at = app_test("pages/cohort_board.py", role="trainer", query_params={"cohort": str(cohort.id)})
     at.run()
     assert not at.exception
@@ -123,8 +132,10 @@ def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(coh
     assert any(m.label == "Agreement (quadratic weighted κ)" for m in at.metric)
     right = next(m.value for m in at.metric if m.label == "Exactly right")
     assert right in ("0%", "33%", "67%", "100%")
-    assert all(store_att.get_attempt(tmp_store, a).status == "finished"
-               for a in people.drill_participants(tmp_store, cd.id).values())
+    assert all(
+        store_att.get_attempt(tmp_store, a).status == "finished"
+        for a in people.drill_participants(tmp_store, cd.id).values()
+    )
 
 
 def test_trainees_are_refused_on_the_cohort_and_board_pages(cohort, tmp_store):
@@ -132,7 +143,8 @@ def test_trainees_are_refused_on_the_cohort_and_board_pages(cohort, tmp_store):
         at = page_test(page, role="trainee")
         at.run()
         assert [e.value for e in at.error] == [
-            "This page is for trainers and administrators. You are signed in as trainee1 (trainee)."]
+            "This page is for trainers and administrators. You are signed in as trainee1 (trainee)."
+        ]
         assert not at.dataframe
 
 

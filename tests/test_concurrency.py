@@ -49,24 +49,56 @@ def _attempts(store: Store, seed_scenario, n: int) -> list[int]:
     engine = Drill.create(seed_scenario, 7)
     ids = []
     for i in range(n):
-        person = people.create_user(store, f"trainee{i:02d}", "firedrill-test-pw", "trainee", T0) if i == 0 else None
-        ids.append(store_att.start_attempt(store, user_id=person.id if person else None, username=f"trainee{i:02d}",
-                                           drill=engine, speed=1.0, now=T0))
+        person = (
+            people.create_user(store, f"trainee{i:02d}", "firedrill-test-pw", "trainee", T0)
+            if i == 0
+            else None
+        )
+        ids.append(
+            store_att.start_attempt(
+                store,
+                user_id=person.id if person else None,
+                username=f"trainee{i:02d}",
+                drill=engine,
+                speed=1.0,
+                now=T0,
+            )
+        )
     return ids
 
 
 @pytest.mark.parametrize("engines", ["one shared engine", "one engine per writer"])
 def test_twenty_trainees_appending_at_once_lose_nothing(any_store, seed_scenario, engines):
     ids = _attempts(any_store, seed_scenario, WRITERS)
-    own = [open_store(any_store.url, create=False) for _ in range(WRITERS)] if engines != "one shared engine" else []
+    own = (
+        [open_store(any_store.url, create=False) for _ in range(WRITERS)]
+        if engines != "one shared engine"
+        else []
+    )
 
     def work(i: int) -> None:
         store = own[i] if own else any_store
         for k in range(EACH):
-            store_att.append_event(store, ids[i], Event(0, float(k), "post_update", {"text": f"update {i}/{k}"},
-                                                        f"trainee{i:02d}", T0 + timedelta(seconds=k)))
-            people.record_audit(store, f"trainee{i:02d}", "post_update", f"attempt {ids[i]}", f"{k}",
-                                at=T0 + timedelta(seconds=k))
+            store_att.append_event(
+                store,
+                ids[i],
+                Event(
+                    0,
+                    float(k),
+                    "post_update",
+                    {"text": f"update {i}/{k}"},
+                    f"trainee{i:02d}",
+                    T0 + timedelta(seconds=k),
+                ),
+            )
+            people.record_audit(
+                store,
+                f"trainee{i:02d}",
+                "post_update",
+                f"attempt {ids[i]}",
+                f"{k}",
+                at=T0 + timedelta(seconds=k),
+            )
 
     try:
         errors = _run_together(WRITERS, work)
@@ -86,8 +118,11 @@ def test_twenty_writers_on_one_shared_log_get_distinct_sequence_numbers(any_stor
 
     def work(i: int) -> None:
         for k in range(3):
-            store_att.append_event(any_store, aid, Event(0, float(k), "look", {"console": f"w{i}", "detail": str(k)},
-                                                         "trainee", T0))
+            store_att.append_event(
+                any_store,
+                aid,
+                Event(0, float(k), "look", {"console": f"w{i}", "detail": str(k)}, "trainee", T0),
+            )
 
     errors = _run_together(WRITERS, work)
     assert not errors, f"{len(errors)} writers failed, e.g. {errors[0]!r}"
@@ -105,8 +140,14 @@ def test_twenty_trainees_joining_one_cohort_drill_at_once_each_get_one_attempt(a
     users = []
     with any_store.session() as s:
         for i in range(WRITERS):
-            row = people.UserRow(username=f"t{i:02d}", display_name=f"T{i}", role="trainee", password_hash=hashed,
-                                 active=True, created_at=T0)
+            row = people.UserRow(
+                username=f"t{i:02d}",
+                display_name=f"T{i}",
+                role="trainee",
+                password_hash=hashed,
+                active=True,
+                created_at=T0,
+            )
             s.add(row)
             s.flush()
             users.append((row.id, row.username))

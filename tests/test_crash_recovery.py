@@ -40,8 +40,13 @@ def test_killing_a_process_mid_append_loses_no_confirmed_event(tmp_path):
     open_store(url).dispose()
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    proc = subprocess.Popen([sys.executable, str(script), url, str(ROOT / "scenarios" / "db-pool-exhaustion.yaml")],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, str(script), url, str(ROOT / "scenarios" / "db-pool-exhaustion.yaml")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     confirmed: list[str] = []
     aid = None
     assert proc.stdout is not None

@@ -33,7 +33,12 @@ def ex(ref: str, score: float = 1.0, passed: bool = True, at: datetime = T0) -> 
 
 def test_shipped_curriculum_has_five_days_the_four_runbooks_and_six_criteria(cur):
     assert [d.day for d in cur.days] == [1, 2, 3, 4, 5]
-    assert cur.runbook_ids() == ["service_restart", "database_recovery", "api_key_revocation", "rate_limit_tuning"]
+    assert cur.runbook_ids() == [
+        "service_restart",
+        "database_recovery",
+        "api_key_revocation",
+        "rate_limit_tuning",
+    ]
     assert len(cur.signoff) == 6
 
 
@@ -42,14 +47,22 @@ def test_firedrill_validate_recognises_the_curriculum_and_its_runbooks():
 
 
 def test_a_criterion_naming_an_unknown_exercise_is_reported_with_its_line():
-    text = (ROOT / "data" / "curriculum.yaml").read_text().replace("exercise: day4.escalation_quiz", "exercise: day4.nope")
+    text = (
+        (ROOT / "data" / "curriculum.yaml")
+        .read_text()
+        .replace("exercise: day4.escalation_quiz", "exercise: day4.nope")
+    )
     with pytest.raises(FormatError) as err:
         validate_curriculum_text(text, "curriculum.yaml", None)
     assert "day4.nope" in str(err.value)
 
 
 def test_an_unknown_key_names_the_allowed_keys():
-    text = (ROOT / "data" / "curriculum.yaml").read_text().replace("session_minutes: 150", "session_minutes: 150\nsesion: 1")
+    text = (
+        (ROOT / "data" / "curriculum.yaml")
+        .read_text()
+        .replace("session_minutes: 150", "session_minutes: 150\nsesion: 1")
+    )
     with pytest.raises(FormatError) as err:
         validate_curriculum_text(text, "curriculum.yaml", None)
     problem = err.value.problems[0]
@@ -88,8 +101,10 @@ def test_day_two_becomes_today_once_day_one_is_complete(cur):
 
 
 def test_runbook_and_drill_exercises_read_runbook_and_drill_evidence(cur):
-    evidence = [EvidenceRecord("runbook", "service_restart", T0, 1.0, True),
-                EvidenceRecord("drill", "db-pool-exhaustion", T0, 0.8, True)]
+    evidence = [
+        EvidenceRecord("runbook", "service_restart", T0, 1.0, True),
+        EvidenceRecord("drill", "db-pool-exhaustion", T0, 0.8, True),
+    ]
     p = compute_progress(cur, evidence)
     assert p.exercise("day3.service_restart").passed and p.exercise("day4.mock_drill").passed
     assert not p.exercise("day3.database_recovery").passed

@@ -24,8 +24,10 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _clock(*items: tuple[str, float, dict]) -> list[Event]:
-    return [Event(i + 1, 0.0, kind, payload, "trainee", T0 + timedelta(seconds=s))
-            for i, (kind, s, payload) in enumerate(items)]
+    return [
+        Event(i + 1, 0.0, kind, payload, "trainee", T0 + timedelta(seconds=s))
+        for i, (kind, s, payload) in enumerate(items)
+    ]
 
 
 def test_clock_runs_at_its_speed_from_the_stored_start():
@@ -77,8 +79,9 @@ def test_backup_is_paged_when_the_primary_does_not_acknowledge_in_time(seed_scen
     import simulator.scenario as sc
 
     text = seed_scenario.text.replace("  severity: HIGH\n  title", "  severity: CRITICAL\n  title")
-    crit = Drill.create(sc.parse_scenario(text, "x.yaml", None),
-                        None, load_default_policy(), load_default_team())
+    crit = Drill.create(
+        sc.parse_scenario(text, "x.yaml", None), None, load_default_policy(), load_default_team()
+    )
     fired = world(crit).timeline.first_firing()
     late = state_at(crit, [], fired + 200)
     assert any(p.kind == "escalation" and p.role == "backup" for p in late.pages)

@@ -24,8 +24,14 @@ def pages(plan, roles=(Role.PRIMARY, Role.BACKUP)):
 
 def with_rules(*delays_min: float, num_loops: int = 0, ack_timeout: float | None = None) -> pol.Policy:
     targets = [Role.PRIMARY, Role.BACKUP, Role.MANAGER]
-    rules = [EscalationRule(targets=[targets[i]], delay=format_duration(d * 60)) for i, d in enumerate(delays_min)]
-    ep = EscalationPolicy(rules=rules, num_loops=num_loops, ack_timeout=None if ack_timeout is None else format_duration(ack_timeout))
+    rules = [
+        EscalationRule(targets=[targets[i]], delay=format_duration(d * 60)) for i, d in enumerate(delays_min)
+    ]
+    ep = EscalationPolicy(
+        rules=rules,
+        num_loops=num_loops,
+        ack_timeout=None if ack_timeout is None else format_duration(ack_timeout),
+    )
     return POLICY.model_copy(update={"escalation_policy": ep})
 
 
@@ -42,7 +48,9 @@ def test_the_shipped_policy_gives_the_same_vector():
 
 def test_backup_is_paged_when_primary_does_not_acknowledge_in_two_minutes():
     assert pages(escalation.plan(POLICY, team(), "CRITICAL", TUESDAY_NOON, ack_after=150)) == [
-        (0, "Bob"), (2, "Cid")]
+        (0, "Bob"),
+        (2, "Cid"),
+    ]
 
 
 def test_acknowledging_within_two_minutes_keeps_the_backup_asleep():
@@ -104,8 +112,13 @@ def test_a_rule_with_nobody_on_call_is_skipped_without_waiting():
 
 def test_nobody_on_call_at_all_ends_escalation_instead_of_looping():
     solo = oncall.load_team(oncall.SOLO_PRESET_PATH)
-    policy = POLICY.model_copy(update={"escalation_policy": EscalationPolicy(
-        rules=[EscalationRule(targets=[Role.BACKUP], delay="2m")], num_loops=3)})
+    policy = POLICY.model_copy(
+        update={
+            "escalation_policy": EscalationPolicy(
+                rules=[EscalationRule(targets=[Role.BACKUP], delay="2m")], num_loops=3
+            )
+        }
+    )
     assert pages(escalation.plan(policy, solo, "CRITICAL", TUESDAY_NOON)) == []  # weekday daytime: no backup
 
 
@@ -139,8 +152,18 @@ def test_acknowledgement_timeout_returns_the_incident_to_triggered():
 
 
 def test_escalate_command_prints_the_json_timeline(capsys):
-    rc = main(["escalate", "--severity", "CRITICAL", "--at", "2026-03-10T14:23:00Z", "--ack-after", "3m",
-               "--security"])
+    rc = main(
+        [
+            "escalate",
+            "--severity",
+            "CRITICAL",
+            "--at",
+            "2026-03-10T14:23:00Z",
+            "--ack-after",
+            "3m",
+            "--security",
+        ]
+    )
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert {"at", "who", "role", "channel", "reason"} <= set(out[0])

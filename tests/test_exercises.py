@@ -63,7 +63,9 @@ def pack():
 def test_alert_catalogue_lists_every_alerting_rule_in_the_pack(pack):
     cat = day2.alert_catalogue(pack)
     names = {e.alert for e in cat}
-    expected = {r.alert for ld in pack.values() for g in ld.rule_groups for r in g.rules if hasattr(r, "alert")}
+    expected = {
+        r.alert for ld in pack.values() for g in ld.rule_groups for r in g.rules if hasattr(r, "alert")
+    }
     assert names == expected
     pool = next(e for e in cat if e.alert == "DBConnectionPoolHigh")
     assert pool.threshold == "> 0.8" and pool.for_text == "2m" and "db-pool-exhaustion" in pool.scenarios
@@ -86,8 +88,15 @@ def test_false_positive_questions_have_both_kinds():
 
 
 def test_pager_practice_rewards_timely_ack_right_escalation_and_verified_resolve():
-    good = {c.id: [("ack", c.ack_target_min / 2), *([("escalate", c.escalate_to)] if c.escalate_to else []),
-                   ("verify", None), ("resolve", None)] for c in day2.PAGER_CASES}
+    good = {
+        c.id: [
+            ("ack", c.ack_target_min / 2),
+            *([("escalate", c.escalate_to)] if c.escalate_to else []),
+            ("verify", None),
+            ("resolve", None),
+        ]
+        for c in day2.PAGER_CASES
+    }
     assert day2.grade_pager(good).score == 1.0
     late = dict(good)
     late["p1"] = [("ack", 5), ("escalate", "incident_commander"), ("verify", None), ("resolve", None)]
@@ -98,8 +107,10 @@ def test_pager_practice_rewards_timely_ack_right_escalation_and_verified_resolve
     assert "verifying" in r.items[1].feedback
 
 
-GOOD_CHAT = ("14:25 UTC: Investigating database connection pool exhaustion. 0.8% of API requests fail. "
-             "Currently terminating a long-running query. Next update in 10 minutes.")
+GOOD_CHAT = (
+    "14:25 UTC: Investigating database connection pool exhaustion. 0.8% of API requests fail. "
+    "Currently terminating a long-running query. Next update in 10 minutes."
+)
 GOOD_STATUS = "Identified: some API requests are failing. We are deploying a fix. Next update at 15:00 UTC."
 GOOD_EMAIL = """Subject: [INCIDENT RESOLVED] Service Disruption on March 10, 2026
 We experienced a service disruption from 14:23-14:47 UTC on March 10, 2026.
@@ -121,7 +132,9 @@ def test_a_chat_update_without_next_update_time_loses_that_check():
 
 
 def test_blame_language_fails_communication_whatever_the_score():
-    r = day4.grade_communication(GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL.replace("a query", "a careless customer's query"))
+    r = day4.grade_communication(
+        GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL.replace("a query", "a careless customer's query")
+    )
     assert not r.result.passed and r.result.score > 0.9
 
 
@@ -140,8 +153,9 @@ def test_escalation_quiz_and_workflow_order():
 def test_handoff_passes_when_notes_carry_the_context_and_hidden_problems_are_caught():
     week = handoff.simulated_week(seed=3)
     notes = " ".join([*week.incident_ids, *week.ongoing, *week.deploys])
-    sub = handoff.HandoffSubmission({k for k, _ in handoff.ALL_ITEMS}, notes, {week.broken_access},
-                                    week.schedule_ok, True)
+    sub = handoff.HandoffSubmission(
+        {k for k, _ in handoff.ALL_ITEMS}, notes, {week.broken_access}, week.schedule_ok, True
+    )
     assert handoff.grade_handoff(week, sub).passed
     missed = handoff.HandoffSubmission(sub.checked, notes, set(), week.schedule_ok, True)
     r = handoff.grade_handoff(week, missed)
@@ -187,7 +201,9 @@ def test_a_spike_shorter_than_for_exceeds_the_threshold_without_firing(alert_eng
 def test_a_wrong_prediction_earns_only_half_credit(alert_engine):
     knobs = day2.Knobs("errors", level=0.05, duration=10 * 60, evaluation_interval=30)
     out = day2.run_sandbox(knobs)
-    item = day2.judge_attempt(day2.SandboxAttempt("errors_fires", knobs, predicted_fires=True, predicted_minute=20), out)
+    item = day2.judge_attempt(
+        day2.SandboxAttempt("errors_fires", knobs, predicted_fires=True, predicted_minute=20), out
+    )
     assert out.fired and item.credit == 0.5
 
 

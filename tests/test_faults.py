@@ -88,8 +88,13 @@ def test_a_killed_writer_loses_no_confirmed_action_and_the_drill_resumes(any_sto
     store = open_store(any_store_url)
     drill = _drill()
     aid = attempts.start_attempt(store, user_id=None, username="trainee1", drill=drill, speed=60, now=_now())
-    child = subprocess.Popen([sys.executable, "-c", WRITER, any_store_url, str(aid)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, any_store_url, str(aid)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     confirmed: list[str] = []
     try:
         assert child.stdout is not None
@@ -135,13 +140,21 @@ def test_an_unprivileged_process_gets_the_same_error_as_a_read_only_uri():
         conn.execute("CREATE TABLE t (x)")
     db.chmod(0o444)
     folder.chmod(0o777)
-    probe = ("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n"
-             "try:\n    c.execute('INSERT INTO t VALUES (1)'); c.commit(); print('written')\n"
-             "except sqlite3.OperationalError as e:\n    print(e)")
-    real = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", probe,
-                           str(db)], capture_output=True, text=True, timeout=60)
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro, \
-            pytest.raises(sqlite3.OperationalError) as simulated:
+    probe = (
+        "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n"
+        "try:\n    c.execute('INSERT INTO t VALUES (1)'); c.commit(); print('written')\n"
+        "except sqlite3.OperationalError as e:\n    print(e)"
+    )
+    real = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", probe, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    with (
+        sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro,
+        pytest.raises(sqlite3.OperationalError) as simulated,
+    ):
         ro.execute("INSERT INTO t VALUES (1)")
     shutil.rmtree(folder, ignore_errors=True)
     assert real.stdout.strip() == str(simulated.value) == "attempt to write a readonly database", real.stderr
@@ -153,34 +166,42 @@ def _classify_button(at):
 
 
 def _page_text(at) -> str:
-    return " ".join(str(e.value) for kind in ("error", "warning", "success", "info") for e in getattr(at, kind))
+    return " ".join(
+        str(e.value) for kind in ("error", "warning", "success", "info") for e in getattr(at, kind)
+    )
 
 
 @pytest.fixture
 def drill_on(monkeypatch):
     """Start a drill for trainee1 on the database at `url`; return its attempt id."""
+
     def start(url: str) -> int:
         from tests.helpers import ensure_user
 
         monkeypatch.setenv("FIREDRILL_DATABASE_URL", url)
         store = open_store(url)
         person = ensure_user(store, "trainee1", "trainee")
-        aid = attempts.start_attempt(store, user_id=person.id, username="trainee1", drill=_drill(), speed=60,
-                                     now=_now())
+        aid = attempts.start_attempt(
+            store, user_id=person.id, username="trainee1", drill=_drill(), speed=60, now=_now()
+        )
         store.dispose()
         return aid
+
     return start
 
 
 def _drill_page(aid: int):
     from tests.helpers import app_test
 
-    at = app_test("pages/drill.py", role="trainee", username="trainee1", query_params={"attempt": str(aid)},
-                  timeout=90)
+    at = app_test(
+        "pages/drill.py", role="trainee", username="trainee1", query_params={"attempt": str(aid)}, timeout=90
+    )
     return at.run()
 
 
-def test_unwritable_database_shows_a_clear_message_and_recovers_when_writable(tmp_path, monkeypatch, drill_on):
+def test_unwritable_database_shows_a_clear_message_and_recovers_when_writable(
+    tmp_path, monkeypatch, drill_on
+):
     db = tmp_path / "firedrill.db"
     aid = drill_on(f"sqlite:///{db}")
     at = _drill_page(aid)  # signed in and the drill open while the file is still writable
@@ -205,13 +226,13 @@ def test_unwritable_database_shows_a_clear_message_and_recovers_when_writable(tm
     store.dispose()
 
 
-
 def test_a_read_only_uri_database_url_creates_no_folder_in_the_working_directory(tmp_path, monkeypatch):
     db = tmp_path / "firedrill.db"
     open_store(f"sqlite:///{db}").dispose()
     monkeypatch.chdir(tmp_path)
     open_store(f"sqlite:///file:{db}?mode=ro&uri=true").dispose()
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []
+
 
 # --- (c) the PostgreSQL server stops mid-drill -----------------------------------------------------
 
@@ -230,8 +251,10 @@ def own_pg():
 
 def _pg_ctl(server, *args: str) -> None:
     root = server.datadir.parent
-    opts = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=120")
+    opts = (
+        f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=120"
+    )
     cmd = [*server.run_as, str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-w", "-t", "60", *args]
     if args[0] == "start":
         cmd += ["-o", opts, "-l", str(root / "server.log")]
@@ -271,8 +294,12 @@ def small_disk(tmp_path, monkeypatch):
     permitted, a SQLite page cap that makes the next big write fail the same way)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True,
-                             text=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True
+        ).returncode
+        == 0
+    )
     state: dict[str, object] = {"cap": None}
 
     if not mounted:
@@ -284,7 +311,9 @@ def small_disk(tmp_path, monkeypatch):
             original(dbapi_conn, record)
             if state["cap"] is not None:
                 cur = dbapi_conn.cursor()
-                cur.execute(f"PRAGMA max_page_count={int(cur.execute('PRAGMA page_count').fetchone()[0]) + 2}")
+                cur.execute(
+                    f"PRAGMA max_page_count={int(cur.execute('PRAGMA page_count').fetchone()[0]) + 2}"
+                )
                 cur.close()
 
         monkeypatch.setattr(db_mod, "_sqlite_pragmas", capped)
@@ -355,7 +384,9 @@ def test_a_full_disk_refuses_one_action_and_the_next_ones_are_stored_in_order(sm
     from sqlalchemy.exc import OperationalError
 
     with pytest.raises(OperationalError, match="full"):
-        attempts.record_action(store, aid, drill, WriteReport(action="write_report", markdown="x" * 90_000), _now())
+        attempts.record_action(
+            store, aid, drill, WriteReport(action="write_report", markdown="x" * 90_000), _now()
+        )
     free()
     attempts.record_action(store, aid, drill, PostUpdate(action="post_update", text="still here"), _now())
     assert _action_kinds(store, aid) == ["acknowledge", "post_update"]

@@ -23,7 +23,9 @@ def test_tag_filter_needs_all_chosen_tags():
     found = filter_scenarios(PACK, tags=["false-positive"])
     assert "scrape-glitch-false-positive" in ids(found)
     assert all("false-positive" in s.scenario.tags for s in found)
-    assert ids(filter_scenarios(PACK, tags=["false-positive", "monitoring"])) == ["scrape-glitch-false-positive"]
+    assert ids(filter_scenarios(PACK, tags=["false-positive", "monitoring"])) == [
+        "scrape-glitch-false-positive"
+    ]
 
 
 def test_difficulty_range_filters_and_results_are_ordered_by_difficulty():

@@ -89,15 +89,18 @@ def test_role_holders_and_smes_are_reported():
     assert now.smes["database"].id == "cid"
 
 
-@pytest.mark.parametrize(("change", "says"), [
-    (("engineers: [ann, bob, cid]", "engineers: [ann, zed, cid]"), "unknown person 'zed'"),
-    (("turn_length: 1w", "turn_length: 0s"), "zero-length turn"),
-    (("start: 2026-03-17T08:00:00Z", "start: 2026-03-12T08:00:00Z"), "overlap"),
-    (("end: 2026-03-13T00:00:00Z", "end: 2026-03-11T00:00:00Z"), "end must be after start"),
-    (("engineers: [ann, bob, cid]", "engineers: [ann]"), "list `backups` explicitly"),
-    (("security_lead: dee", "security_lead: nobody"), "roles.security_lead: unknown person 'nobody'"),
-    (("overlap: 2h", "overlap: 2w"), "overlap must be shorter"),
-])
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("engineers: [ann, bob, cid]", "engineers: [ann, zed, cid]"), "unknown person 'zed'"),
+        (("turn_length: 1w", "turn_length: 0s"), "zero-length turn"),
+        (("start: 2026-03-17T08:00:00Z", "start: 2026-03-12T08:00:00Z"), "overlap"),
+        (("end: 2026-03-13T00:00:00Z", "end: 2026-03-11T00:00:00Z"), "end must be after start"),
+        (("engineers: [ann, bob, cid]", "engineers: [ann]"), "list `backups` explicitly"),
+        (("security_lead: dee", "security_lead: nobody"), "roles.security_lead: unknown person 'nobody'"),
+        (("overlap: 2h", "overlap: 2w"), "overlap must be shorter"),
+    ],
+)
 def test_a_bad_team_file_fails_with_a_clear_message(change, says):
     old, new = change
     assert old in TEAM_YAML
@@ -116,8 +119,11 @@ def test_overlapping_overrides_fail_firedrill_validate(tmp_path, capsys):
 
 def test_solo_developer_preset_puts_the_contractor_on_nights_and_weekends():
     solo = oncall.load_team(oncall.SOLO_PRESET_PATH)
-    tue_noon, tue_night, saturday = oncall.on_call(solo, t(10, 12)), oncall.on_call(solo, t(10, 23)), \
-        oncall.on_call(solo, t(14, 12))
+    tue_noon, tue_night, saturday = (
+        oncall.on_call(solo, t(10, 12)),
+        oncall.on_call(solo, t(10, 23)),
+        oncall.on_call(solo, t(14, 12)),
+    )
     assert ids(tue_noon)[:2] == ("you", None)
     assert ids(tue_night)[:2] == (None, "contractor")
     assert ids(saturday)[:2] == (None, "contractor")
@@ -144,7 +150,9 @@ def test_the_calendar_marks_override_shifts():
     cal = oncall.shifts(team(), t(10), t(14))
     flagged = [s for s in cal if s.override]
     assert {(s.role, s.person, s.start, s.end) for s in flagged} == {
-        ("primary", "Cid", t(11), t(13)), ("backup", "Dee", t(11), t(13))}
+        ("primary", "Cid", t(11), t(13)),
+        ("backup", "Dee", t(11), t(13)),
+    }
 
 
 def test_demo_team_generator_is_deterministic_and_the_committed_team_loads():

@@ -25,7 +25,9 @@ def test_a_trainee_sees_the_alert_bands_metrics_and_notifications_of_a_scenario(
     assert [s.value for s in at.subheader][:3] == ["Alert timeline", "Metrics", "Notifications"]
     assert len(at.get("plotly_chart")) >= 5  # the band strip, the panels and the query result
     messages = [t.value for t in at.text]
-    assert any(m.startswith("[FIRING:1] HIGH DBConnectionPoolHigh") and "Runbook: https://" in m for m in messages)
+    assert any(
+        m.startswith("[FIRING:1] HIGH DBConnectionPoolHigh") and "Runbook: https://" in m for m in messages
+    )
 
 
 def test_a_false_positive_shows_the_page_and_then_the_resolved_message():

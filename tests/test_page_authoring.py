@@ -39,8 +39,14 @@ def _problems(at) -> list[dict]:
     for block in at.code:
         for ln in block.value.splitlines():
             if m := rx.match(ln):
-                rows.append({"line": int(m[1]) if m[1] != "?" else None,
-                             "column": int(m[2]) if m[2] != "?" else None, "field": m[3], "problem": m[4]})
+                rows.append(
+                    {
+                        "line": int(m[1]) if m[1] != "?" else None,
+                        "column": int(m[2]) if m[2] != "?" else None,
+                        "field": m[3],
+                        "problem": m[4],
+                    }
+                )
     return rows
 
 
@@ -66,7 +72,9 @@ def test_a_trainer_starts_from_a_template_and_sees_a_valid_preview():
 def test_every_problem_is_listed_with_its_line_and_column():
     at = _studio()
     text = at.text_area(key="studio_text").value
-    broken = re.sub(r"(?m)^  duration: \S+", "  duration: soon", text.replace("difficulty: 2", "difficulty: 9"))
+    broken = re.sub(
+        r"(?m)^  duration: \S+", "  duration: soon", text.replace("difficulty: 2", "difficulty: 9")
+    )
     at.text_area(key="studio_text").set_value(broken).run()
     problems = _problems(at)
     by_field = {p["field"]: p for p in problems}
@@ -111,7 +119,8 @@ def test_the_unsaved_text_survives_a_new_session_as_a_draft():
 def test_a_postmortem_becomes_a_skeleton_in_the_editor():
     at = _studio()
     at.text_area(key="studio_pm_text").set_value(
-        "Regex outage\nA WAF rule burned CPU.\n13:42 UTC - WAF rule deployed\n13:45 UTC - 502s everywhere\n").run()
+        "Regex outage\nA WAF rule burned CPU.\n13:42 UTC - WAF rule deployed\n13:45 UTC - 502s everywhere\n"
+    ).run()
     at.button(key="studio_pm_go").click().run()
     text = at.text_area(key="studio_text").value
     assert "id: regex-outage" in text and "13:45 UTC: 502s everywhere" in text

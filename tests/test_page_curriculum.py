@@ -67,8 +67,11 @@ def test_a_trainee_cannot_open_the_signoff_page():
 def test_trainer_cannot_confirm_a_trainee_whose_evidence_is_incomplete(tmp_store):
     from simulator.store import curriculum as store_cur
 
-    store_cur.record_evidence(tmp_store, "someone", EvidenceRecord("runbook", "service_restart",
-                                                                    datetime(2026, 3, 11, tzinfo=UTC), 1.0, True))
+    store_cur.record_evidence(
+        tmp_store,
+        "someone",
+        EvidenceRecord("runbook", "service_restart", datetime(2026, 3, 11, tzinfo=UTC), 1.0, True),
+    )
     at = app_test("pages/signoff.py", role="trainer")
     at.run()
     at.selectbox(key="signoff_user").set_value("someone").run()
@@ -112,8 +115,10 @@ def test_an_unfinished_runbook_resumes_in_a_new_session():
     again.run()
     again.selectbox[0].set_value("database_recovery").run()
     steps = [m.value for m in again.markdown if m.value.startswith("**")]
-    assert steps[:2] == ["**1. Describe the database instances (AWS console / CLI)**",
-                         "**2. Put the API into maintenance mode (stop writes)**"]
+    assert steps[:2] == [
+        "**1. Describe the database instances (AWS console / CLI)**",
+        "**2. Put the API into maintenance mode (stop writes)**",
+    ]
 
 
 def test_a_shadow_shift_judged_correctly_alert_by_alert_meets_the_readiness_bar():
@@ -141,8 +146,11 @@ def test_a_trainer_rejection_is_recorded_and_audited(tmp_store):
     from simulator.store import curriculum as store_cur
     from simulator.store import people
 
-    store_cur.record_evidence(tmp_store, "trainee2", EvidenceRecord("runbook", "service_restart",
-                                                                     datetime(2026, 3, 11, tzinfo=UTC), 1.0, True))
+    store_cur.record_evidence(
+        tmp_store,
+        "trainee2",
+        EvidenceRecord("runbook", "service_restart", datetime(2026, 3, 11, tzinfo=UTC), 1.0, True),
+    )
     at = app_test("pages/signoff.py", role="trainer")
     at.run()
     at.selectbox(key="signoff_user").set_value("trainee2").run()
@@ -152,7 +160,8 @@ def test_a_trainer_rejection_is_recorded_and_audited(tmp_store):
     assert not at.exception
     decisions = store_cur.decisions_for(tmp_store, "trainee2")
     assert [(d.decision, d.trainer, d.comment) for d in decisions] == [
-        ("rejected", "trainer", "Practise the escalation quiz")]
+        ("rejected", "trainer", "Practise the escalation quiz")
+    ]
     entries = people.audit_log(tmp_store, action="signoff.rejected")
     assert entries and entries[0].target == "trainee2" and entries[0].actor == "trainer"
     assert any("sign-off rejected" in h.value for h in at.subheader)
@@ -193,11 +202,20 @@ def test_day_one_error_budget_answers_computed_from_the_trace_pass():
     at.run()
     table = at.dataframe[1].value  # hourly requests and failures, as shown to the trainee
     total, failed = int(table["requests"].sum()), int(table["failed"].sum())
-    facts = day1.SloFacts(total, failed, 100 * (total - failed) / total, total * 0.001,
-                          100 * failed / (total * 0.001), (total - failed) / total >= 0.999)
+    facts = day1.SloFacts(
+        total,
+        failed,
+        100 * (total - failed) / total,
+        total * 0.001,
+        100 * failed / (total * 0.001),
+        (total - failed) / total >= 0.999,
+    )
     inputs = [n for n in at.number_input if n.key and n.key.startswith("q_budget_")]
-    values = {"availability": round(facts.availability_pct, 3), "budget": facts.budget_requests,
-              "consumed": facts.budget_consumed_pct}
+    values = {
+        "availability": round(facts.availability_pct, 3),
+        "budget": facts.budget_requests,
+        "consumed": facts.budget_consumed_pct,
+    }
     for n in inputs:
         n.set_value(values[n.key.rsplit(".", 1)[1]])
     met = next(r for r in at.radio if r.key and r.key.startswith("q_budget_") and r.key.endswith(".met"))

@@ -15,8 +15,14 @@ def _start_for(username: str, scenario: str = "db-pool-exhaustion") -> int:
     store = helpers.test_store()
     person = ensure_user(store, username, "trainee")
     drill = Drill.create(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), None, load_default_policy())
-    aid = attempts.start_attempt(store, user_id=person.id, username=username, drill=drill, speed=60,
-                                 now=datetime.now(UTC) - timedelta(seconds=15))  # 15 min in: paged
+    aid = attempts.start_attempt(
+        store,
+        user_id=person.id,
+        username=username,
+        drill=drill,
+        speed=60,
+        now=datetime.now(UTC) - timedelta(seconds=15),
+    )  # 15 min in: paged
     store.dispose()
     return aid
 
@@ -28,7 +34,11 @@ def test_starting_a_drill_creates_an_attempt_and_puts_it_in_the_address():
     at.button[0].click().run()  # the form's Start drill
     assert not at.exception
     aid = at.query_params["attempt"]
-    assert aid and attempts.get_attempt(helpers.test_store(), int(aid[0] if isinstance(aid, list) else aid)) is not None
+    assert (
+        aid
+        and attempts.get_attempt(helpers.test_store(), int(aid[0] if isinstance(aid, list) else aid))
+        is not None
+    )
 
 
 def test_acknowledging_is_confirmed_and_survives_reopening_the_attempt():
@@ -48,11 +58,15 @@ def test_acknowledging_is_confirmed_and_survives_reopening_the_attempt():
 def test_acknowledging_before_any_page_is_refused():
     store = helpers.test_store()
     person = ensure_user(store, "trainee3", "trainee")
-    drill = Drill.create(load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy())
-    aid = attempts.start_attempt(store, user_id=person.id, username="trainee3", drill=drill, speed=1,
-                                 now=datetime.now(UTC))
-    at = app_test("pages/drill.py", role="trainee", username="trainee3", query_params={"attempt": str(aid)},
-                  timeout=60)
+    drill = Drill.create(
+        load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy()
+    )
+    aid = attempts.start_attempt(
+        store, user_id=person.id, username="trainee3", drill=drill, speed=1, now=datetime.now(UTC)
+    )
+    at = app_test(
+        "pages/drill.py", role="trainee", username="trainee3", query_params={"attempt": str(aid)}, timeout=60
+    )
     at.run()
     next(b for b in at.button if b.label == "Acknowledge the page").click().run()
     assert any("no page to acknowledge" in w.value for w in at.warning)
@@ -73,7 +87,9 @@ def test_the_debrief_is_refused_until_the_drill_is_finished_then_shows_the_score
     assert any("still running" in w.value for w in at.warning)
     assert not any("Root cause" in t.value for t in at.text)
     store = helpers.test_store()
-    attempts.finish_and_score(store, aid, attempts.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC))
+    attempts.finish_and_score(
+        store, aid, attempts.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
+    )
     at = app_test("pages/debrief.py", role="trainee", query_params={"attempt": str(aid)}, timeout=90)
     at.run()
     assert not at.exception

@@ -49,7 +49,9 @@ def test_new_variant_moves_to_the_next_seed():
 
 
 def test_drill_this_scenario_opens_the_drill_on_that_scenario_and_seed():
-    at = app_test("pages/drill.py", role="trainee", query_params={"scenario": "db-pool-exhaustion", "seed": "42"})
+    at = app_test(
+        "pages/drill.py", role="trainee", query_params={"scenario": "db-pool-exhaustion", "seed": "42"}
+    )
     at.run()
     assert not at.exception
     assert at.selectbox[0].value == "db-pool-exhaustion"

@@ -25,7 +25,9 @@ def _exists(path: str) -> None:
 
 def test_the_page_table_lists_trainer_and_admin_pages():
     # Guards the parametrisation below against an empty list passing vacuously.
-    assert {"pages/cohorts.py", "pages/cohort_board.py", "pages/audit.py", "pages/signoff.py"} <= set(STAFF_PAGES)
+    assert {"pages/cohorts.py", "pages/cohort_board.py", "pages/audit.py", "pages/signoff.py"} <= set(
+        STAFF_PAGES
+    )
     assert ADMIN_PAGES == ["pages/admin.py"]
 
 
@@ -37,8 +39,10 @@ def test_a_trainee_is_refused_by_every_trainer_page_itself(path, tmp_store):
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
-        "This page is for " + ("administrators" if path in ADMIN_PAGES else "trainers and administrators")
-        + ". You are signed in as trainee1 (trainee)."]
+        "This page is for "
+        + ("administrators" if path in ADMIN_PAGES else "trainers and administrators")
+        + ". You are signed in as trainee1 (trainee)."
+    ]
     # Nothing but the refusal: no data, no forms, no downloads.
     assert len(at.main.children) == 1
     assert not at.dataframe and not at.button and not at.get("download_button")
@@ -49,7 +53,9 @@ def test_a_trainer_is_refused_by_the_admin_pages(path, tmp_store):
     _exists(path)
     at = page_test(path, role="trainer")
     at.run()
-    assert [e.value for e in at.error] == ["This page is for administrators. You are signed in as trainer (trainer)."]
+    assert [e.value for e in at.error] == [
+        "This page is for administrators. You are signed in as trainer (trainer)."
+    ]
     assert len(at.main.children) == 1
 
 
@@ -82,7 +88,9 @@ def test_the_library_shows_the_answer_to_trainers_but_not_to_trainees(tmp_store)
     assert not answer_shown("trainee")
 
 
-def _finished_attempt(store, seed_scenario, username: str, update_text: str = "all good", finish: bool = True) -> int:
+def _finished_attempt(
+    store, seed_scenario, username: str, update_text: str = "all good", finish: bool = True
+) -> int:
     from simulator.actions import Acknowledge, PostUpdate, WriteReport
     from simulator.drill import Drill, load_default_policy
     from simulator.store import attempts as store_att
@@ -90,12 +98,20 @@ def _finished_attempt(store, seed_scenario, username: str, update_text: str = "a
     person = people.get_user_by_username(store, username)
     engine = Drill.create(seed_scenario, 7, load_default_policy())
     t0 = datetime.now(UTC) - timedelta(minutes=5)
-    aid = store_att.start_attempt(store, user_id=person.id, username=username, drill=engine, speed=1.0, now=t0)
+    aid = store_att.start_attempt(
+        store, user_id=person.id, username=username, drill=engine, speed=1.0, now=t0
+    )
     store_att.record_action(store, aid, engine, Acknowledge(action="acknowledge"), t0 + timedelta(seconds=30))
-    store_att.record_action(store, aid, engine, PostUpdate(action="post_update", text=update_text),
-                            t0 + timedelta(seconds=60))
-    store_att.record_action(store, aid, engine, WriteReport(action="write_report", markdown=f"# Report\n{update_text}"),
-                            t0 + timedelta(seconds=70))
+    store_att.record_action(
+        store, aid, engine, PostUpdate(action="post_update", text=update_text), t0 + timedelta(seconds=60)
+    )
+    store_att.record_action(
+        store,
+        aid,
+        engine,
+        WriteReport(action="write_report", markdown=f"# Report\n{update_text}"),
+        t0 + timedelta(seconds=70),
+    )
     if finish:
         store_att.finish_and_score(store, aid, engine, t0 + timedelta(seconds=90))
     return aid
@@ -146,17 +162,23 @@ def _html_rendered(at) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("path,role", [("pages/debrief.py", "trainee"), ("pages/debrief.py", "trainer"),
-                                       ("pages/drill.py", "trainee")])
+@pytest.mark.parametrize(
+    "path,role",
+    [("pages/debrief.py", "trainee"), ("pages/debrief.py", "trainer"), ("pages/drill.py", "trainee")],
+)
 def test_html_in_a_trainees_update_is_never_rendered_as_html(path, role, tmp_store, seed_scenario):
     _exists(path)
     make_users(tmp_store)
-    aid = _finished_attempt(tmp_store, seed_scenario, "trainee1", update_text=EVIL, finish=path != "pages/drill.py")
+    aid = _finished_attempt(
+        tmp_store, seed_scenario, "trainee1", update_text=EVIL, finish=path != "pages/drill.py"
+    )
     at = app_test(path, role=role, query_params={"attempt": str(aid)})
     at.run()
     assert not at.exception
     # The update is on the page (as text), so the check below is about something that is there.
-    assert any("alert('pwned')" in str(getattr(e, "value", "")) + str(getattr(e, "proto", "")) for e in _all(at))
+    assert any(
+        "alert('pwned')" in str(getattr(e, "value", "")) + str(getattr(e, "proto", "")) for e in _all(at)
+    )
     assert not [h for h in _html_rendered(at) if "<script" in h or "onerror" in h]
 
 
@@ -165,7 +187,9 @@ def test_a_display_name_with_html_is_escaped_in_the_signoff_report(tmp_store):
     from simulator.store import curriculum as store_cur
     from ui.training import curriculum
 
-    people.create_user(tmp_store, "mallory", "a-long-password-1", "trainee", datetime.now(UTC), display_name=EVIL)
+    people.create_user(
+        tmp_store, "mallory", "a-long-password-1", "trainee", datetime.now(UTC), display_name=EVIL
+    )
     report = store_cur.trainee_report(tmp_store, curriculum(), "mallory", datetime.now(UTC))
     page = render_html(report)
     assert "<script>alert" not in page and "<img src=x" not in page
@@ -173,7 +197,9 @@ def test_a_display_name_with_html_is_escaped_in_the_signoff_report(tmp_store):
 
 
 def test_a_display_name_with_html_shows_as_text_in_the_sidebar(tmp_store):
-    people.create_user(tmp_store, "mallory", "a-long-password-1", "trainee", datetime.now(UTC), display_name=EVIL)
+    people.create_user(
+        tmp_store, "mallory", "a-long-password-1", "trainee", datetime.now(UTC), display_name=EVIL
+    )
     at = app_test(None, role="trainee", username="mallory")
     at.run()
     assert not at.exception

@@ -73,9 +73,18 @@ def test_nothing_observed_is_a_low_ticket_with_no_matched_conditions():
     assert (result.severity, result.matched) == (Severity.LOW, [])
 
 
-@pytest.mark.parametrize("bad", [{"error_ratio": 1.5}, {"traffic_affected": -0.1}, {"p95_ms": "fast"},
-                                 {"security": "hacked"}, {"data_loss": "yes"}, {"colour": "red"},
-                                 {"successful_requests": True}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"error_ratio": 1.5},
+        {"traffic_affected": -0.1},
+        {"p95_ms": "fast"},
+        {"security": "hacked"},
+        {"data_loss": "yes"},
+        {"colour": "red"},
+        {"successful_requests": True},
+    ],
+)
 def test_unknown_keys_and_out_of_range_values_are_refused(bad):
     with pytest.raises(FormatError) as exc:
         pol.classify(bad, POLICY)
@@ -90,8 +99,12 @@ def test_response_targets_and_hard_limits_follow_the_seed():
 
 def test_paging_channels_and_customer_notice_per_level():
     crit, high, med, low = (POLICY.level(s) for s in Severity)
-    assert (crit.page, crit.channel, crit.incident_commander, crit.bridge_call) == ("immediately", "#incidents",
-                                                                                    True, True)
+    assert (crit.page, crit.channel, crit.incident_commander, crit.bridge_call) == (
+        "immediately",
+        "#incidents",
+        True,
+        True,
+    )
     assert (high.page, high.page_after, high.channel) == ("if_unacknowledged", 900, "#incidents")
     assert (med.page, med.ticket, med.check_in, med.channel) == ("never", True, 86400, "#monitoring")
     assert (low.page, low.ticket) == ("never", True)
@@ -103,8 +116,12 @@ def test_paging_channels_and_customer_notice_per_level():
 
 def test_escalation_decisions_send_each_need_to_the_right_role():
     roles = {d.id: d.role.value for d in POLICY.escalation_decisions}
-    assert roles == {"unclear_root_cause": "incident_commander", "beyond_authority": "incident_commander",
-                     "security_incident": "security_lead", "customer_communication": "manager"}
+    assert roles == {
+        "unclear_root_cause": "incident_commander",
+        "beyond_authority": "incident_commander",
+        "security_incident": "security_lead",
+        "customer_communication": "manager",
+    }
 
 
 def test_statuses_are_the_seeds_six_in_order():
@@ -115,17 +132,22 @@ def test_incident_channel_and_id_follow_the_seed_formats():
     day = date(2026, 3, 10)
     assert POLICY.incident_channel_name(day, 1) == "#incident-20260310-001"
     assert pol.incident_id(day, 12) == "INC-2026-03-10-012"
-    assert POLICY.check_channel_name("#incident-20260310-001", day) == (True, "channel name follows "
-                                                                        "#incident-YYYYMMDD-NNN")
+    assert POLICY.check_channel_name("#incident-20260310-001", day) == (
+        True,
+        "channel name follows #incident-YYYYMMDD-NNN",
+    )
 
 
-@pytest.mark.parametrize(("name", "says"), [
-    ("#incident-2026-03-10-001", "without dashes"),
-    ("#incident-20260311-001", "2026-03-11"),
-    ("#incident-20260230-001", "does not exist"),
-    ("#incident-20260310-000", "start at 001"),
-    ("#incidents", "does not follow"),
-])
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("#incident-2026-03-10-001", "without dashes"),
+        ("#incident-20260311-001", "2026-03-11"),
+        ("#incident-20260230-001", "does not exist"),
+        ("#incident-20260310-000", "start at 001"),
+        ("#incidents", "does not follow"),
+    ],
+)
 def test_a_wrong_channel_name_is_rejected_with_the_reason(name, says):
     ok, reason = pol.check_channel_name(name, date(2026, 3, 10), POLICY)
     assert not ok and says in reason
@@ -172,8 +194,15 @@ def test_classify_command_prints_severity_and_matches(monkeypatch, capsys):
     assert [m["condition_id"] for m in out["matched"]] == ["elevated_error_rate", "latency_elevated"]
 
 
-@pytest.mark.parametrize(("stdin", "says"), [("{nope", "not JSON"), ('{"error_ratio": 2}', "error_ratio"),
-                                             ('{"cpu": 0.5}', "unknown signal"), ("[]", "JSON object")])
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [
+        ("{nope", "not JSON"),
+        ('{"error_ratio": 2}', "error_ratio"),
+        ('{"cpu": 0.5}', "unknown signal"),
+        ("[]", "JSON object"),
+    ],
+)
 def test_classify_command_refuses_bad_input_with_exit_2(monkeypatch, capsys, stdin, says):
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["classify"]) == 2

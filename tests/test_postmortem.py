@@ -27,16 +27,19 @@ On January 31st 2017 we lost six hours of database data on GitLab.com.
 """
 
 
-@pytest.mark.parametrize("line, hms, text", [
-    ("14:20 - Alert fired", (14, 20, 0), "Alert fired"),
-    ("14:20 UTC: On-call acknowledged", (14, 20, 0), "On-call acknowledged"),
-    ("2026-03-10 14:20 Query volume spiked", (14, 20, 0), "Query volume spiked"),
-    ("2026-03-10T14:20:05Z rollback started", (14, 20, 5), "rollback started"),
-    ("- **14:25 UTC** — engineers join the bridge", (14, 25, 0), "engineers join the bridge"),
-    ("[2:05 PM] status page updated", (14, 5, 0), "status page updated"),
-    ("* 09:07 GMT | deploy completed", (9, 7, 0), "deploy completed"),
-    ("March 10, 2026 14:30 — resolved", (14, 30, 0), "resolved"),
-])
+@pytest.mark.parametrize(
+    "line, hms, text",
+    [
+        ("14:20 - Alert fired", (14, 20, 0), "Alert fired"),
+        ("14:20 UTC: On-call acknowledged", (14, 20, 0), "On-call acknowledged"),
+        ("2026-03-10 14:20 Query volume spiked", (14, 20, 0), "Query volume spiked"),
+        ("2026-03-10T14:20:05Z rollback started", (14, 20, 5), "rollback started"),
+        ("- **14:25 UTC** — engineers join the bridge", (14, 25, 0), "engineers join the bridge"),
+        ("[2:05 PM] status page updated", (14, 5, 0), "status page updated"),
+        ("* 09:07 GMT | deploy completed", (9, 7, 0), "deploy completed"),
+        ("March 10, 2026 14:30 — resolved", (14, 30, 0), "resolved"),
+    ],
+)
 def test_the_usual_timeline_line_shapes_are_read(line, hms, text):
     entries, skipped = parse_timeline(line, DAY)
     assert not skipped and len(entries) == 1
@@ -46,7 +49,10 @@ def test_the_usual_timeline_line_shapes_are_read(line, hms, text):
 
 def test_a_date_on_a_line_sets_the_day_for_the_lines_after_it():
     entries, _ = parse_timeline("2026-07-02 13:42 WAF rule deployed\n13:45 CPU at 100% everywhere", DAY)
-    assert [e.when for e in entries] == [datetime(2026, 7, 2, 13, 42, tzinfo=UTC), datetime(2026, 7, 2, 13, 45, tzinfo=UTC)]
+    assert [e.when for e in entries] == [
+        datetime(2026, 7, 2, 13, 42, tzinfo=UTC),
+        datetime(2026, 7, 2, 13, 45, tzinfo=UTC),
+    ]
 
 
 def test_times_that_go_backwards_roll_over_to_the_next_day():

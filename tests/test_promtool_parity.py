@@ -58,19 +58,45 @@ def _values(rng: random.Random, n: int, kind: str) -> str:
 
 
 _EXPRS = [
-    "g > {t}", "g <= {t}", "g{{inst=\"a\"}} >= {t}", "g != {t}",
-    "rate(c_total[{w}]) > {r}", "increase(c_total[{w}]) > {i}", "increase(c_total[{w}]) < {i}",
-    "avg_over_time(g[{w}]) > {t}", "max_over_time(g[{w}]) > {t}", "min_over_time(g[{w}]) < {t}",
-    "sum_over_time(g[{w}]) > {s}", "count_over_time(g[{w}]) < {k}",
-    "sum by (job) (g) > {t}", "avg without (inst) (g) > {t}", "max(g) > {t}", "min by (inst) (g2) < {t}",
-    "count(g > {t}) >= 2", "g > {t} and g2 < {t}", "g > {t} unless g2 > {t}", "g > {t} or g2 > {t}",
-    "g / on(inst, job) g2 > 1", "g - ignoring(kind) g2 > 0", "g > bool {t}", "absent(g{{inst=\"z\"}})",
-    "absent(g{{inst=\"a\"}})", "-g < -{t}", "(g + g2) * 2 > {t}", "g > g2", "job:g:sum > {t}",
-    "histogram_quantile(0.9, rate(h_bucket[{w}])) > {q}", "sum by (job) (rate(c_total[{w}])) > {r}",
+    "g > {t}",
+    "g <= {t}",
+    'g{{inst="a"}} >= {t}',
+    "g != {t}",
+    "rate(c_total[{w}]) > {r}",
+    "increase(c_total[{w}]) > {i}",
+    "increase(c_total[{w}]) < {i}",
+    "avg_over_time(g[{w}]) > {t}",
+    "max_over_time(g[{w}]) > {t}",
+    "min_over_time(g[{w}]) < {t}",
+    "sum_over_time(g[{w}]) > {s}",
+    "count_over_time(g[{w}]) < {k}",
+    "sum by (job) (g) > {t}",
+    "avg without (inst) (g) > {t}",
+    "max(g) > {t}",
+    "min by (inst) (g2) < {t}",
+    "count(g > {t}) >= 2",
+    "g > {t} and g2 < {t}",
+    "g > {t} unless g2 > {t}",
+    "g > {t} or g2 > {t}",
+    "g / on(inst, job) g2 > 1",
+    "g - ignoring(kind) g2 > 0",
+    "g > bool {t}",
+    'absent(g{{inst="z"}})',
+    'absent(g{{inst="a"}})',
+    "-g < -{t}",
+    "(g + g2) * 2 > {t}",
+    "g > g2",
+    "job:g:sum > {t}",
+    "histogram_quantile(0.9, rate(h_bucket[{w}])) > {q}",
+    "sum by (job) (rate(c_total[{w}])) > {r}",
 ]
 _ANNOTATIONS = [
-    "{{ $value }}", "{{ $labels.inst }} at {{ $value }}", "{{ $value | humanize }}",
-    "{{ humanizePercentage $value }}", "{{ printf \"%.3f\" $value }}", "static text",
+    "{{ $value }}",
+    "{{ $labels.inst }} at {{ $value }}",
+    "{{ $value | humanize }}",
+    "{{ humanizePercentage $value }}",
+    '{{ printf "%.3f" $value }}',
+    "static text",
 ]
 
 
@@ -80,8 +106,12 @@ def _case(rng: random.Random, idx: int) -> tuple[dict, dict]:
     insts = ["a", "b", "c"][: rng.randint(1, 3)]
     series = []
     for inst in insts:
-        series.append({"series": f'g{{inst="{inst}", job="x", kind="g"}}', "values": _values(rng, n, "gauge")})
-        series.append({"series": f'g2{{inst="{inst}", job="x", kind="g2"}}', "values": _values(rng, n, "gauge")})
+        series.append(
+            {"series": f'g{{inst="{inst}", job="x", kind="g"}}', "values": _values(rng, n, "gauge")}
+        )
+        series.append(
+            {"series": f'g2{{inst="{inst}", job="x", kind="g2"}}', "values": _values(rng, n, "gauge")}
+        )
         series.append({"series": f'c_total{{inst="{inst}", job="x"}}', "values": _values(rng, n, "counter")})
     for le in ("0.1", "0.5", "1", "+Inf"):
         series.append({"series": f'h_bucket{{le="{le}", job="x"}}', "values": _values(rng, n, "counter")})
@@ -89,17 +119,24 @@ def _case(rng: random.Random, idx: int) -> tuple[dict, dict]:
     for r in range(rng.randint(2, 4)):
         tmpl = rng.choice(_EXPRS)
         expr = tmpl.format(
-            t=rng.choice([0.5, 1, 2, 4.5, 5]), w=rng.choice(["1m", "2m", "5m", "90s"]),
-            r=rng.choice([0, 0.01, 0.05, 0.1]), i=rng.choice([0, 1, 5, 20]), s=rng.choice([5, 10, 30]),
-            k=rng.choice([2, 4, 6]), q=rng.choice([0.2, 0.5, 0.9]),
+            t=rng.choice([0.5, 1, 2, 4.5, 5]),
+            w=rng.choice(["1m", "2m", "5m", "90s"]),
+            r=rng.choice([0, 0.01, 0.05, 0.1]),
+            i=rng.choice([0, 1, 5, 20]),
+            s=rng.choice([5, 10, 30]),
+            k=rng.choice([2, 4, 6]),
+            q=rng.choice([0.2, 0.5, 0.9]),
         )
         rule = {
-            "alert": f"A{idx}_{r}", "expr": expr,
+            "alert": f"A{idx}_{r}",
+            "expr": expr,
             "for": rng.choice(["0s", "15s", "30s", "1m", "2m", "5m"]),
             "labels": {"severity": rng.choice(["page", "ticket"])},
             "annotations": {"summary": rng.choice(_ANNOTATIONS)},
         }
-        if (re.search(r"\b(sum|avg) (by|without)|\bmax\(|\(g \+", expr) and "rate" in expr) or "avg without" in expr:
+        if (
+            re.search(r"\b(sum|avg) (by|without)|\bmax\(|\(g \+", expr) and "rate" in expr
+        ) or "avg without" in expr:
             # promtool aggregates in a random series order, so the last bit of an aggregate of
             # inexact values varies between its own runs: print such values rounded
             rule["annotations"] = {"summary": "{{ $value | humanize }}"}
@@ -138,13 +175,18 @@ def _fill_expectations(path: Path) -> bool:
         for a in timeline.alerts:
             state = a.state_at(t)
             if state != "inactive":
-                samples.append({"labels": "ALERTS" + labels_string({**a.labels, "alertstate": state}), "value": 1})
+                samples.append(
+                    {"labels": "ALERTS" + labels_string({**a.labels, "alertstate": state}), "value": 1}
+                )
         expr_tests.append({"expr": "ALERTS", "eval_time": go_duration(t), "exp_samples": samples})
         for name in names:
             exp = [
-                {"exp_labels": {k: v for k, v in a.labels.items() if k != "alertname"},
-                 "exp_annotations": a.annotations_at(t)}
-                for a in timeline.by_name(name) if a.state_at(t) == "firing"
+                {
+                    "exp_labels": {k: v for k, v in a.labels.items() if k != "alertname"},
+                    "exp_annotations": a.annotations_at(t),
+                }
+                for a in timeline.by_name(name)
+                if a.state_at(t) == "firing"
             ]
             alert_tests.append({"eval_time": go_duration(t), "alertname": name, "exp_alerts": exp})
     spec["tests"][0]["promql_expr_test"] = expr_tests
@@ -155,8 +197,13 @@ def _fill_expectations(path: Path) -> bool:
 
 def _run_promtool(promtool: str, files: list[Path], cwd: Path) -> dict[str, str]:
     """Run promtool on many files at once; return {file: failure text} for the files that failed."""
-    proc = subprocess.run([promtool, "test", "rules", *[f.name for f in files]], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [promtool, "test", "rules", *[f.name for f in files]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     failed: dict[str, str] = {}
     # stdout lists files in order; stderr holds the FAILED blocks in the same order
     blocks = proc.stderr.split("  FAILED:\n")[1:]
@@ -194,7 +241,9 @@ def test_promtool_passes_firedrill_expectations_for_hundreds_of_generated_cases(
     if failed:
         name, text = next(iter(failed.items()))
         rules = (tmp_path / name.replace(".test.yml", ".rules.yml")).read_text()
-        pytest.fail(f"{len(failed)} of {len(files)} cases differ from promtool; first: {name}\n{rules}\n{text[:3000]}")
+        pytest.fail(
+            f"{len(failed)} of {len(files)} cases differ from promtool; first: {name}\n{rules}\n{text[:3000]}"
+        )
 
 
 # --- named edge cases: hand-written expectations from the reference, run by both engines ---------
@@ -203,38 +252,73 @@ EDGE_CASES = {
     # condition true from t=165s, for: 2m at 15s -> 9 true ticks: firing at 285s, not at 270s
     "for_boundary": (
         [{"alert": "X", "expr": "x > 0", "for": "2m"}],
-        {"interval": "15s", "input_series": [{"series": "x", "values": "0x10 1x30"}],
-         "alert_rule_test": [{"eval_time": "4m30s", "alertname": "X", "exp_alerts": []},
-                             {"eval_time": "4m45s", "alertname": "X", "exp_alerts": [{"exp_labels": {}}]}]},
+        {
+            "interval": "15s",
+            "input_series": [{"series": "x", "values": "0x10 1x30"}],
+            "alert_rule_test": [
+                {"eval_time": "4m30s", "alertname": "X", "exp_alerts": []},
+                {"eval_time": "4m45s", "alertname": "X", "exp_alerts": [{"exp_labels": {}}]},
+            ],
+        },
     ),
     # x[5m] at 5m with 1m samples holds 6 samples (left-closed in 2.x)
     "left_closed_window": (
         [],
-        {"interval": "1m", "input_series": [{"series": "x", "values": "1x10"}],
-         "promql_expr_test": [{"expr": "count_over_time(x[5m])", "eval_time": "5m", "exp_samples": [{"labels": "{}", "value": 6}]}]},
+        {
+            "interval": "1m",
+            "input_series": [{"series": "x", "values": "1x10"}],
+            "promql_expr_test": [
+                {
+                    "expr": "count_over_time(x[5m])",
+                    "eval_time": "5m",
+                    "exp_samples": [{"labels": "{}", "value": 6}],
+                }
+            ],
+        },
     ),
     # 0 30 60 90 120 at 1m: rate(x[5m]) at 4m is 0.4 (extrapolation clamped at the counter's zero)
     "rate_extrapolation_zero_clamp": (
         [],
-        {"interval": "1m", "input_series": [{"series": "x", "values": "0+30x4"}],
-         "promql_expr_test": [{"expr": "rate(x[5m])", "eval_time": "4m", "exp_samples": [{"labels": "{}", "value": 0.4}]},
-                              {"expr": "increase(x[5m])", "eval_time": "4m", "exp_samples": [{"labels": "{}", "value": 120}]}]},
+        {
+            "interval": "1m",
+            "input_series": [{"series": "x", "values": "0+30x4"}],
+            "promql_expr_test": [
+                {"expr": "rate(x[5m])", "eval_time": "4m", "exp_samples": [{"labels": "{}", "value": 0.4}]},
+                {
+                    "expr": "increase(x[5m])",
+                    "eval_time": "4m",
+                    "exp_samples": [{"labels": "{}", "value": 120}],
+                },
+            ],
+        },
     ),
     # a missing sample is bridged by the 5m lookback; a stale marker hides the series at once
     "staleness_vs_missing": (
         [{"alert": "Missing", "expr": "missing > 0"}, {"alert": "Stale", "expr": "stale_x > 0"}],
-        {"interval": "1m", "input_series": [{"series": "missing", "values": "1 1 _ _ 1"},
-                                             {"series": "stale_x", "values": "1 1 stale _ 1"}],
-         "alert_rule_test": [{"eval_time": "2m", "alertname": "Missing", "exp_alerts": [{"exp_labels": {}}]},
-                             {"eval_time": "2m", "alertname": "Stale", "exp_alerts": []},
-                             {"eval_time": "4m", "alertname": "Stale", "exp_alerts": [{"exp_labels": {}}]}]},
+        {
+            "interval": "1m",
+            "input_series": [
+                {"series": "missing", "values": "1 1 _ _ 1"},
+                {"series": "stale_x", "values": "1 1 stale _ 1"},
+            ],
+            "alert_rule_test": [
+                {"eval_time": "2m", "alertname": "Missing", "exp_alerts": [{"exp_labels": {}}]},
+                {"eval_time": "2m", "alertname": "Stale", "exp_alerts": []},
+                {"eval_time": "4m", "alertname": "Stale", "exp_alerts": [{"exp_labels": {}}]},
+            ],
+        },
     ),
     # keep_firing_for holds a firing alert through a short dip, then resolves it
     "keep_firing_for": (
         [{"alert": "K", "expr": "x > 0", "keep_firing_for": "2m"}],
-        {"interval": "1m", "input_series": [{"series": "x", "values": "1 1 0 0 0 0"}],
-         "alert_rule_test": [{"eval_time": "3m", "alertname": "K", "exp_alerts": [{"exp_labels": {}}]},
-                             {"eval_time": "4m", "alertname": "K", "exp_alerts": []}]},
+        {
+            "interval": "1m",
+            "input_series": [{"series": "x", "values": "1 1 0 0 0 0"}],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "K", "exp_alerts": [{"exp_labels": {}}]},
+                {"eval_time": "4m", "alertname": "K", "exp_alerts": []},
+            ],
+        },
     ),
 }
 
@@ -245,8 +329,15 @@ def test_named_edge_case_passes_in_promtool_and_in_firedrill(tmp_path, name):
     rules, group = EDGE_CASES[name]
     (tmp_path / "r.yml").write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": rules}]}))
     path = tmp_path / "t.yml"
-    path.write_text(yaml.safe_dump({"rule_files": ["r.yml"], "evaluation_interval": "15s" if name == "for_boundary" else "1m",
-                                    "tests": [group]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["r.yml"],
+                "evaluation_interval": "15s" if name == "for_boundary" else "1m",
+                "tests": [group],
+            }
+        )
+    )
     real = subprocess.run([promtool, "test", "rules", str(path)], capture_output=True, text=True, timeout=60)
     assert real.returncode == 0, real.stderr
     assert run_test_file(path).failures == []

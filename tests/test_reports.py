@@ -27,7 +27,12 @@ def run():
 def test_the_draft_follows_the_seed_template_and_its_timeline_matches_the_log(run):
     drill, events = run
     md = draft_post_incident_report(drill, [e for e in events if e.kind != "write_report"])
-    for heading in ("Incident ID: INC-2026-03-10-001", "## Timeline", "## Root Cause", "## Follow-up Actions"):
+    for heading in (
+        "Incident ID: INC-2026-03-10-001",
+        "## Timeline",
+        "## Root Cause",
+        "## Follow-up Actions",
+    ):
         assert heading in md
     check = check_report(drill, events, md)
     assert check.timeline and all(e.matched for e in check.timeline)
@@ -43,7 +48,9 @@ def test_the_trainees_draft_does_not_reveal_the_answer(run):
 def test_an_unedited_draft_lacks_impact_factors_and_owned_action_items(run):
     drill, events = run
     check = check_report(drill, events, draft_post_incident_report(drill, events))
-    assert {"Impact", "Contributing Factors", "Prevention", "Follow-up Actions"} <= set(check.missing_sections)
+    assert {"Impact", "Contributing Factors", "Prevention", "Follow-up Actions"} <= set(
+        check.missing_sections
+    )
     assert not check.ok
 
 
@@ -51,7 +58,9 @@ def test_timeline_entries_more_than_two_minutes_off_are_flagged(run):
     drill, events = run
     md = draft_post_incident_report(drill, events, expert=True)
     assert check_report(drill, events, md).ok
-    shifted = md.replace("14:23 - Alert DBConnectionPoolHigh firing", "14:40 - Alert DBConnectionPoolHigh firing")
+    shifted = md.replace(
+        "14:23 - Alert DBConnectionPoolHigh firing", "14:40 - Alert DBConnectionPoolHigh firing"
+    )
     bad = [e for e in check_report(drill, events, shifted).timeline if not e.matched]
     assert [e.written for e in bad] == ["14:40"]
 

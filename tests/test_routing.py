@@ -93,8 +93,11 @@ def config():
 
 
 def sent(ns, receiver=None):
-    return [(n.at, n.receiver, n.status, sorted(a.fingerprint for a in n.alerts)) for n in ns
-            if receiver is None or n.receiver == receiver]
+    return [
+        (n.at, n.receiver, n.status, sorted(a.fingerprint for a in n.alerts))
+        for n in ns
+        if receiver is None or n.receiver == receiver
+    ]
 
 
 # --- routing -----------------------------------------------------------------------------------
@@ -163,8 +166,13 @@ receivers: [{name: root}]
     from simulator.routing import route_tree
 
     child = route_tree(cfg).match({"severity": "high"})[0]
-    assert (child.receiver, set(child.group_by), child.group_wait, child.group_interval, child.repeat_interval) == (
-        "root", {"service"}, 60.0, 300.0, 7200.0)
+    assert (
+        child.receiver,
+        set(child.group_by),
+        child.group_wait,
+        child.group_interval,
+        child.repeat_interval,
+    ) == ("root", {"service"}, 60.0, 300.0, 7200.0)
 
 
 def test_a_missing_label_matches_an_empty_value_matcher():
@@ -182,7 +190,10 @@ receivers: [{name: root}, {name: unlabelled}]
 def test_the_team_config_sends_security_alerts_to_the_security_lead_as_well():
     cfg = load_config()
     assert match_routes(cfg, {"severity": "high", "team": "security", "service": "api"}) == [
-        "security-pager", "oncall-pager", "incidents-chat"]
+        "security-pager",
+        "oncall-pager",
+        "incidents-chat",
+    ]
     assert match_routes(cfg, {"severity": "medium", "service": "api"}) == ["monitoring-chat"]
     assert match_routes(cfg, {"severity": "low", "service": "api"}) == ["ticket-queue"]
 
@@ -202,7 +213,11 @@ def test_a_bad_matcher_names_the_field_and_what_is_wrong():
     with pytest.raises(FormatError) as err:
         parse_config(text, "am.yml")
     problem = err.value.problems[0]
-    assert problem.line == 4 and "route.routes[0].matchers" in problem.field and "double quote" in problem.message
+    assert (
+        problem.line == 4
+        and "route.routes[0].matchers" in problem.field
+        and "double quote" in problem.message
+    )
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_keys():
@@ -213,12 +228,19 @@ def test_an_unknown_key_is_refused_with_the_allowed_keys():
 
 def test_a_go_incompatible_regex_is_refused():
     with pytest.raises(FormatError, match="RE2"):
-        parse_config("route:\n  receiver: a\n  routes: [{matchers: ['x=~\"(?!a).*\"']}]\nreceivers: [{name: a}]\n")
+        parse_config(
+            "route:\n  receiver: a\n  routes: [{matchers: ['x=~\"(?!a).*\"']}]\nreceivers: [{name: a}]\n"
+        )
 
 
 def test_firedrill_validate_accepts_the_team_config():
-    proc = subprocess.run([sys.executable, "-m", "simulator", "validate", str(ROOT / "data" / "alertmanager.yml")],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(ROOT / "data" / "alertmanager.yml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -227,25 +249,33 @@ def test_firedrill_validate_accepts_the_team_config():
 
 def test_the_first_notification_waits_group_wait_after_the_group_is_created(config):
     tl = Timeline([alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api")])
-    assert [(n.at, n.receiver, n.status) for n in notifications(config, tl, START)] == [(130.0, "chat", "firing")]
+    assert [(n.at, n.receiver, n.status) for n in notifications(config, tl, START)] == [
+        (130.0, "chat", "firing")
+    ]
 
 
 def test_a_second_alert_joining_a_group_waits_for_the_group_interval_tick(config):
-    tl = Timeline([
-        alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api", instance="a"),
-        alert("PoolHigh", [Ep(0, 200, None)], severity="medium", service="api", instance="b"),
-    ])
+    tl = Timeline(
+        [
+            alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api", instance="a"),
+            alert("PoolHigh", [Ep(0, 200, None)], severity="medium", service="api", instance="b"),
+        ]
+    )
     ns = notifications(config, tl, START)
     assert [(n.at, len(n.alerts)) for n in ns] == [(130.0, 1), (430.0, 2)]
 
 
 def test_alerts_for_different_services_are_notified_separately(config):
-    tl = Timeline([
-        alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api"),
-        alert("PoolHigh", [Ep(0, 110, None)], severity="medium", service="web"),
-    ])
+    tl = Timeline(
+        [
+            alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api"),
+            alert("PoolHigh", [Ep(0, 110, None)], severity="medium", service="web"),
+        ]
+    )
     assert [(n.at, n.alerts[0].labels["service"]) for n in notifications(config, tl, START)] == [
-        (130.0, "api"), (140.0, "web")]
+        (130.0, "api"),
+        (140.0, "web"),
+    ]
 
 
 def test_a_resolved_alert_is_announced_at_the_next_group_interval_tick(config):
@@ -257,7 +287,9 @@ def test_a_resolved_alert_is_announced_at_the_next_group_interval_tick(config):
 
 def test_a_receiver_without_send_resolved_hears_nothing_when_the_alert_ends(config):
     tl = Timeline([alert("DiskFilling", [Ep(0, 100, 700)], severity="low", service="api")])
-    assert [(n.at, n.receiver, n.status) for n in notifications(config, tl, START)] == [(130.0, "tickets", "firing")]
+    assert [(n.at, n.receiver, n.status) for n in notifications(config, tl, START)] == [
+        (130.0, "tickets", "firing")
+    ]
 
 
 def test_an_alert_that_fires_and_resolves_within_group_wait_is_never_sent(config):
@@ -269,15 +301,21 @@ def test_an_unchanged_firing_alert_is_repeated_after_repeat_interval(config):
     tl = Timeline([alert("PoolHigh", [Ep(0, 100, None)], severity="medium", service="api")], ticks=[0, 8000])
     ns = notifications(config, tl, START)
     # 1 h repeat_interval on a 5 m ticker: the first tick strictly more than 1 h after the last send.
-    assert [(n.at, n.repeat) for n in ns] == [(130.0, False), (130.0 + 13 * 300, True), (130.0 + 26 * 300, True)]
+    assert [(n.at, n.repeat) for n in ns] == [
+        (130.0, False),
+        (130.0 + 13 * 300, True),
+        (130.0 + 26 * 300, True),
+    ]
 
 
 def test_a_critical_alert_inhibits_its_warning_twin_for_the_same_service(config):
-    tl = Timeline([
-        alert("PoolHigh", [Ep(0, 100, None)], severity="critical", service="api"),
-        alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="api"),
-        alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="web"),
-    ])
+    tl = Timeline(
+        [
+            alert("PoolHigh", [Ep(0, 100, None)], severity="critical", service="api"),
+            alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="api"),
+            alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="web"),
+        ]
+    )
     ns = notifications(config, tl, START)
     chat = [n for n in ns if n.receiver == "chat"]
     shown = sorted((a.labels["severity"], a.labels["service"]) for n in chat for a in n.alerts)
@@ -285,17 +323,25 @@ def test_a_critical_alert_inhibits_its_warning_twin_for_the_same_service(config)
 
 
 def test_inhibition_ends_when_the_source_alert_resolves(config):
-    tl = Timeline([
-        alert("PoolHigh", [Ep(0, 100, 400)], severity="critical", service="api"),
-        alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="api"),
-    ])
+    tl = Timeline(
+        [
+            alert("PoolHigh", [Ep(0, 100, 400)], severity="critical", service="api"),
+            alert("PoolHigh", [Ep(0, 100, None)], severity="warning", service="api"),
+        ]
+    )
     chat = [n for n in notifications(config, tl, START) if n.receiver == "chat"]
-    warnings = [n.at for n in chat if any(a.labels["severity"] == "warning" and a.status == "firing" for a in n.alerts)]
+    warnings = [
+        n.at
+        for n in chat
+        if any(a.labels["severity"] == "warning" and a.status == "firing" for a in n.alerts)
+    ]
     assert warnings and warnings[0] == 430.0
 
 
 def test_a_group_emptied_and_refired_waits_group_wait_again(config):
-    tl = Timeline([alert("PoolHigh", [Ep(0, 100, 200), Ep(900, 1000, None)], severity="medium", service="api")])
+    tl = Timeline(
+        [alert("PoolHigh", [Ep(0, 100, 200), Ep(900, 1000, None)], severity="medium", service="api")]
+    )
     ns = notifications(config, tl, START)
     assert [(n.at, n.status) for n in ns] == [(130.0, "firing"), (430.0, "resolved"), (1030.0, "firing")]
 
@@ -310,10 +356,22 @@ def test_nothing_after_until_is_sent(config):
 
 def test_the_webhook_payload_has_alertmanagers_version_4_shape(config):
     tl = Timeline([alert("PoolHigh", [Ep(0, 100, None)], severity="critical", service="api")])
-    page = next(n for n in notifications(config, tl, START, exprs={"PoolHigh": "pool > 0.8"}) if n.receiver == "pager")
+    page = next(
+        n for n in notifications(config, tl, START, exprs={"PoolHigh": "pool > 0.8"}) if n.receiver == "pager"
+    )
     body = page.webhook
-    assert list(body) == ["receiver", "status", "alerts", "groupLabels", "commonLabels", "commonAnnotations",
-                          "externalURL", "version", "groupKey", "truncatedAlerts"]
+    assert list(body) == [
+        "receiver",
+        "status",
+        "alerts",
+        "groupLabels",
+        "commonLabels",
+        "commonAnnotations",
+        "externalURL",
+        "version",
+        "groupKey",
+        "truncatedAlerts",
+    ]
     assert body["version"] == "4" and body["status"] == "firing" and body["truncatedAlerts"] == 0
     assert body["groupKey"] == '{}/{severity="critical"}:{alertname="PoolHigh", service="api"}'
     assert body["groupLabels"] == {"alertname": "PoolHigh", "service": "api"}
@@ -340,12 +398,17 @@ def test_the_chat_message_shows_severity_service_summary_value_and_runbook(confi
 
 
 def test_channels_follow_the_receiver_integration(config):
-    tl = Timeline([
-        alert("PoolHigh", [Ep(0, 100, None)], severity="critical", service="api"),
-        alert("DiskFilling", [Ep(0, 100, None)], severity="low", service="api"),
-    ])
+    tl = Timeline(
+        [
+            alert("PoolHigh", [Ep(0, 100, None)], severity="critical", service="api"),
+            alert("DiskFilling", [Ep(0, 100, None)], severity="low", service="api"),
+        ]
+    )
     assert {(n.receiver, n.channel) for n in notifications(config, tl, START)} == {
-        ("pager", "pager"), ("chat", "chat"), ("tickets", "ticket")}
+        ("pager", "pager"),
+        ("chat", "chat"),
+        ("tickets", "ticket"),
+    }
 
 
 # --- with the real alert engine -----------------------------------------------------------------
@@ -369,8 +432,19 @@ def test_a_false_positive_pages_and_then_tells_the_pager_it_resolved():
 
 def test_firedrill_alerts_prints_webhook_payloads_in_send_order():
     proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "alerts", str(SCENARIOS / "db-pool-exhaustion.yaml"), "--format", "webhook"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "alerts",
+            str(SCENARIOS / "db-pool-exhaustion.yaml"),
+            "--format",
+            "webhook",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -398,18 +472,25 @@ receivers:
 
 
 def test_the_json_schema_describes_the_route_tree():
-    proc = subprocess.run([sys.executable, "-m", "simulator", "schema", "alertmanager"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "schema", "alertmanager"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     schema = json.loads(proc.stdout)
     assert "route" in schema["properties"] and "RouteConfig" in schema["$defs"]
     assert "continue" in schema["$defs"]["RouteConfig"]["properties"]
 
 
 def test_the_team_config_does_not_page_twice_for_the_high_twin_of_a_critical_alert():
-    tl = Timeline([
-        alert("APIErrors", [Ep(0, 100, None)], severity="critical", service="api"),
-        alert("APIErrors", [Ep(0, 100, None)], severity="high", service="api"),
-    ])
+    tl = Timeline(
+        [
+            alert("APIErrors", [Ep(0, 100, None)], severity="critical", service="api"),
+            alert("APIErrors", [Ep(0, 100, None)], severity="high", service="api"),
+        ]
+    )
     pages = [n for n in notifications(load_config(), tl, START) if n.receiver == "oncall-pager"]
     assert pages and {a.labels["severity"] for n in pages for a in n.alerts} == {"critical"}
 
@@ -417,7 +498,12 @@ def test_the_team_config_does_not_page_twice_for_the_high_twin_of_a_critical_ale
 def test_firedrill_validate_points_at_the_bad_line_of_a_routing_file(tmp_path):
     bad = tmp_path / "alertmanager.yml"
     bad.write_text("route:\n  receiver: pager\n  group_wait: soon\nreceivers:\n  - name: pager\n")
-    proc = subprocess.run([sys.executable, "-m", "simulator", "validate", str(bad)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert f"{bad}:3:" in proc.stdout + proc.stderr and "not a valid duration" in proc.stdout + proc.stderr

@@ -108,7 +108,10 @@ def _annotations(labels: dict) -> dict:
 
 def _simulated(config_text: str, start: datetime, schedule=SCHEDULE):
     timeline = _Timeline(
-        [_History(lb["alertname"], lb, [_Ep(f, f, r, annotations=_annotations(lb))]) for f, r, lb in schedule],
+        [
+            _History(lb["alertname"], lb, [_Ep(f, f, r, annotations=_annotations(lb))])
+            for f, r, lb in schedule
+        ],
         [0.0, END],
     )
     return notifications(parse_config(config_text), timeline, start)
@@ -136,8 +139,12 @@ def _iso(t: datetime) -> str:
 
 
 def _post(api: str, alerts: list[dict]) -> None:
-    req = urllib.request.Request(f"{api}/api/v2/alerts", data=json.dumps(alerts).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{api}/api/v2/alerts",
+        data=json.dumps(alerts).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=5) as r:
         assert r.status == 200
 
@@ -150,9 +157,16 @@ def _run_real(binary: str, config_text: str, tmp_path, hook_port: int) -> tuple[
     port = _free_port()
     api = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [binary, f"--config.file={tmp_path / 'am.yml'}", f"--storage.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", f"--web.external-url={EXTERNAL_URL}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            f"--config.file={tmp_path / 'am.yml'}",
+            f"--storage.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            f"--web.external-url={EXTERNAL_URL}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
@@ -169,8 +183,10 @@ def _run_real(binary: str, config_text: str, tmp_path, hook_port: int) -> tuple[
         # Align the monotonic clock with the planned wall-clock start.
         time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()))
         _Recorder.t0 = time.monotonic()
-        events = sorted([(f, "fire", lb) for f, _, lb in SCHEDULE] + [(r, "resolve", lb) for f, r, lb in SCHEDULE if r],
-                        key=lambda e: e[0])
+        events = sorted(
+            [(f, "fire", lb) for f, _, lb in SCHEDULE] + [(r, "resolve", lb) for f, r, lb in SCHEDULE if r],
+            key=lambda e: e[0],
+        )
         # The simulation is fed the moments the alerts were really posted (a busy machine may post
         # a little late), so only Alertmanager's own timing is under test.
         actual: dict[str, list] = {json.dumps(lb, sort_keys=True): [None, None, lb] for _, _, lb in SCHEDULE}
@@ -180,15 +196,25 @@ def _run_real(binary: str, config_text: str, tmp_path, hook_port: int) -> tuple[
             record = actual[json.dumps(labels, sort_keys=True)]
             if kind == "fire":
                 record[0] = now
-            alert = {"labels": labels, "annotations": _annotations(labels),
-                     "generatorURL": f"{PROMETHEUS_URL}/alerts", "startsAt": _iso(record[0])}
+            alert = {
+                "labels": labels,
+                "annotations": _annotations(labels),
+                "generatorURL": f"{PROMETHEUS_URL}/alerts",
+                "startsAt": _iso(record[0]),
+            }
             if kind == "resolve":
                 record[1] = now
                 alert["endsAt"] = _iso(now)
             _post(api, [alert])
         time.sleep(max(0.0, _Recorder.t0 + END - time.monotonic()))
-        schedule = [((f - start) / timedelta(seconds=1), None if r is None else (r - start) / timedelta(seconds=1), lb)
-                    for f, r, lb in actual.values()]
+        schedule = [
+            (
+                (f - start) / timedelta(seconds=1),
+                None if r is None else (r - start) / timedelta(seconds=1),
+                lb,
+            )
+            for f, r, lb in actual.values()
+        ]
         return list(_Recorder.received), start, schedule
     finally:
         proc.terminate()
@@ -207,8 +233,21 @@ def _shape(body: dict) -> dict:
         "externalURL": body["externalURL"],
         "version": body["version"],
         "alerts": sorted(
-            ({k: a[k] for k in ("status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
-                                "fingerprint")} for a in body["alerts"]),
+            (
+                {
+                    k: a[k]
+                    for k in (
+                        "status",
+                        "labels",
+                        "annotations",
+                        "startsAt",
+                        "endsAt",
+                        "generatorURL",
+                        "fingerprint",
+                    )
+                }
+                for a in body["alerts"]
+            ),
             key=lambda a: a["fingerprint"],
         ),
     }
@@ -222,13 +261,20 @@ def test_the_simulated_notifications_are_the_ones_the_real_alertmanager_sends(tm
     ours = _simulated(config_text, start, schedule)
 
     real_list = sorted(((t, path, _shape(b)) for t, path, b in real), key=lambda x: (round(x[0], 1), x[1]))
-    ours_list = sorted(((n.at, n.receiver, _shape(n.webhook)) for n in ours), key=lambda x: (round(x[0], 1), x[1]))
-    summary = "\n".join(f"  real {t:5.2f} {p:8s} {b['status']}" for t, p, b in real_list) + "\n" + "\n".join(
-        f"  ours {t:5.2f} {p:8s} {b['status']}" for t, p, b in ours_list)
+    ours_list = sorted(
+        ((n.at, n.receiver, _shape(n.webhook)) for n in ours), key=lambda x: (round(x[0], 1), x[1])
+    )
+    summary = (
+        "\n".join(f"  real {t:5.2f} {p:8s} {b['status']}" for t, p, b in real_list)
+        + "\n"
+        + "\n".join(f"  ours {t:5.2f} {p:8s} {b['status']}" for t, p, b in ours_list)
+    )
     assert len(real_list) == len(ours_list), "different number of notifications:\n" + summary
     for (rt, rpath, rbody), (ot, opath, obody) in zip(real_list, ours_list, strict=True):
         assert rpath == opath, summary
-        assert abs(rt - ot) <= TOLERANCE, f"different timer tick: Alertmanager {rt:.2f}s, firedrill {ot:.2f}s\n{summary}"
+        assert abs(rt - ot) <= TOLERANCE, (
+            f"different timer tick: Alertmanager {rt:.2f}s, firedrill {ot:.2f}s\n{summary}"
+        )
         assert rbody == obody, summary
 
 
@@ -238,7 +284,10 @@ def test_the_schedule_exercises_inhibition_joining_repeats_and_unsent_resolution
     team = [n for n in ours if n.receiver == "team"]
     assert any(n.repeat for n in team)
     pool = [n for n in team if n.webhook["groupLabels"]["alertname"] == "Pool"]
-    assert [len(n.alerts) for n in pool][:2] == [1, 3]  # warnings hidden, then shown once the critical resolves
+    assert [len(n.alerts) for n in pool][:2] == [
+        1,
+        3,
+    ]  # warnings hidden, then shown once the critical resolves
     tickets = [n for n in ours if n.receiver == "tickets"]
     assert [n.status for n in tickets] == ["firing"]
     assert tickets[0].webhook["groupLabels"] == SCHEDULE[4][2]  # group_by: ['...'] groups by every label

@@ -89,9 +89,18 @@ def _amtool_agrees(amtool: str, config_file: Path, labels: dict[str, str], expec
     """None when amtool resolves the same receivers, else amtool's own answer."""
     args = [f"{k}={v}" for k, v in sorted(labels.items())]
     proc = subprocess.run(
-        [amtool, "config", "routes", "test", f"--config.file={config_file}",
-         f"--verify.receivers={','.join(expected)}", *args],
-        capture_output=True, text=True, timeout=30,
+        [
+            amtool,
+            "config",
+            "routes",
+            "test",
+            f"--config.file={config_file}",
+            f"--verify.receivers={','.join(expected)}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     if proc.returncode == 0:
         return None
@@ -106,7 +115,9 @@ def _check(amtool: str, config_file: Path, sets: list[dict[str, str]]) -> None:
         theirs = _amtool_agrees(amtool, config_file, labels, ours)
         if theirs is not None:
             mismatches.append(f"{labels}: firedrill {ours}, amtool {theirs!r}")
-    assert not mismatches, f"{len(mismatches)} of {len(sets)} label sets disagree:\n" + "\n".join(mismatches[:10])
+    assert not mismatches, f"{len(mismatches)} of {len(sets)} label sets disagree:\n" + "\n".join(
+        mismatches[:10]
+    )
 
 
 def test_the_team_routing_config_routes_every_label_set_as_amtool_does():
@@ -144,9 +155,18 @@ def test_a_config_amtool_rejects_is_rejected_by_firedrill_too(tmp_path):
         "root matchers": {"route": {"receiver": "a", "matchers": ['x="1"']}, "receivers": [{"name": "a"}]},
         "root continue": {"route": {"receiver": "a", "continue": True}, "receivers": [{"name": "a"}]},
         "duplicate receiver": {"route": {"receiver": "a"}, "receivers": [{"name": "a"}, {"name": "a"}]},
-        "zero group_interval": {"route": {"receiver": "a", "group_interval": "0s"}, "receivers": [{"name": "a"}]},
-        "wildcard and labels": {"route": {"receiver": "a", "group_by": ["...", "x"]}, "receivers": [{"name": "a"}]},
-        "bad matcher": {"route": {"receiver": "a", "routes": [{"matchers": ['sev="x']}]}, "receivers": [{"name": "a"}]},
+        "zero group_interval": {
+            "route": {"receiver": "a", "group_interval": "0s"},
+            "receivers": [{"name": "a"}],
+        },
+        "wildcard and labels": {
+            "route": {"receiver": "a", "group_by": ["...", "x"]},
+            "receivers": [{"name": "a"}],
+        },
+        "bad matcher": {
+            "route": {"receiver": "a", "routes": [{"matchers": ['sev="x']}]},
+            "receivers": [{"name": "a"}],
+        },
         "unknown key": {"route": {"receiver": "a", "recevier": "b"}, "receivers": [{"name": "a"}]},
     }
     from simulator.yamlio import FormatError

@@ -21,7 +21,12 @@ RUNBOOKS = load_runbooks()
 
 
 def test_the_four_seed_runbooks_are_shipped_and_validate():
-    assert set(RUNBOOKS) == {"service_restart", "database_recovery", "api_key_revocation", "rate_limit_tuning"}
+    assert set(RUNBOOKS) == {
+        "service_restart",
+        "database_recovery",
+        "api_key_revocation",
+        "rate_limit_tuning",
+    }
     for path in DEFAULT_DIR.glob("*.yaml"):
         assert formats.validate_file(path) == "runbook"
 
@@ -45,8 +50,16 @@ def test_skipping_the_last_verification_fails_the_exercise(rid):
 def test_restarting_before_the_drain_has_finished_is_credited_only_as_out_of_order():
     rb = RUNBOOKS["service_restart"]
     # deregister, restart at once (drain not confirmed: a trap), then confirm the drain.
-    path = ["check_health", "read_logs", "deregister", "restart", "check_drained", "verify_instance", "register",
-            "check_dashboard"]
+    path = [
+        "check_health",
+        "read_logs",
+        "deregister",
+        "restart",
+        "check_drained",
+        "verify_instance",
+        "register",
+        "check_dashboard",
+    ]
     result = score_run(rb, replay(rb, path))
     credits = {s.step.id: s.credit for s in result.steps}
     assert credits["restart"] == 0.5 and not result.passed
@@ -60,8 +73,16 @@ def test_verifying_data_before_promoting_does_nothing_and_earns_nothing():
 
 def test_order_matters_taking_the_logs_after_the_restart_costs_credit():
     rb = RUNBOOKS["service_restart"]
-    path = ["check_health", "deregister", "check_drained", "restart", "read_logs", "verify_instance", "register",
-            "check_dashboard"]
+    path = [
+        "check_health",
+        "deregister",
+        "check_drained",
+        "restart",
+        "read_logs",
+        "verify_instance",
+        "register",
+        "check_dashboard",
+    ]
     result = score_run(rb, replay(rb, path))
     credits = {s.step.id: s.credit for s in result.steps}
     assert credits["logs"] == 1.0  # logs may come any time before the restart...
@@ -72,13 +93,19 @@ def test_order_matters_taking_the_logs_after_the_restart_costs_credit():
 TRAPS = [
     ("service_restart", ["check_health", "read_logs", "restart"], "still in the load balancer"),
     ("service_restart", ["check_health", "read_logs", "restart_all"], "took the whole API down"),
-    ("service_restart", ["check_health", "read_logs", "deregister", "check_drained", "restart", "register"],
-     "without checking it was healthy"),
+    (
+        "service_restart",
+        ["check_health", "read_logs", "deregister", "check_drained", "restart", "register"],
+        "without checking it was healthy",
+    ),
     ("database_recovery", ["describe_instances", "check_lag", "promote_replica_1"], "still accepting writes"),
     ("database_recovery", ["describe_instances", "maintenance_on", "promote_replica_2"], "data loss"),
     ("database_recovery", ["describe_instances", "maintenance_on", "restore_snapshot"], "last resort"),
-    ("database_recovery", ["describe_instances", "maintenance_on", "check_lag", "promote_replica_1",
-                           "maintenance_off"], "failed primary"),
+    (
+        "database_recovery",
+        ["describe_instances", "maintenance_on", "check_lag", "promote_replica_1", "maintenance_off"],
+        "failed primary",
+    ),
     ("api_key_revocation", ["list_keys", "revoke_similar"], "Wrong key"),
     ("api_key_revocation", ["list_keys", "revoke_billing"], "Wrong key"),
     ("api_key_revocation", ["list_keys", "revoke_leaked", "paste_in_slack"], "Never share a credential"),
@@ -100,7 +127,11 @@ def test_each_trap_is_reported_and_fails_the_exercise_even_if_the_rest_is_perfec
 
 
 def test_a_bad_runbook_file_names_the_unknown_action():
-    text = (DEFAULT_DIR / "service_restart.yaml").read_text().replace("action: check_dashboard", "action: look_around")
+    text = (
+        (DEFAULT_DIR / "service_restart.yaml")
+        .read_text()
+        .replace("action: check_dashboard", "action: look_around")
+    )
     with pytest.raises(FormatError) as err:
         validate_runbook_text(text, "service_restart.yaml", None)
     assert "look_around" in str(err.value)

@@ -70,7 +70,9 @@ def test_all_problems_in_a_file_are_reported_not_only_the_first():
 
 
 def test_effect_on_unknown_metric_is_an_error():
-    text = SEED.replace("metric: http_requests_total\n    effect: surge", "metric: http_requestz\n    effect: surge")
+    text = SEED.replace(
+        "metric: http_requests_total\n    effect: surge", "metric: http_requestz\n    effect: surge"
+    )
     [p] = problems_of(text)
     assert "unknown metric 'http_requestz'" in p.message
 
@@ -122,7 +124,9 @@ def test_content_hash_changes_with_the_text():
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, cwd=ROOT
+    )
 
 
 def test_validate_passes_the_built_in_pack():
@@ -132,7 +136,9 @@ def test_validate_passes_the_built_in_pack():
 
 
 def test_validate_exits_2_with_one_clear_line_per_problem_and_no_traceback(tmp_path):
-    bad = SEED.replace("difficulty: 3", "difficulty: hard").replace("  step: 15s\n", "  step: 15s\n  tick: 1\n", 1)
+    bad = SEED.replace("difficulty: 3", "difficulty: hard").replace(
+        "  step: 15s\n", "  step: 15s\n  tick: 1\n", 1
+    )
     bad = bad.replace("duration: 45m", "duration: forever")
     (tmp_path / "bad.yaml").write_text(bad)
     (tmp_path / "broken.yaml").write_text("id: [unclosed\n")
@@ -169,5 +175,10 @@ def test_an_expression_outside_the_promql_subset_is_a_located_validation_error()
     [p] = problems_of(text)
     assert p.field == "rules.groups[0].rules[0].expr"
     assert 'unsupported function "predict_linear"' in p.message and "column 1" in p.message
-    assert p.line == text.splitlines().index(
-        '          expr: predict_linear(db_connection_pool_utilization{service="api"}[1h], 3600) > 0.8') + 1
+    assert (
+        p.line
+        == text.splitlines().index(
+            '          expr: predict_linear(db_connection_pool_utilization{service="api"}[1h], 3600) > 0.8'
+        )
+        + 1
+    )

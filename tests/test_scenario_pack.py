@@ -47,11 +47,18 @@ def test_the_pack_has_at_least_twelve_scenarios_across_all_four_severities():
 
 def test_the_pack_covers_the_seeds_incident_types():
     answers = {s: _loaded(s).scenario.answer for s in IDS}
-    assert any(a.security == SecurityState.BREACH_CONFIRMED and a.severity == Severity.CRITICAL for a in answers.values())
-    assert any(a.security == SecurityState.VULNERABILITY_DISCLOSED and a.severity == Severity.HIGH
-               for a in answers.values())
-    assert any(a.severity == Severity.HIGH and any(c.severity == Severity.CRITICAL for c in a.severity_changes)
-               for a in answers.values())
+    assert any(
+        a.security == SecurityState.BREACH_CONFIRMED and a.severity == Severity.CRITICAL
+        for a in answers.values()
+    )
+    assert any(
+        a.security == SecurityState.VULNERABILITY_DISCLOSED and a.severity == Severity.HIGH
+        for a in answers.values()
+    )
+    assert any(
+        a.severity == Severity.HIGH and any(c.severity == Severity.CRITICAL for c in a.severity_changes)
+        for a in answers.values()
+    )
     kinds = {m.kind for a in answers.values() for m in a.mitigations if m.outcome == "correct"}
     assert {"revert", "raise_rate_limit", "revoke_key", "kill_query", "scale_out"} <= kinds
 

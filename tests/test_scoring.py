@@ -33,7 +33,9 @@ def _score(drill: Drill, items: list[dict]):
 
 
 def _changed(expert, mistaken) -> dict[str, float]:
-    return {c.key: c.score for c, e in zip(mistaken.criteria, expert.criteria, strict=True) if c.score != e.score}
+    return {
+        c.key: c.score for c, e in zip(mistaken.criteria, expert.criteria, strict=True) if c.score != e.score
+    }
 
 
 @pytest.mark.parametrize("scenario_id", BUILTIN)
@@ -101,14 +103,18 @@ def test_under_called_severity_lowers_only_the_severity_criterion():
 
 
 def test_under_call_costs_more_than_the_same_over_call():
-    assert severity_call_score(Severity.MEDIUM, Severity.HIGH) < severity_call_score(Severity.CRITICAL, Severity.HIGH)
+    assert severity_call_score(Severity.MEDIUM, Severity.HIGH) < severity_call_score(
+        Severity.CRITICAL, Severity.HIGH
+    )
     assert severity_call_score(Severity.HIGH, Severity.HIGH) == 1.0
 
 
 def _breach_scenario():
     text = (SCENARIOS / "complete-outage.yaml").read_text()
     assert "  security: none" in text
-    return parse_scenario(text.replace("  security: none", "  security: breach_confirmed"), "breach.yaml", SCENARIOS)
+    return parse_scenario(
+        text.replace("  security: none", "  security: breach_confirmed"), "breach.yaml", SCENARIOS
+    )
 
 
 def test_breach_without_a_security_lead_call_lowers_only_escalation_and_fails_a_critical_item():
@@ -227,8 +233,11 @@ def _escalating_pool_drill() -> Drill:
     text = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
     marker = "  severity: HIGH\n  title:"
     assert marker in text
-    text = text.replace(marker, "  severity: HIGH\n  severity_changes:\n"
-                                "    - {at: 15m, severity: CRITICAL, reason: every request failing}\n  title:")
+    text = text.replace(
+        marker,
+        "  severity: HIGH\n  severity_changes:\n"
+        "    - {at: 15m, severity: CRITICAL, reason: every request failing}\n  title:",
+    )
     return Drill.create(parse_scenario(text, "escalating.yaml", SCENARIOS), None, load_default_policy())
 
 
@@ -236,8 +245,12 @@ def test_reclassification_is_credited_by_how_quickly_it_follows_the_change():
     drill = _escalating_pool_drill()
     items = _expert_items("db-pool-exhaustion")
     never = _score(drill, items).criterion("severity")
-    quick = _score(drill, [*items, {"at": "16m", "action": "classify", "severity": "CRITICAL"}]).criterion("severity")
-    slow = _score(drill, [*items, {"at": "19m", "action": "classify", "severity": "CRITICAL"}]).criterion("severity")
+    quick = _score(drill, [*items, {"at": "16m", "action": "classify", "severity": "CRITICAL"}]).criterion(
+        "severity"
+    )
+    slow = _score(drill, [*items, {"at": "19m", "action": "classify", "severity": "CRITICAL"}]).criterion(
+        "severity"
+    )
     assert quick.score == 1.0
     assert never.score == pytest.approx(0.5)
     assert never.score < slow.score < quick.score

@@ -104,17 +104,26 @@ def test_a_rejection_needs_a_comment():
 def test_confirmed_trainee_is_ready_for_primary_on_call():
     a = evaluate_signoff(CUR, full_evidence())
     assert status(a, []) == AWAITING
-    d = decide(a, username="t1", trainer="trainer", confirm=True, comment="solid week", at=T0 + timedelta(hours=1))
+    d = decide(
+        a, username="t1", trainer="trainer", confirm=True, comment="solid week", at=T0 + timedelta(hours=1)
+    )
     assert status(a, [d]) == READY and signed_off_at([d]) == d.at
     assert d.snapshot["all_met"] and len(d.snapshot["criteria"]) == 6
 
 
 def test_status_after_rejection_waits_for_new_evidence():
     a = evaluate_signoff(CUR, full_evidence())
-    d = decide(a, username="t1", trainer="trainer", confirm=False, comment="redo comms", at=T0 + timedelta(hours=1))
+    d = decide(
+        a, username="t1", trainer="trainer", confirm=False, comment="redo comms", at=T0 + timedelta(hours=1)
+    )
     assert status(a, [d]) == REJECTED
-    newer = evaluate_signoff(CUR, [*full_evidence(), EvidenceRecord("exercise", "day4.communication",
-                                                                     T0 + timedelta(days=1), 1.0, True)])
+    newer = evaluate_signoff(
+        CUR,
+        [
+            *full_evidence(),
+            EvidenceRecord("exercise", "day4.communication", T0 + timedelta(days=1), 1.0, True),
+        ],
+    )
     assert status(newer, [d]) == AWAITING
 
 
@@ -133,12 +142,22 @@ def test_evidence_and_decisions_survive_a_round_trip_through_the_store(tmp_store
 
     for e in full_evidence():
         sc.record_evidence(tmp_store, "t1", e)
-    sc.record_drill_result(tmp_store, "t2", scenario_id="x", score=0.9, passed=True,
-                           criteria={"severity": 0.9}, at=T0, attempt_id=7)
+    sc.record_drill_result(
+        tmp_store,
+        "t2",
+        scenario_id="x",
+        score=0.9,
+        passed=True,
+        criteria={"severity": 0.9},
+        at=T0,
+        attempt_id=7,
+    )
     assert evaluate_signoff(CUR, sc.all_evidence(tmp_store, "t1")).all_met
     assert not evaluate_signoff(CUR, sc.all_evidence(tmp_store, "t2")).all_met
     a = evaluate_signoff(CUR, sc.all_evidence(tmp_store, "t1"))
-    sc.record_decision(tmp_store, decide(a, username="t1", trainer="trainer", confirm=True, comment="ok", at=T0))
+    sc.record_decision(
+        tmp_store, decide(a, username="t1", trainer="trainer", confirm=True, comment="ok", at=T0)
+    )
     decisions = sc.decisions_for(tmp_store, "t1")
     assert status(a, decisions) == READY and decisions[0].at == T0
     assert sc.usernames_with_evidence(tmp_store) == ["t1", "t2"]
@@ -154,8 +173,16 @@ def test_scored_drill_attempts_from_the_drill_engine_count_as_evidence(tmp_store
     for sid in ("db-pool-exhaustion", "complete-outage"):
         _, events, card = run_headless(SCENARIOS / f"{sid}.yaml", SCENARIOS / f"{sid}.expert.yaml")
         assert card.passed, sid
-        aid = attempts.create_attempt(tmp_store, user_id=None, username="t3", loaded=load_scenario(SCENARIOS / f"{sid}.yaml"),
-                                      seed=card.seed, policy_hash=card.policy_hash, speed=1.0, now=T0)
+        aid = attempts.create_attempt(
+            tmp_store,
+            user_id=None,
+            username="t3",
+            loaded=load_scenario(SCENARIOS / f"{sid}.yaml"),
+            seed=card.seed,
+            policy_hash=card.policy_hash,
+            speed=1.0,
+            now=T0,
+        )
         for event in events:
             attempts.append_event(tmp_store, aid, event)
         attempts.finish_attempt(tmp_store, aid, score=card.to_dict(), now=T0 + timedelta(minutes=45))

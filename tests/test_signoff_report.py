@@ -17,7 +17,9 @@ CUR = load_curriculum()
 AT = datetime(2026, 3, 13, 15, 30, tzinfo=UTC)
 
 
-def report(name: str = "Ada Lovelace", confirm: bool = True, comment: str = "Ready — excellent comms") -> TraineeReport:
+def report(
+    name: str = "Ada Lovelace", confirm: bool = True, comment: str = "Ready — excellent comms"
+) -> TraineeReport:
     ev = full_evidence()
     a = evaluate_signoff(CUR, ev)
     d = decide(a, username="ada", trainer="Grace Hopper", confirm=confirm, comment=comment, at=AT)

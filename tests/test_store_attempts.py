@@ -24,24 +24,38 @@ def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
     aid = attempts.start_attempt(tmp_store, user_id=None, username="trainee1", drill=drill, speed=10, now=T0)
     att = attempts.get_attempt(tmp_store, aid)
     assert (att.scenario_id, att.content_hash, att.seed, att.speed, att.status) == (
-        "db-pool-exhaustion", drill.loaded.content_hash, 7, 10.0, "running")
+        "db-pool-exhaustion",
+        drill.loaded.content_hash,
+        7,
+        10.0,
+        "running",
+    )
     assert att.scenario_text == drill.loaded.text
     assert att.policy_hash == drill.policy.hash
 
 
 def test_actions_are_stamped_with_simulated_time_from_the_stored_clock(tmp_store, drill):
     aid = attempts.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=10, now=T0)
-    ev = attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=60))
+    ev = attempts.record_action(
+        tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=60)
+    )
     assert ev.at_offset == pytest.approx(600.0)  # one wall minute at 10x
     attempts.clock_control(tmp_store, aid, "clock.pause", T0 + timedelta(seconds=70))
-    ev2 = attempts.record_action(tmp_store, aid, drill, Classify(action="classify", severity=Severity.HIGH),
-                                 T0 + timedelta(seconds=500))
+    ev2 = attempts.record_action(
+        tmp_store,
+        aid,
+        drill,
+        Classify(action="classify", severity=Severity.HIGH),
+        T0 + timedelta(seconds=500),
+    )
     assert ev2.at_offset == pytest.approx(700.0)  # paused: time stood still
 
 
 def test_reopening_an_attempt_restores_every_event_and_the_state(tmp_store, drill):
     aid = attempts.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=60, now=T0)
-    attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10))
+    attempts.record_action(
+        tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
+    )
     again = attempts.drill_for(attempts.get_attempt(tmp_store, aid))
     events = attempts.events_for(tmp_store, aid)
     assert [e.kind for e in events] == ["clock.start", "acknowledge"]
@@ -51,18 +65,26 @@ def test_reopening_an_attempt_restores_every_event_and_the_state(tmp_store, dril
 
 def test_finishing_scores_the_attempt_and_offers_it_as_sign_off_evidence(tmp_store, drill):
     aid = attempts.start_attempt(tmp_store, user_id=None, username="trainee9", drill=drill, speed=60, now=T0)
-    attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10))
+    attempts.record_action(
+        tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
+    )
     card = attempts.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
     assert card["passed"] is False and card["criteria"]["acknowledge"]["score"] == 1.0
     with pytest.raises(ValueError):
-        attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30))
+        attempts.record_action(
+            tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30)
+        )
     scored = attempts.scored_attempts(tmp_store, "trainee9")
     assert [s.id for s in scored] == [aid] and scored[0].criteria["acknowledge"] == 1.0
 
 
 def test_cohort_attempts_share_one_clock(tmp_store, drill):
-    cid = attempts.create_cohort_clock(tmp_store, name="Q1 mock drill", scenario_id=drill.scenario.id, speed=5, now=T0)
-    a1 = attempts.start_attempt(tmp_store, user_id=None, username="a", drill=drill, speed=5, now=T0, clock_id=cid)
+    cid = attempts.create_cohort_clock(
+        tmp_store, name="Q1 mock drill", scenario_id=drill.scenario.id, speed=5, now=T0
+    )
+    a1 = attempts.start_attempt(
+        tmp_store, user_id=None, username="a", drill=drill, speed=5, now=T0, clock_id=cid
+    )
     a2 = attempts.start_attempt(tmp_store, user_id=None, username="b", drill=drill, speed=5, now=T0)
     attempts.attach_attempt_to_clock(tmp_store, a2, cid)
     attempts.start_clock(tmp_store, cid, T0)
@@ -74,12 +96,20 @@ def test_cohort_attempts_share_one_clock(tmp_store, drill):
 
 
 def test_a_cohort_attempt_can_be_finished_early_and_then_takes_no_more_actions(tmp_store, drill):
-    cid = attempts.create_cohort_clock(tmp_store, name="mock", scenario_id=drill.scenario.id, speed=60, now=T0)
-    aid = attempts.start_attempt(tmp_store, user_id=None, username="c", drill=drill, speed=60, now=T0, clock_id=cid)
+    cid = attempts.create_cohort_clock(
+        tmp_store, name="mock", scenario_id=drill.scenario.id, speed=60, now=T0
+    )
+    aid = attempts.start_attempt(
+        tmp_store, user_id=None, username="c", drill=drill, speed=60, now=T0, clock_id=cid
+    )
     attempts.start_clock(tmp_store, cid, T0)
-    ev = attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10))
+    ev = attempts.record_action(
+        tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
+    )
     assert ev.at_offset == pytest.approx(600.0)
     attempts.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
     with pytest.raises(ValueError):
-        attempts.record_action(tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30))
+        attempts.record_action(
+            tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30)
+        )
     assert attempts.get_attempt(tmp_store, aid).status == "finished"

@@ -26,7 +26,9 @@ def test_the_migrations_build_exactly_the_models_schema(any_store_url):
         upgrade(store, complete=False)  # migrations only: no safety net for unmigrated models
         assert current_revision(store) == head_revision()
         diffs = schema_differences(store)
-        assert diffs == [], "the models and the migrations differ; generate a revision:\n" + "\n".join(map(str, diffs))
+        assert diffs == [], "the models and the migrations differ; generate a revision:\n" + "\n".join(
+            map(str, diffs)
+        )
         load_models()
         assert set(Base.metadata.tables) <= set(inspect(store.engine).get_table_names())
     finally:
@@ -45,8 +47,13 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(any_store_ur
         load_models()
         Base.metadata.create_all(store.engine, tables=[Base.metadata.tables["audit_log"]])
         with store.engine.begin() as conn:
-            conn.execute(text("INSERT INTO audit_log (at, actor, action, target, detail) "
-                              "VALUES (:at, 'old', 'legacy', '', '')"), {"at": T0})
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, target, detail) "
+                    "VALUES (:at, 'old', 'legacy', '', '')"
+                ),
+                {"at": T0},
+            )
         upgrade(store)
         assert current_revision(store) == head_revision()
         assert [e.actor for e in people.audit_log(store)] == ["old"]
@@ -81,7 +88,9 @@ def test_cohorts_and_a_cohort_drill_work_the_same(any_store, seed_scenario):
     people.add_member(any_store, cohort.id, "trainee1", "boss", T0)  # twice changes nothing
     assert [m.username for m in people.cohort_members(any_store, cohort.id)] == ["trainee1"]
     assert people.cohorts_of(any_store, "trainee1")[0].start_date == date(2026, 4, 6)
-    cd = people.schedule_cohort_drill(any_store, cohort.id, seed_scenario.scenario.id, 11, "boss", T0, speed=2.0)
+    cd = people.schedule_cohort_drill(
+        any_store, cohort.id, seed_scenario.scenario.id, 11, "boss", T0, speed=2.0
+    )
     assert [d.id for d in people.open_drills_for(any_store, "trainee1")] == [cd.id]
     aid = people.join_cohort_drill(any_store, cd.id, t.id, "trainee1", Drill.create(seed_scenario, 11), T0)
     people.control_cohort_drill(any_store, cd.id, "start", "boss", T0 + timedelta(seconds=5))

@@ -60,7 +60,9 @@ def test_delete_needs_the_id_typed_as_confirmation(tmp_store):
 def test_soft_delete_hides_the_scenario_but_an_attempts_version_stays_readable(tmp_store):
     v = repo.save_version(tmp_store, _seed_text(), "trainer", T0)
     attempt_ref = v.content_hash  # what a drill attempt stores
-    repo.delete_scenario(tmp_store, "my-pool-drill", "trainer", T0 + timedelta(hours=1), confirm="my-pool-drill")
+    repo.delete_scenario(
+        tmp_store, "my-pool-drill", "trainer", T0 + timedelta(hours=1), confirm="my-pool-drill"
+    )
     assert "my-pool-drill" not in [p.scenario_id for p in repo.list_playable(tmp_store)]
     assert "my-pool-drill" not in [s.id for s in repo.list_scenarios(tmp_store)]
     old = repo.get_version(tmp_store, attempt_ref)
@@ -95,8 +97,9 @@ def test_builtin_pack_is_loaded_as_read_only_originals(tmp_store):
     with pytest.raises(repo.ScenarioStoreError, match="read-only"):
         repo.save_version(tmp_store, text.replace("difficulty: 3", "difficulty: 2"), "trainer", T0)
     with pytest.raises(repo.ScenarioStoreError, match="cannot be deleted"):
-        repo.delete_scenario(tmp_store, "db-pool-exhaustion", "admin", T0, confirm="db-pool-exhaustion",
-                             is_admin=True)
+        repo.delete_scenario(
+            tmp_store, "db-pool-exhaustion", "admin", T0, confirm="db-pool-exhaustion", is_admin=True
+        )
 
 
 def test_syncing_twice_adds_nothing_and_a_changed_file_becomes_a_new_version(tmp_store, tmp_path):
@@ -143,7 +146,9 @@ def test_ids_that_could_escape_a_folder_are_refused(bad):
 def test_playable_lists_builtins_and_authored_latest_versions(tmp_store):
     repo.sync_builtin(tmp_store, SCENARIOS, T0)
     repo.save_version(tmp_store, _seed_text(), "trainer", T0)
-    edited = repo.save_version(tmp_store, _seed_text().replace("difficulty: 3", "difficulty: 2"), "trainer", T0)
+    edited = repo.save_version(
+        tmp_store, _seed_text().replace("difficulty: 3", "difficulty: 2"), "trainer", T0
+    )
     playable = {p.scenario_id: p for p in repo.list_playable(tmp_store)}
     assert "db-pool-exhaustion" in playable
     scenario_id, title, version_hash, text = playable["my-pool-drill"]

@@ -9,8 +9,16 @@ from simulator.templating import expand, go_float, humanize, humanize_duration, 
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1e6, "1e+06"), (1234567.0, "1.234567e+06"), (123456.0, "123456"), (0.1, "0.1"), (1e-05, "1e-05"),
-     (float("nan"), "NaN"), (float("inf"), "+Inf"), (0.30000000000000004, "0.30000000000000004")],
+    [
+        (1e6, "1e+06"),
+        (1234567.0, "1.234567e+06"),
+        (123456.0, "123456"),
+        (0.1, "0.1"),
+        (1e-05, "1e-05"),
+        (float("nan"), "NaN"),
+        (float("inf"), "+Inf"),
+        (0.30000000000000004, "0.30000000000000004"),
+    ],
 )
 def test_value_prints_with_go_percent_v_formatting(value, text):
     assert go_float(value) == text
@@ -24,7 +32,7 @@ def test_humanize_functions_match_prometheus():
 
 
 def test_labels_value_pipelines_and_if_render():
-    text = '{{ $labels.service }}: {{ $value | humanizePercentage }}{{ if gt $value 0.5 }} high{{ end }}'
+    text = "{{ $labels.service }}: {{ $value | humanizePercentage }}{{ if gt $value 0.5 }} high{{ end }}"
     assert render(text, {"service": "api"}, 0.75) == "api: 75% high"
 
 

@@ -66,7 +66,9 @@ def test_noise_is_ar1_with_the_requested_spread():
 
 
 def test_daily_cycle_peaks_at_the_configured_hour():
-    s = scenario([{"name": "x", "baseline": 100.0, "daily": {"amplitude": 0.5, "peak": "18:00"}}], duration="1d")
+    s = scenario(
+        [{"name": "x", "baseline": 100.0, "daily": {"amplitude": 0.5, "peak": "18:00"}}], duration="1d"
+    )
     tr = generate_trace(s)
     peak_offset = tr.offsets[np.argmax(values(tr, "x"))]
     assert abs((14 * 3600 + peak_offset) % 86400 - 18 * 3600) <= 15
@@ -80,7 +82,10 @@ def test_counter_is_monotonic_and_its_rate_matches_the_baseline():
 
 
 def test_step_changes_the_level_only_inside_its_window():
-    s = scenario([{"name": "x", "baseline": 10.0}], [{"metric": "x", "effect": "step", "start": "10m", "end": "20m", "to": 50}])
+    s = scenario(
+        [{"name": "x", "baseline": 10.0}],
+        [{"metric": "x", "effect": "step", "start": "10m", "end": "20m", "to": 50}],
+    )
     tr = generate_trace(s)
     v = values(tr, "x")
     inside = (tr.offsets >= 600) & (tr.offsets < 1200)
@@ -88,7 +93,10 @@ def test_step_changes_the_level_only_inside_its_window():
 
 
 def test_ramp_rises_linearly_then_holds():
-    s = scenario([{"name": "x", "baseline": 0.0}], [{"metric": "x", "effect": "ramp", "start": "10m", "end": "20m", "to": 100}])
+    s = scenario(
+        [{"name": "x", "baseline": 0.0}],
+        [{"metric": "x", "effect": "ramp", "start": "10m", "end": "20m", "to": 100}],
+    )
     tr = generate_trace(s)
     v = values(tr, "x")
     assert v[tr.offsets == 900][0] == pytest.approx(50)
@@ -96,7 +104,10 @@ def test_ramp_rises_linearly_then_holds():
 
 
 def test_spike_peaks_in_the_middle_of_its_window_and_returns():
-    s = scenario([{"name": "x", "baseline": 1.0}], [{"metric": "x", "effect": "spike", "start": "10m", "end": "12m", "to": 9}])
+    s = scenario(
+        [{"name": "x", "baseline": 1.0}],
+        [{"metric": "x", "effect": "spike", "start": "10m", "end": "12m", "to": 9}],
+    )
     tr = generate_trace(s)
     v = values(tr, "x")
     assert v.max() == pytest.approx(9) and tr.offsets[np.argmax(v)] == 660
@@ -105,7 +116,9 @@ def test_spike_peaks_in_the_middle_of_its_window_and_returns():
 
 def test_pool_plateaus_exactly_at_its_limit():
     metric = {"name": "pool", "baseline": 20.0, "noise": {"sigma": 0.1}, "limits": {"min": 0, "max": 100}}
-    s = scenario([metric], [{"metric": "pool", "effect": "plateau", "start": "10m", "end": "30m", "rise": "1m"}])
+    s = scenario(
+        [metric], [{"metric": "pool", "effect": "plateau", "start": "10m", "end": "30m", "rise": "1m"}]
+    )
     tr = generate_trace(s)
     v = values(tr, "pool")
     full = (tr.offsets >= 660) & (tr.offsets < 1800)
@@ -118,7 +131,9 @@ def test_derived_pool_is_clipped_at_the_pool_size_under_a_surge():
         {"name": "req_total", "kind": "counter", "baseline": 10.0},
         {"name": "pool", "derive": {"model": "pool", "traffic": "req_total", "query_time": 2.0, "size": 50}},
     ]
-    s = scenario(metrics, [{"metric": "req_total", "effect": "surge", "start": "10m", "factor": 5, "rise": "30s"}])
+    s = scenario(
+        metrics, [{"metric": "req_total", "effect": "surge", "start": "10m", "factor": 5, "rise": "30s"}]
+    )
     tr = generate_trace(s)
     v = values(tr, "pool")
     assert v[tr.offsets < 600].mean() == pytest.approx(20, rel=0.15)
@@ -126,7 +141,9 @@ def test_derived_pool_is_clipped_at_the_pool_size_under_a_surge():
 
 
 def test_outage_leaves_no_samples_and_writes_one_stale_marker():
-    s = scenario([GAUGE], [{"metric": "x", "effect": "outage", "start": "10m", "end": "15m", "mode": "stale"}])
+    s = scenario(
+        [GAUGE], [{"metric": "x", "effect": "outage", "start": "10m", "end": "15m", "mode": "stale"}]
+    )
     tr = generate_trace(s)
     [x] = tr.by_name("x")
     gone = (tr.offsets >= 600) & (tr.offsets < 900)
@@ -135,13 +152,18 @@ def test_outage_leaves_no_samples_and_writes_one_stale_marker():
 
 
 def test_missing_outage_leaves_gaps_without_a_stale_marker():
-    s = scenario([GAUGE], [{"metric": "x", "effect": "outage", "start": "10m", "end": "15m", "mode": "missing"}])
+    s = scenario(
+        [GAUGE], [{"metric": "x", "effect": "outage", "start": "10m", "end": "15m", "mode": "missing"}]
+    )
     [x] = generate_trace(s).by_name("x")
     assert (~x.present).sum() == 20 and not x.stale.any()
 
 
 def test_leak_is_a_sawtooth_that_restarts_every_period():
-    s = scenario([{"name": "mem", "baseline": 1.0}], [{"metric": "mem", "effect": "leak", "start": "0s", "to": 5, "period": "20m"}])
+    s = scenario(
+        [{"name": "mem", "baseline": 1.0}],
+        [{"metric": "mem", "effect": "leak", "start": "0s", "to": 5, "period": "20m"}],
+    )
     tr = generate_trace(s)
     v = values(tr, "mem")
     drops = np.flatnonzero(np.diff(v) < -1) + 1
@@ -150,8 +172,10 @@ def test_leak_is_a_sawtooth_that_restarts_every_period():
 
 
 def test_leak_on_a_counter_resets_it_at_each_restart():
-    s = scenario([{"name": "c_total", "kind": "counter", "baseline": 10.0}],
-                 [{"metric": "c_total", "effect": "leak", "start": "0s", "to": 10, "period": "20m"}])
+    s = scenario(
+        [{"name": "c_total", "kind": "counter", "baseline": 10.0}],
+        [{"metric": "c_total", "effect": "leak", "start": "0s", "to": 10, "period": "20m"}],
+    )
     tr = generate_trace(s)
     v = values(tr, "c_total")
     resets = np.flatnonzero(np.diff(v) < 0) + 1
@@ -159,7 +183,20 @@ def test_leak_on_a_counter_resets_it_at_each_restart():
 
 
 def test_flap_alternates_between_normal_and_the_target():
-    s = scenario([{"name": "x", "baseline": 0.0}], [{"metric": "x", "effect": "flap", "start": "10m", "end": "30m", "to": 1, "period": "4m", "duty": 0.5}])
+    s = scenario(
+        [{"name": "x", "baseline": 0.0}],
+        [
+            {
+                "metric": "x",
+                "effect": "flap",
+                "start": "10m",
+                "end": "30m",
+                "to": 1,
+                "period": "4m",
+                "duty": 0.5,
+            }
+        ],
+    )
     tr = generate_trace(s)
     v = values(tr, "x")
     window = (tr.offsets >= 600) & (tr.offsets < 1800)
@@ -169,7 +206,20 @@ def test_flap_alternates_between_normal_and_the_target():
 
 
 def test_surge_multiplies_traffic_and_eases_back_after_its_end():
-    s = scenario([{"name": "rps", "baseline": 10.0}], [{"metric": "rps", "effect": "surge", "start": "10m", "end": "20m", "factor": 4, "rise": "1m", "decay": "2m"}])
+    s = scenario(
+        [{"name": "rps", "baseline": 10.0}],
+        [
+            {
+                "metric": "rps",
+                "effect": "surge",
+                "start": "10m",
+                "end": "20m",
+                "factor": 4,
+                "rise": "1m",
+                "decay": "2m",
+            }
+        ],
+    )
     tr = generate_trace(s)
     v = values(tr, "rps")
     assert v[tr.offsets == 900][0] == pytest.approx(40)
@@ -178,10 +228,13 @@ def test_surge_multiplies_traffic_and_eases_back_after_its_end():
 
 
 def test_effects_can_overlap():
-    s = scenario([{"name": "x", "baseline": 10.0}], [
-        {"metric": "x", "effect": "step", "start": "10m", "end": "30m", "factor": 2},
-        {"metric": "x", "effect": "spike", "start": "18m", "end": "22m", "factor": 3},
-    ])
+    s = scenario(
+        [{"name": "x", "baseline": 10.0}],
+        [
+            {"metric": "x", "effect": "step", "start": "10m", "end": "30m", "factor": 2},
+            {"metric": "x", "effect": "spike", "start": "18m", "end": "22m", "factor": 3},
+        ],
+    )
     tr = generate_trace(s)
     assert values(tr, "x")[tr.offsets == 1200][0] == pytest.approx(60)
 
@@ -205,8 +258,11 @@ def test_openmetrics_export_loads_into_a_real_prometheus_tsdb(seed_scenario, tmp
     promtool = require_tool("promtool")
     om = tmp_path / "trace.om"
     om.write_text(generate_trace(seed_scenario.scenario).to_openmetrics())
-    r = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(tmp_path / "tsdb")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(tmp_path / "tsdb")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert " 7 " in r.stdout.splitlines()[-1]  # seven series in the block
 
@@ -224,7 +280,12 @@ def test_csv_export_has_one_column_per_series(seed_scenario):
 def test_failures_are_drawn_from_real_requests_so_they_never_outnumber_them():
     metrics = [
         {"name": "req_total", "kind": "counter", "baseline": 5.0},
-        {"name": "err_total", "kind": "counter", "baseline": 0.01, "derive": {"model": "fraction", "of": "req_total"}},
+        {
+            "name": "err_total",
+            "kind": "counter",
+            "baseline": 0.01,
+            "derive": {"model": "fraction", "of": "req_total"},
+        },
     ]
     s = scenario(metrics, [{"metric": "err_total", "effect": "step", "start": "30m", "to": 1.0}])
     tr = generate_trace(s)

@@ -79,8 +79,12 @@ def test_red_herrings_come_from_the_candidates_and_at_most_pick_of_them(bad_depl
         knobs = sample_knobs(sc, seed)
         assert len(knobs.red_herrings) <= sc.variants.red_herrings.pick
         v = apply_knobs(sc, knobs)
-        extra = len(v.injects) + len(v.evidence.logs) + len(v.incident) - (
-            len(sc.injects) + len(sc.evidence.logs) + len(sc.incident))
+        extra = (
+            len(v.injects)
+            + len(v.evidence.logs)
+            + len(v.incident)
+            - (len(sc.injects) + len(sc.evidence.logs) + len(sc.incident))
+        )
         assert extra == len(knobs.red_herrings)
         seen.update(knobs.red_herrings)
     assert len(seen) == 3  # every candidate turns up in some variant
@@ -113,14 +117,22 @@ def test_variant_seeds_are_stable_and_never_the_original(bad_deploy):
 
 
 def test_a_blip_that_fires_a_rule_is_caught_as_a_broken_red_herring(bad_deploy):
-    text = BAD_DEPLOY.read_text().replace(
-        "{metric: http_request_duration_p95_seconds, effect: spike, start: 15m, end: 16m, factor: 1.6}",
-        "{metric: payments_declined_total, effect: step, start: 1m, end: 40m, to: 0.01}\n"
-        "      - {metric: payments_declined_total, effect: step, start: 0s, end: 40m, to: 0.0}",
-    ).replace("ends: [sdk-errors, payment-failures]", "ends: [sdk-errors]")
+    text = (
+        BAD_DEPLOY.read_text()
+        .replace(
+            "{metric: http_request_duration_p95_seconds, effect: spike, start: 15m, end: 16m, factor: 1.6}",
+            "{metric: payments_declined_total, effect: step, start: 1m, end: 40m, to: 0.01}\n"
+            "      - {metric: payments_declined_total, effect: step, start: 0s, end: 40m, to: 0.0}",
+        )
+        .replace("ends: [sdk-errors, payment-failures]", "ends: [sdk-errors]")
+    )
     # A "benign" blip that silences a real alert changes the answer: the checker must say so.
     loaded = parse_scenario(text, "bad.yaml", SCENARIOS)
-    seeds = [s for s in range(1, 60) if any("payments_declined" in h for h in sample_knobs(loaded.scenario, s).red_herrings)]
+    seeds = [
+        s
+        for s in range(1, 60)
+        if any("payments_declined" in h for h in sample_knobs(loaded.scenario, s).red_herrings)
+    ]
     checks = check_variants(loaded, None, seeds=seeds[:1])
     assert checks and not checks[0].ok and "PaymentProcessorErrors no longer fires" in checks[0].problems[0]
 

@@ -58,13 +58,20 @@ def cohort_logs(store: Store, cohort_id: int, drill_id: int) -> list[tuple[str, 
     out: list[tuple[str, str, list | None]] = []
     for member in people.cohort_members(store, cohort_id):
         aid = joined.get(member.username)
-        out.append((member.username, member.display_name,
-                    store_att.events_for(store, aid) if aid is not None else None))
+        out.append(
+            (
+                member.username,
+                member.display_name,
+                store_att.events_for(store, aid) if aid is not None else None,
+            )
+        )
     listed = {u for u, _, _ in out}
     for username, aid in joined.items():
         if username not in listed:
             person = people.get_user_by_username(store, username)
-            out.append((username, person.display_name if person else username, store_att.events_for(store, aid)))
+            out.append(
+                (username, person.display_name if person else username, store_att.events_for(store, aid))
+            )
     return out
 
 

@@ -71,7 +71,9 @@ def quiz(questions: Sequence[Question], key: str) -> dict[str, Any] | None:
         answers: dict[str, Any] = {}
         for n, q in enumerate(questions, 1):
             if q.numeric:
-                answers[q.id] = st.number_input(f"{n}. {q.prompt}", value=None, format="%.4f", key=f"{key}.{q.id}")
+                answers[q.id] = st.number_input(
+                    f"{n}. {q.prompt}", value=None, format="%.4f", key=f"{key}.{q.id}"
+                )
             else:
                 answers[q.id] = st.radio(f"{n}. {q.prompt}", q.options, index=None, key=f"{key}.{q.id}")
         submitted = st.form_submit_button("Submit answers", type="primary")
@@ -83,11 +85,25 @@ def show_result(result: ExerciseResult) -> None:
         st.success(f"Passed: {result.score:.0%} (pass mark {result.pass_mark:.0%}). Recorded as evidence.")
     else:
         reasons = "; ".join(result.extra_failures)
-        st.error(f"Not passed: {result.score:.0%} (pass mark {result.pass_mark:.0%})"
-                 + (f" — {reasons}" if reasons else "") + ". Recorded; try again.")
-    st.dataframe(pd.DataFrame([{"item": i.id, "correct": "✔" if i.correct else "✘", "credit": i.credit,
-                                "feedback": i.feedback} for i in result.items]),
-                 hide_index=True)
+        st.error(
+            f"Not passed: {result.score:.0%} (pass mark {result.pass_mark:.0%})"
+            + (f" — {reasons}" if reasons else "")
+            + ". Recorded; try again."
+        )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "item": i.id,
+                    "correct": "✔" if i.correct else "✘",
+                    "credit": i.credit,
+                    "feedback": i.feedback,
+                }
+                for i in result.items
+            ]
+        ),
+        hide_index=True,
+    )
 
 
 def grade_and_record(username: str, result: ExerciseResult, state_key: str) -> None:
@@ -100,8 +116,13 @@ def last_result(state_key: str) -> ExerciseResult | None:
     return st.session_state.get(state_key)
 
 
-def page_link(path: str, label: str, role: str, icon: str = ":material/arrow_forward:",
-              query_params: dict[str, str] | None = None) -> None:
+def page_link(
+    path: str,
+    label: str,
+    role: str,
+    icon: str = ":material/arrow_forward:",
+    query_params: dict[str, str] | None = None,
+) -> None:
     """Link to a page only when it is in this role's menu (a link to a missing page is an error)."""
     from ui.navigation import pages_for
 

@@ -22,8 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="path to a scenario YAML file")
     p.add_argument("--seed", type=int, help="override the scenario's seed (a new variant)")
     p.add_argument("--format", choices=("jsonl", "webhook"), default="jsonl")
-    p.add_argument("--config", metavar="ALERTMANAGER_YML",
-                   help="routing config for --format webhook (default data/alertmanager.yml)")
+    p.add_argument(
+        "--config",
+        metavar="ALERTMANAGER_YML",
+        help="routing config for --format webhook (default data/alertmanager.yml)",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,6 +51,9 @@ def _webhook(loaded, timeline, start, config_path: str | None) -> int:
     config = routing.load_config(config_path)
     for n in routing.scenario_notifications(loaded, timeline, start, config):
         at = (start + timedelta(seconds=n.at)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        print(json.dumps({"at": at, "offset": n.at, "receiver": n.receiver, "channel": n.channel,
-                          "payload": n.webhook}))
+        print(
+            json.dumps(
+                {"at": at, "offset": n.at, "receiver": n.receiver, "channel": n.channel, "payload": n.webhook}
+            )
+        )
     return 0

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "classify",
         help="severity from observed signals (JSON object on stdin)",
-        description="Reads one JSON object with any of: " + ", ".join(SIGNAL_NAMES)
+        description="Reads one JSON object with any of: "
+        + ", ".join(SIGNAL_NAMES)
         + '. Prints {"severity": ..., "matched": [...]}.',
     )
     p.add_argument("--policy", type=Path, help="policy file (default data/policy.yaml)")

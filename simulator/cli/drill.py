@@ -17,17 +17,26 @@ from . import CliError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drill", help="score a scripted drill response headless")
     p.add_argument("scenario", metavar="SCENARIO", help="path to a scenario YAML file")
-    p.add_argument("--responses", metavar="FILE",
-                   help="YAML or JSON list of actions with their simulated times (e.g. scenarios/ID.expert.yaml)")
-    p.add_argument("--seed", type=int, help="override the seed (default: the response's, else the scenario's)")
+    p.add_argument(
+        "--responses",
+        metavar="FILE",
+        help="YAML or JSON list of actions with their simulated times (e.g. scenarios/ID.expert.yaml)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="override the seed (default: the response's, else the scenario's)"
+    )
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
-    p.add_argument("--draft-expert", action="store_true",
-                   help="print a by-the-book expert response drafted from the scenario's answer (for trainers)")
+    p.add_argument(
+        "--draft-expert",
+        action="store_true",
+        help="print a by-the-book expert response drafted from the scenario's answer (for trainers)",
+    )
     p.set_defaults(func=run)
 
 
-def run_headless(scenario_path: str | Path, responses_path: str | Path,
-                 seed: int | None = None) -> tuple[Drill, list[Event], Scorecard]:
+def run_headless(
+    scenario_path: str | Path, responses_path: str | Path, seed: int | None = None
+) -> tuple[Drill, list[Event], Scorecard]:
     """Load, replay and score: the same path the CLI, the report command and the tests use."""
     if seed is not None and seed < 0:
         raise CliError("--seed must be zero or a positive whole number")
@@ -43,8 +52,11 @@ def run_headless(scenario_path: str | Path, responses_path: str | Path,
 
 
 def format_scorecard(card: Scorecard) -> str:
-    lines = [f"{card.scenario_id} ({card.content_hash}, seed {card.seed})",
-             f"{'PASSED' if card.passed else 'NOT PASSED'}  score {card.score:.2f}  (pass mark {card.pass_mark:.2f})", ""]
+    lines = [
+        f"{card.scenario_id} ({card.content_hash}, seed {card.seed})",
+        f"{'PASSED' if card.passed else 'NOT PASSED'}  score {card.score:.2f}  (pass mark {card.pass_mark:.2f})",
+        "",
+    ]
     for c in card.criteria:
         lines.append(f"  {c.rating}  {c.score:.2f}  {c.title} — {RATING_WORDS[c.rating]}")
         for e in c.evidence:
@@ -67,8 +79,10 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_scenario(args.scenario)
         drill = Drill.create(loaded, args.seed, load_default_policy(), load_default_team())
         sid = loaded.scenario.id
-        header = (f"# Expert response for {sid}: a calm, by-the-book on-call engineer.\n"
-                  f"# Score it: firedrill drill scenarios/{sid}.yaml --responses scenarios/{sid}.expert.yaml\n")
+        header = (
+            f"# Expert response for {sid}: a calm, by-the-book on-call engineer.\n"
+            f"# Score it: firedrill drill scenarios/{sid}.yaml --responses scenarios/{sid}.expert.yaml\n"
+        )
         print(responses_yaml(sid, expert_actions(drill), header), end="")
         return 0
     if not args.responses:

@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("escalate", help="who is notified when, for an incident of a severity")
     p.add_argument("--severity", required=True, type=str.upper, choices=[s.value for s in Severity])
     p.add_argument("--at", required=True, metavar="TIME", help="trigger time, ISO 8601 (no zone = UTC)")
-    p.add_argument("--ack-after", metavar="DURATION", help="acknowledged this long after the trigger, e.g. 90s")
+    p.add_argument(
+        "--ack-after", metavar="DURATION", help="acknowledged this long after the trigger, e.g. 90s"
+    )
     p.add_argument("--resolve-after", metavar="DURATION", help="resolved this long after the trigger")
     p.add_argument("--security", action="store_true", help="a security incident: security lead paged at once")
     p.add_argument("--policy", type=Path, help="policy file (default data/policy.yaml)")
@@ -41,8 +43,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(f"--at: {exc}") from None
     notifications = plan(
-        load_policy(args.policy), load_team(args.team), Severity(args.severity), at,
-        ack_after=_duration(args.ack_after, "--ack-after"), security=args.security,
+        load_policy(args.policy),
+        load_team(args.team),
+        Severity(args.severity),
+        at,
+        ack_after=_duration(args.ack_after, "--ack-after"),
+        security=args.security,
         resolve_after=_duration(args.resolve_after, "--resolve-after"),
     )
     print(json.dumps(plan_json(notifications), indent=2, ensure_ascii=False))

@@ -14,7 +14,9 @@ from . import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("from-postmortem", help="draft a scenario skeleton from a postmortem's text ('-' for stdin)")
+    p = sub.add_parser(
+        "from-postmortem", help="draft a scenario skeleton from a postmortem's text ('-' for stdin)"
+    )
     p.add_argument("file", metavar="FILE", help="text or Markdown of the postmortem, or - for stdin")
     p.add_argument("-o", "--output", help="write the YAML here instead of stdout (never overwrites)")
     p.add_argument("--id", dest="scenario_id", help="scenario id (default: from the title)")
@@ -34,11 +36,14 @@ def run(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise CliError(f"{path} is not a readable file")
         if path.stat().st_size > MAX_INPUT:
-            raise CliError(f"{path} is larger than {MAX_INPUT // 1000} kB; paste the summary and timeline only")
+            raise CliError(
+                f"{path} is larger than {MAX_INPUT // 1000} kB; paste the summary and timeline only"
+            )
         text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        yaml_text, pm = scenario_from_postmortem(text, scenario_id=args.scenario_id, source_title=args.source_title,
-                                                 source_url=args.source_url)
+        yaml_text, pm = scenario_from_postmortem(
+            text, scenario_id=args.scenario_id, source_title=args.source_title, source_url=args.source_url
+        )
     except ValueError as exc:
         raise CliError(str(exc)) from None
     parse_scenario(yaml_text, "<skeleton>")  # the skeleton must validate as written

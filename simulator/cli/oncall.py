@@ -16,8 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--at", metavar="TIME", help="ISO 8601 time, e.g. 2026-03-10T14:23Z (no zone = UTC)")
     p.add_argument("--team", type=Path, help="team file (default data/team.yaml)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--generate-demo", action="store_true",
-                   help="print the Faker-generated demo team.yaml instead (fixed seed)")
+    p.add_argument(
+        "--generate-demo",
+        action="store_true",
+        help="print the Faker-generated demo team.yaml instead (fixed seed)",
+    )
     p.add_argument("--seed", type=int, default=DEMO_SEED, help="seed for --generate-demo")
     p.set_defaults(func=run)
 

@@ -21,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="debrief and post-incident reports from a scripted response")
     kinds = p.add_subparsers(dest="report_kind", metavar="KIND")
     kinds.required = True
-    for name, text in (("debrief", "after-action report: ratings with evidence, strengths, improvement plan"),
-                       ("post-incident", "post-incident report drafted from the event log, or --check an edited one")):
+    for name, text in (
+        ("debrief", "after-action report: ratings with evidence, strengths, improvement plan"),
+        ("post-incident", "post-incident report drafted from the event log, or --check an edited one"),
+    ):
         k = kinds.add_parser(name, help=text)
         k.add_argument("scenario", metavar="SCENARIO", help="path to a scenario YAML file")
         k.add_argument("--responses", required=True, metavar="FILE", help="YAML or JSON scripted response")
@@ -30,9 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
         k.add_argument("--json", action="store_true", help="machine-readable output")
         if name == "post-incident":
-            k.add_argument("--check", metavar="REPORT.md", help="check this edited report against the event log")
-            k.add_argument("--from-log", action="store_true",
-                           help="draft from the log even when the response wrote its own report")
+            k.add_argument(
+                "--check", metavar="REPORT.md", help="check this edited report against the event log"
+            )
+            k.add_argument(
+                "--from-log",
+                action="store_true",
+                help="draft from the log even when the response wrote its own report",
+            )
     p.set_defaults(func=run)
 
 
@@ -51,8 +58,12 @@ def run(args: argparse.Namespace) -> int:
     if args.report_kind == "debrief":
         d = debrief(drill, events, card)
         if args.json:
-            out = {"scorecard": card.to_dict(), "strengths": list(d.strengths),
-                   "areas_for_improvement": list(d.improvements), "improvement_plan": list(d.plan)}
+            out = {
+                "scorecard": card.to_dict(),
+                "strengths": list(d.strengths),
+                "areas_for_improvement": list(d.improvements),
+                "improvement_plan": list(d.plan),
+            }
             _write(json.dumps(out, indent=2, ensure_ascii=False) + "\n", args.output)
         else:
             _write(after_action_markdown(d), args.output)
@@ -64,8 +75,11 @@ def run(args: argparse.Namespace) -> int:
         markdown = read_text_limited(path)
     else:
         written = [e for e in events if e.kind == "write_report"]
-        markdown = (written[-1].payload["markdown"] if written and not args.from_log
-                    else draft_post_incident_report(drill, events))
+        markdown = (
+            written[-1].payload["markdown"]
+            if written and not args.from_log
+            else draft_post_incident_report(drill, events)
+        )
         if not args.check and not args.json:
             _write(markdown, args.output)
             return 0
@@ -81,10 +95,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         lines = [f"{'OK' if check.ok else 'NEEDS WORK'}: post-incident report checked against the event log"]
         lines += [f"  missing section: {s}" for s in check.missing_sections]
-        lines += [f"  timeline {e.written} '{e.text}': {'ok' if e.matched else 'not within ±2 min of the log'}"
-                  for e in check.timeline]
-        lines += [f"  action item '{i.text}': owner {i.owner or 'MISSING'}, due {i.due or 'MISSING'}"
-                  for i in check.action_items]
+        lines += [
+            f"  timeline {e.written} '{e.text}': {'ok' if e.matched else 'not within ±2 min of the log'}"
+            for e in check.timeline
+        ]
+        lines += [
+            f"  action item '{i.text}': owner {i.owner or 'MISSING'}, due {i.due or 'MISSING'}"
+            for i in check.action_items
+        ]
         if not check.action_items:
             lines.append("  no action items with owners and due dates")
         _write("\n".join(lines) + "\n", args.output)

@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
             for p in people.list_users(store):
                 print(f"{p.username}\t{p.role}\t{'active' if p.active else 'deactivated'}\t{p.display_name}")
         elif args.users_cmd == "add":
-            person = people.add_user(store, actor, args.username, _password(), args.role, now,
-                                     args.display_name or None)
+            person = people.add_user(
+                store, actor, args.username, _password(), args.role, now, args.display_name or None
+            )
             print(f"created {person.username} ({person.role})")
         elif args.users_cmd == "set-role":
             people.set_role(store, actor, args.username, args.role, now)

@@ -96,11 +96,16 @@ class ExerciseResult:
         return EvidenceRecord("exercise", self.exercise_id, at, self.score, self.passed, context, detail)
 
 
-def grade_quiz(exercise_id: str, questions: Sequence[Question], answers: Mapping[str, Any],
-               pass_mark: float = 0.8) -> ExerciseResult:
+def grade_quiz(
+    exercise_id: str, questions: Sequence[Question], answers: Mapping[str, Any], pass_mark: float = 0.8
+) -> ExerciseResult:
     items = []
     for q in questions:
         ok = q.is_correct(answers.get(q.id))
-        fb = "correct" if ok else f"expected {q.correct_text}" + (f" — {q.explanation}" if q.explanation else "")
+        fb = (
+            "correct"
+            if ok
+            else f"expected {q.correct_text}" + (f" — {q.explanation}" if q.explanation else "")
+        )
         items.append(ItemResult(q.id, ok, 1.0 if ok else 0.0, fb))
     return ExerciseResult(exercise_id, tuple(items), pass_mark)

@@ -28,18 +28,34 @@ class Dependency:
 
 
 SERVICE_MAP: tuple[Dependency, ...] = (
-    Dependency("PostgreSQL (RDS)", "the system of record: every query and mutation reads or writes it",
-               "All GraphQL queries and mutations fail (5xx); the health check reports db: unreachable",
-               "APIErrorRateElevated, then ServiceDown", "Static documentation pages still load"),
-    Dependency("Elasticsearch", "full-text search and the application log store",
-               "Search queries fail or time out and on-call loses log search; plain queries keep working",
-               "SearchErrorRate / log ingestion lag", "Plain GraphQL queries by id keep working"),
-    Dependency("Redis", "cache, sessions and the rate-limit counters",
-               "Latency rises as every read hits the database; rate limiting fails open or closed",
-               "LatencyP95High, DBConnectionPoolHigh", "Data is not lost: Redis holds no system-of-record data"),
-    Dependency("KMS", "keys that encrypt secrets and sign API tokens",
-               "New logins and API-key checks fail once cached data keys expire; encrypted fields cannot be read",
-               "AuthFailureRate spike", "Requests with an already-validated cached session keep working for a while"),
+    Dependency(
+        "PostgreSQL (RDS)",
+        "the system of record: every query and mutation reads or writes it",
+        "All GraphQL queries and mutations fail (5xx); the health check reports db: unreachable",
+        "APIErrorRateElevated, then ServiceDown",
+        "Static documentation pages still load",
+    ),
+    Dependency(
+        "Elasticsearch",
+        "full-text search and the application log store",
+        "Search queries fail or time out and on-call loses log search; plain queries keep working",
+        "SearchErrorRate / log ingestion lag",
+        "Plain GraphQL queries by id keep working",
+    ),
+    Dependency(
+        "Redis",
+        "cache, sessions and the rate-limit counters",
+        "Latency rises as every read hits the database; rate limiting fails open or closed",
+        "LatencyP95High, DBConnectionPoolHigh",
+        "Data is not lost: Redis holds no system-of-record data",
+    ),
+    Dependency(
+        "KMS",
+        "keys that encrypt secrets and sign API tokens",
+        "New logins and API-key checks fail once cached data keys expire; encrypted fields cannot be read",
+        "AuthFailureRate spike",
+        "Requests with an already-validated cached session keep working for a while",
+    ),
 )
 
 ARCHITECTURE = (
@@ -61,17 +77,27 @@ def service_map_questions() -> list[Question]:
     qs: list[Question] = []
     effects = [d.when_down for d in SERVICE_MAP]
     for i, d in enumerate(SERVICE_MAP):
-        qs.append(Question(
-            id=f"down.{i}", prompt=f"{d.name} fails. What do users notice first?",
-            options=tuple(effects), answer=i, explanation=d.role,
-        ))
+        qs.append(
+            Question(
+                id=f"down.{i}",
+                prompt=f"{d.name} fails. What do users notice first?",
+                options=tuple(effects),
+                answer=i,
+                explanation=d.role,
+            )
+        )
     # The inverse question catches "everything breaks" thinking.
     survives = [d.not_affected for d in SERVICE_MAP]
     for i, d in enumerate(SERVICE_MAP):
-        qs.append(Question(
-            id=f"survives.{i}", prompt=f"{d.name} fails. Which of these is still true?",
-            options=tuple(survives), answer=i, explanation=d.when_down,
-        ))
+        qs.append(
+            Question(
+                id=f"survives.{i}",
+                prompt=f"{d.name} fails. Which of these is still true?",
+                options=tuple(survives),
+                answer=i,
+                explanation=d.when_down,
+            )
+        )
     return qs
 
 
@@ -99,12 +125,36 @@ def day_of_traffic(seed: int) -> Trace:
     present = np.ones(24, dtype=bool)
     stale = np.zeros(24, dtype=bool)
     series = [
-        Series("requests_per_hour", (("service", "api"),), requests.astype(float), present, stale, "gauge",
-               "Requests served in the hour", "requests"),
-        Series("failed_requests_per_hour", (("service", "api"),), errors.astype(float), present.copy(), stale.copy(),
-               "gauge", "Requests answered 5xx in the hour", "requests"),
-        Series("latency_p95_ms", (("service", "api"),), latency.astype(float), present.copy(), stale.copy(), "gauge",
-               "95th percentile latency over the hour", "ms"),
+        Series(
+            "requests_per_hour",
+            (("service", "api"),),
+            requests.astype(float),
+            present,
+            stale,
+            "gauge",
+            "Requests served in the hour",
+            "requests",
+        ),
+        Series(
+            "failed_requests_per_hour",
+            (("service", "api"),),
+            errors.astype(float),
+            present.copy(),
+            stale.copy(),
+            "gauge",
+            "Requests answered 5xx in the hour",
+            "requests",
+        ),
+        Series(
+            "latency_p95_ms",
+            (("service", "api"),),
+            latency.astype(float),
+            present.copy(),
+            stale.copy(),
+            "gauge",
+            "95th percentile latency over the hour",
+            "ms",
+        ),
     ]
     return Trace.build(DAY1_START, 3600.0, 24, series)
 
@@ -135,16 +185,36 @@ def slo_facts(trace: Trace, slo_pct: float) -> SloFacts:
 def error_budget_questions(trace: Trace, slo_pct: float = 99.9) -> list[Question]:
     f = slo_facts(trace, slo_pct)
     return [
-        Question("availability", "Over these 24 hours, what was the availability (successful / total requests), in %? "
-                 "Give three decimals.", answer_value=round(f.availability_pct, 3), tolerance=0.005, unit="%",
-                 explanation=f"{f.total - f.failed} of {f.total} requests succeeded"),
-        Question("budget", f"With an SLO of {slo_pct}%, how many failed requests did the error budget allow for this day?",
-                 answer_value=round(f.budget_requests, 1), tolerance=0.01, relative=True, unit="requests",
-                 explanation=f"{f.total} × (1 − {slo_pct}/100)"),
-        Question("consumed", "What share of that error budget was consumed, in %?",
-                 answer_value=round(f.budget_consumed_pct, 1), tolerance=0.02, relative=True, unit="%",
-                 explanation=f"{f.failed} failed / {f.budget_requests:.1f} allowed"),
-        Question("met", f"Was the {slo_pct}% SLO met for the day?", options=("Yes", "No"), answer=0 if f.met else 1),
+        Question(
+            "availability",
+            "Over these 24 hours, what was the availability (successful / total requests), in %? "
+            "Give three decimals.",
+            answer_value=round(f.availability_pct, 3),
+            tolerance=0.005,
+            unit="%",
+            explanation=f"{f.total - f.failed} of {f.total} requests succeeded",
+        ),
+        Question(
+            "budget",
+            f"With an SLO of {slo_pct}%, how many failed requests did the error budget allow for this day?",
+            answer_value=round(f.budget_requests, 1),
+            tolerance=0.01,
+            relative=True,
+            unit="requests",
+            explanation=f"{f.total} × (1 − {slo_pct}/100)",
+        ),
+        Question(
+            "consumed",
+            "What share of that error budget was consumed, in %?",
+            answer_value=round(f.budget_consumed_pct, 1),
+            tolerance=0.02,
+            relative=True,
+            unit="%",
+            explanation=f"{f.failed} failed / {f.budget_requests:.1f} allowed",
+        ),
+        Question(
+            "met", f"Was the {slo_pct}% SLO met for the day?", options=("Yes", "No"), answer=0 if f.met else 1
+        ),
     ]
 
 
@@ -158,17 +228,47 @@ def dashboard_questions(trace: Trace) -> list[Question]:
     over_500 = [h for h in range(24) if lat[h] > 500]
     hours = tuple(f"{h:02d}:00" for h in range(24))
     return [
-        Question("peak_hour", "Traffic panel: in which hour was traffic highest?", options=hours, answer=peak_hour),
-        Question("worst_hour", "Errors panel: in which hour was the error ratio highest?", options=hours, answer=worst,
-                 explanation=f"{ratio[worst]:.2%} of requests failed"),
-        Question("worst_ratio", "Errors panel: what was that hour's error ratio, in %?",
-                 answer_value=round(100 * float(ratio[worst]), 2), tolerance=0.05, unit="%"),
-        Question("peak_latency", "Latency panel: what was the highest hourly P95 latency, in ms?",
-                 answer_value=float(lat.max()), tolerance=0.02, relative=True, unit="ms"),
-        Question("latency_severity", "By the seed's severity table, P95 above 500 ms for more than 5 minutes is…",
-                 options=("CRITICAL", "HIGH", "MEDIUM", "LOW"), answer=1,
-                 explanation=f"hours over 500 ms: {', '.join(hours[h] for h in over_500) or 'none'}"),
-        Question("runbooks", "Where do you find the runbook for an alert during an incident?",
-                 options=("In the alert notification's runbook link (and the runbook library)",
-                          "Ask in #general", "In the Git history", "There are none; improvise"), answer=0),
+        Question(
+            "peak_hour", "Traffic panel: in which hour was traffic highest?", options=hours, answer=peak_hour
+        ),
+        Question(
+            "worst_hour",
+            "Errors panel: in which hour was the error ratio highest?",
+            options=hours,
+            answer=worst,
+            explanation=f"{ratio[worst]:.2%} of requests failed",
+        ),
+        Question(
+            "worst_ratio",
+            "Errors panel: what was that hour's error ratio, in %?",
+            answer_value=round(100 * float(ratio[worst]), 2),
+            tolerance=0.05,
+            unit="%",
+        ),
+        Question(
+            "peak_latency",
+            "Latency panel: what was the highest hourly P95 latency, in ms?",
+            answer_value=float(lat.max()),
+            tolerance=0.02,
+            relative=True,
+            unit="ms",
+        ),
+        Question(
+            "latency_severity",
+            "By the seed's severity table, P95 above 500 ms for more than 5 minutes is…",
+            options=("CRITICAL", "HIGH", "MEDIUM", "LOW"),
+            answer=1,
+            explanation=f"hours over 500 ms: {', '.join(hours[h] for h in over_500) or 'none'}",
+        ),
+        Question(
+            "runbooks",
+            "Where do you find the runbook for an alert during an incident?",
+            options=(
+                "In the alert notification's runbook link (and the runbook library)",
+                "Ask in #general",
+                "In the Git history",
+                "There are none; improvise",
+            ),
+            answer=0,
+        ),
     ]

@@ -71,13 +71,28 @@ def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:
     for (_, expr), v in sorted(seen.items()):
         rule: AlertingRule = v["rule"]
         ann = rule.annotations
-        why = ann.get("why") or ann.get("threshold_rationale") or (
-            f"must hold for {format_duration(rule.for_)} so a single noisy sample does not page anyone"
-            if rule.for_ else "fires on the first evaluation: used only where any occurrence matters")
-        out.append(CatalogueEntry(rule.alert, expr, rule.for_, rule.labels.get("severity", "").upper(),
-                                  _untemplate(ann.get("summary", "")), _untemplate(ann.get("description", "")),
-                                  _threshold(expr), why,
-                                  tuple(v["scenarios"])))
+        why = (
+            ann.get("why")
+            or ann.get("threshold_rationale")
+            or (
+                f"must hold for {format_duration(rule.for_)} so a single noisy sample does not page anyone"
+                if rule.for_
+                else "fires on the first evaluation: used only where any occurrence matters"
+            )
+        )
+        out.append(
+            CatalogueEntry(
+                rule.alert,
+                expr,
+                rule.for_,
+                rule.labels.get("severity", "").upper(),
+                _untemplate(ann.get("summary", "")),
+                _untemplate(ann.get("description", "")),
+                _threshold(expr),
+                why,
+                tuple(v["scenarios"]),
+            )
+        )
     return out
 
 
@@ -86,15 +101,35 @@ def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:
 # From the seed's severity table: (signals, severity, why).
 SEVERITY_CASES: tuple[tuple[str, str, str], ...] = (
     ("The API answers nothing: 0 successful requests for 3 minutes.", "CRITICAL", "complete outage"),
-    ("Error rate 3% for 10 minutes; about 30% of traffic sees slow responses.", "HIGH", "error rate 1–5%, 25–99% affected"),
+    (
+        "Error rate 3% for 10 minutes; about 30% of traffic sees slow responses.",
+        "HIGH",
+        "error rate 1–5%, 25–99% affected",
+    ),
     ("P95 latency 720 ms for 8 minutes.", "HIGH", "P95 > 500 ms for > 5 min"),
     ("P95 latency 240 ms (baseline 90 ms); under 10% of requests affected.", "MEDIUM", "P95 100–500 ms"),
     ("Disk usage on a log volume at 83%, growing 1% a day.", "MEDIUM", "resource utilisation warning > 80%"),
-    ("Legitimate customers are being rate-limited (429s) during their launch.", "HIGH", "legitimate traffic blocked"),
-    ("A security researcher reports a vulnerability; no sign of exploitation.", "HIGH", "vulnerability disclosed, not exploited"),
-    ("Audit logs show an attacker used a leaked admin credential to read data.", "CRITICAL", "breach confirmed"),
+    (
+        "Legitimate customers are being rate-limited (429s) during their launch.",
+        "HIGH",
+        "legitimate traffic blocked",
+    ),
+    (
+        "A security researcher reports a vulnerability; no sign of exploitation.",
+        "HIGH",
+        "vulnerability disclosed, not exploited",
+    ),
+    (
+        "Audit logs show an attacker used a leaked admin credential to read data.",
+        "CRITICAL",
+        "breach confirmed",
+    ),
     ("A nightly job's run time is trending up 5% a week; no customer impact.", "LOW", "trend observation"),
-    ("Every query fails with 'relation does not exist' after a migration: 100% errors.", "CRITICAL", "all queries failing"),
+    (
+        "Every query fails with 'relation does not exist' after a migration: 100% errors.",
+        "CRITICAL",
+        "all queries failing",
+    ),
     ("Error rate 0.6% (baseline 0.05%), a handful of customers affected.", "MEDIUM", "error rate < 1%"),
     ("A runbook link in an alert points to a page that moved.", "LOW", "documentation gap"),
 )
@@ -102,8 +137,10 @@ SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 
 
 def severity_questions() -> list[Question]:
-    return [Question(f"severity.{i}", text, SEVERITIES, SEVERITIES.index(sev), explanation=why)
-            for i, (text, sev, why) in enumerate(SEVERITY_CASES)]
+    return [
+        Question(f"severity.{i}", text, SEVERITIES, SEVERITIES.index(sev), explanation=why)
+        for i, (text, sev, why) in enumerate(SEVERITY_CASES)
+    ]
 
 
 def alert_quiz_questions(catalogue: Sequence[CatalogueEntry], seed: int, per_kind: int = 4) -> list[Question]:
@@ -114,23 +151,49 @@ def alert_quiz_questions(catalogue: Sequence[CatalogueEntry], seed: int, per_kin
     order = rng.permutation(len(with_threshold))[:per_kind] if with_threshold else []
     for n, i in enumerate(order):
         e = with_threshold[int(i)]
-        qs.append(_choice(rng, f"threshold.{n}", f"At what threshold does {e.alert} fire?", e.threshold or "",
-                          [c.threshold or "" for c in catalogue], e.expr))
+        qs.append(
+            _choice(
+                rng,
+                f"threshold.{n}",
+                f"At what threshold does {e.alert} fire?",
+                e.threshold or "",
+                [c.threshold or "" for c in catalogue],
+                e.expr,
+            )
+        )
     order = rng.permutation(len(catalogue))[:per_kind] if catalogue else []
     for n, i in enumerate(order):
         e = catalogue[int(i)]
-        qs.append(_choice(rng, f"for.{n}", f"How long must {e.alert}'s condition hold before it fires?",
-                          e.for_text, [c.for_text for c in catalogue] + ["0s", "1m", "5m", "15m"], e.why))
+        qs.append(
+            _choice(
+                rng,
+                f"for.{n}",
+                f"How long must {e.alert}'s condition hold before it fires?",
+                e.for_text,
+                [c.for_text for c in catalogue] + ["0s", "1m", "5m", "15m"],
+                e.why,
+            )
+        )
     with_summary = [e for e in catalogue if e.summary]
     order = rng.permutation(len(with_summary))[:per_kind] if with_summary else []
     for n, i in enumerate(order):
         e = with_summary[int(i)]
-        qs.append(_choice(rng, f"meaning.{n}", f"What does {e.alert} mean?", e.summary,
-                          [c.summary for c in with_summary], e.expr))
+        qs.append(
+            _choice(
+                rng,
+                f"meaning.{n}",
+                f"What does {e.alert} mean?",
+                e.summary,
+                [c.summary for c in with_summary],
+                e.expr,
+            )
+        )
     return qs + severity_questions()
 
 
-def _choice(rng: np.random.Generator, qid: str, prompt: str, right: str, pool: Iterable[str], why: str) -> Question:
+def _choice(
+    rng: np.random.Generator, qid: str, prompt: str, right: str, pool: Iterable[str], why: str
+) -> Question:
     wrong = sorted({p for p in pool if p and p != right})
     picks = [wrong[int(i)] for i in rng.permutation(len(wrong))[:3]]
     options = [right, *picks]
@@ -152,35 +215,70 @@ class AlertCase:
 
 
 FALSE_POSITIVE_CASES: tuple[AlertCase, ...] = (
-    AlertCase("fp.scrape", "ServiceDown (up == 0) on api-2",
-              "Grafana: api-2 still serves 1/3 of traffic with normal latency; Prometheus target page shows "
-              "'context deadline exceeded' for the scrape only.", False,
-              "The scrape failed, not the service: traffic and errors are normal. Dismiss and fix the scrape."),
-    AlertCase("fp.backup", "LatencyP95High on db-reporting at 02:10 UTC",
-              "The nightly backup window is 02:00–02:30; only the reporting replica is slow; API latency normal.", False,
-              "Known pattern during the backup window on a non-customer-facing replica."),
-    AlertCase("fp.deploy", "APIErrorRateElevated for 40 s during a rolling deploy",
-              "Errors were 502s from one draining pod; the alert resolved by itself before `for` elapsed elsewhere.", False,
-              "A short deploy blip; the alert should have a `for`. Note it for tuning."),
-    AlertCase("real.pool", "DBConnectionPoolHigh at 92%",
-              "Query volume 4× baseline; pg_stat_activity shows 40 connections held by one customer's bulk query.", True,
-              "The metric is confirmed by the database itself and the cause is visible."),
-    AlertCase("real.errors", "APIErrorRateElevated 2.4%",
-              "Elasticsearch shows 'could not obtain connection' errors; customers report failures in Slack.", True,
-              "Dashboard, logs and customers agree."),
-    AlertCase("real.disk", "DiskSpaceLow 85% on pg-primary data volume",
-              "Growing 3% an hour since a migration started writing a large index.", True,
-              "Real and trending to full within hours."),
-    AlertCase("fp.clock", "CertificateExpiringSoon on staging.fraiseql.com",
-              "The staging certificate is managed by a job that renews it 7 days before expiry; it renews tonight.", False,
-              "Known, self-healing, not production: dismiss with a note."),
+    AlertCase(
+        "fp.scrape",
+        "ServiceDown (up == 0) on api-2",
+        "Grafana: api-2 still serves 1/3 of traffic with normal latency; Prometheus target page shows "
+        "'context deadline exceeded' for the scrape only.",
+        False,
+        "The scrape failed, not the service: traffic and errors are normal. Dismiss and fix the scrape.",
+    ),
+    AlertCase(
+        "fp.backup",
+        "LatencyP95High on db-reporting at 02:10 UTC",
+        "The nightly backup window is 02:00–02:30; only the reporting replica is slow; API latency normal.",
+        False,
+        "Known pattern during the backup window on a non-customer-facing replica.",
+    ),
+    AlertCase(
+        "fp.deploy",
+        "APIErrorRateElevated for 40 s during a rolling deploy",
+        "Errors were 502s from one draining pod; the alert resolved by itself before `for` elapsed elsewhere.",
+        False,
+        "A short deploy blip; the alert should have a `for`. Note it for tuning.",
+    ),
+    AlertCase(
+        "real.pool",
+        "DBConnectionPoolHigh at 92%",
+        "Query volume 4× baseline; pg_stat_activity shows 40 connections held by one customer's bulk query.",
+        True,
+        "The metric is confirmed by the database itself and the cause is visible.",
+    ),
+    AlertCase(
+        "real.errors",
+        "APIErrorRateElevated 2.4%",
+        "Elasticsearch shows 'could not obtain connection' errors; customers report failures in Slack.",
+        True,
+        "Dashboard, logs and customers agree.",
+    ),
+    AlertCase(
+        "real.disk",
+        "DiskSpaceLow 85% on pg-primary data volume",
+        "Growing 3% an hour since a migration started writing a large index.",
+        True,
+        "Real and trending to full within hours.",
+    ),
+    AlertCase(
+        "fp.clock",
+        "CertificateExpiringSoon on staging.fraiseql.com",
+        "The staging certificate is managed by a job that renews it 7 days before expiry; it renews tonight.",
+        False,
+        "Known, self-healing, not production: dismiss with a note.",
+    ),
 )
 
 
 def false_positive_questions() -> list[Question]:
-    return [Question(c.id, f"{c.alert} — {c.context} Is this a real incident?",
-                     ("Real incident", "False positive"), 0 if c.real else 1, explanation=c.why)
-            for c in FALSE_POSITIVE_CASES]
+    return [
+        Question(
+            c.id,
+            f"{c.alert} — {c.context} Is this a real incident?",
+            ("Real incident", "False positive"),
+            0 if c.real else 1,
+            explanation=c.why,
+        )
+        for c in FALSE_POSITIVE_CASES
+    ]
 
 
 # --- the alert sandbox ------------------------------------------------------------------------
@@ -201,18 +299,66 @@ class SandboxMetric:
 
 
 SANDBOX_METRICS: dict[str, SandboxMetric] = {
-    "latency": SandboxMetric("latency", "api_latency_p95_seconds", 0.09, "s", AlertingRule.model_validate(
-        {"alert": "LatencyP95High", "expr": 'api_latency_p95_seconds{service="api"} > 0.5', "for": "5m",
-         "labels": {"severity": "high"}, "annotations": {"summary": "P95 above 500 ms for 5 minutes"}})),
-    "errors": SandboxMetric("errors", "api_error_ratio", 0.0005, "ratio", AlertingRule.model_validate(
-        {"alert": "APIErrorRateElevated", "expr": 'api_error_ratio{service="api"} > 0.01', "for": "2m",
-         "labels": {"severity": "high"}, "annotations": {"summary": "Error ratio above 1% for 2 minutes"}})),
-    "pool": SandboxMetric("pool", "db_connection_pool_utilization", 0.35, "ratio", AlertingRule.model_validate(
-        {"alert": "DBConnectionPoolHigh", "expr": 'db_connection_pool_utilization{service="api"} > 0.8', "for": "3m",
-         "labels": {"severity": "medium"}, "annotations": {"summary": "Pool above 80% for 3 minutes"}})),
-    "down": SandboxMetric("down", "up", 1.0, "", AlertingRule.model_validate(
-        {"alert": "ServiceDown", "expr": 'up{service="api"} == 0', "for": "1m",
-         "labels": {"severity": "critical"}, "annotations": {"summary": "Target down for 1 minute"}})),
+    "latency": SandboxMetric(
+        "latency",
+        "api_latency_p95_seconds",
+        0.09,
+        "s",
+        AlertingRule.model_validate(
+            {
+                "alert": "LatencyP95High",
+                "expr": 'api_latency_p95_seconds{service="api"} > 0.5',
+                "for": "5m",
+                "labels": {"severity": "high"},
+                "annotations": {"summary": "P95 above 500 ms for 5 minutes"},
+            }
+        ),
+    ),
+    "errors": SandboxMetric(
+        "errors",
+        "api_error_ratio",
+        0.0005,
+        "ratio",
+        AlertingRule.model_validate(
+            {
+                "alert": "APIErrorRateElevated",
+                "expr": 'api_error_ratio{service="api"} > 0.01',
+                "for": "2m",
+                "labels": {"severity": "high"},
+                "annotations": {"summary": "Error ratio above 1% for 2 minutes"},
+            }
+        ),
+    ),
+    "pool": SandboxMetric(
+        "pool",
+        "db_connection_pool_utilization",
+        0.35,
+        "ratio",
+        AlertingRule.model_validate(
+            {
+                "alert": "DBConnectionPoolHigh",
+                "expr": 'db_connection_pool_utilization{service="api"} > 0.8',
+                "for": "3m",
+                "labels": {"severity": "medium"},
+                "annotations": {"summary": "Pool above 80% for 3 minutes"},
+            }
+        ),
+    ),
+    "down": SandboxMetric(
+        "down",
+        "up",
+        1.0,
+        "",
+        AlertingRule.model_validate(
+            {
+                "alert": "ServiceDown",
+                "expr": 'up{service="api"} == 0',
+                "for": "1m",
+                "labels": {"severity": "critical"},
+                "annotations": {"summary": "Target down for 1 minute"},
+            }
+        ),
+    ),
 }
 
 
@@ -250,8 +396,16 @@ def sandbox_trace(knobs: Knobs, seed: int = 0) -> Trace:
     if m.unit == "ratio":
         level = np.clip(level, 0.0, 1.0)
     level = np.clip(level, 0.0, None)
-    series = Series(m.metric, (("service", "api"),), level.astype(float), np.ones(n, dtype=bool),
-                    np.zeros(n, dtype=bool), "gauge", m.rule.annotations.get("summary", ""), m.unit)
+    series = Series(
+        m.metric,
+        (("service", "api"),),
+        level.astype(float),
+        np.ones(n, dtype=bool),
+        np.zeros(n, dtype=bool),
+        "gauge",
+        m.rule.annotations.get("summary", ""),
+        m.unit,
+    )
     return Trace.build(SANDBOX_START, SANDBOX_STEP, n, [series])
 
 
@@ -289,8 +443,12 @@ class Challenge:
 
 SANDBOX_CHALLENGES: tuple[Challenge, ...] = (
     Challenge("latency_fires", "latency", "fire", "Make LatencyP95High fire (P95 > 500 ms for 5 m)."),
-    Challenge("latency_holds", "latency", "exceed_without_firing",
-              "Push P95 above 500 ms but keep LatencyP95High from firing: how short must the spike be?"),
+    Challenge(
+        "latency_holds",
+        "latency",
+        "exceed_without_firing",
+        "Push P95 above 500 ms but keep LatencyP95High from firing: how short must the spike be?",
+    ),
     Challenge("errors_fires", "errors", "fire", "Make APIErrorRateElevated fire."),
     Challenge("pool_noise", "pool", "fire", "Make DBConnectionPoolHigh fire with noise of at least 0.1."),
     Challenge("down_fires", "down", "fire", "Make ServiceDown fire (level 0 means the target is down)."),
@@ -305,7 +463,9 @@ class SandboxAttempt:
     predicted_minute: float | None = None  # minutes from start when the trainee expects firing
 
 
-def judge_attempt(attempt: SandboxAttempt, outcome: SandboxOutcome, minute_tolerance: float = 1.0) -> ItemResult:
+def judge_attempt(
+    attempt: SandboxAttempt, outcome: SandboxOutcome, minute_tolerance: float = 1.0
+) -> ItemResult:
     ch = next(c for c in SANDBOX_CHALLENGES if c.id == attempt.challenge)
     if attempt.knobs.metric != ch.metric:
         return ItemResult(ch.id, False, 0.0, f"this challenge is about the {ch.metric} metric")
@@ -313,9 +473,18 @@ def judge_attempt(attempt: SandboxAttempt, outcome: SandboxOutcome, minute_toler
         return ItemResult(ch.id, False, 0.0, "set noise to at least 0.1 for this challenge")
     achieved = outcome.fired if ch.goal == "fire" else (outcome.exceeded_threshold and not outcome.fired)
     predicted = attempt.predicted_fires == outcome.fired
-    if predicted and outcome.fired and attempt.predicted_minute is not None and outcome.first_firing is not None:
+    if (
+        predicted
+        and outcome.fired
+        and attempt.predicted_minute is not None
+        and outcome.first_firing is not None
+    ):
         predicted = abs(attempt.predicted_minute - outcome.first_firing / 60.0) <= minute_tolerance
-    when = f"fired at minute {outcome.first_firing / 60:.1f}" if outcome.first_firing is not None else "did not fire"
+    when = (
+        f"fired at minute {outcome.first_firing / 60:.1f}"
+        if outcome.first_firing is not None
+        else "did not fire"
+    )
     if achieved and predicted:
         return ItemResult(ch.id, True, 1.0, f"done: it {when}, as you predicted")
     if achieved:
@@ -342,14 +511,38 @@ class PagerCase:
 
 
 PAGER_CASES: tuple[PagerCase, ...] = (
-    PagerCase("p1", "ServiceDown: api — 0 successful requests", "CRITICAL", 2, "incident_commander",
-              "Every health check fails; customers report errors in Slack."),
-    PagerCase("p2", "DiskSpaceLow 82% on es-logs-2", "MEDIUM", 60, "",
-              "Growing slowly; log retention job runs tonight."),
-    PagerCase("p3", "AuthFailureRate spike from one /24 using a leaked key", "HIGH", 15, "security_lead",
-              "Audit log shows data queries from an unknown address."),
-    PagerCase("p4", "APIErrorRateElevated 3% — cause unclear after 15 minutes", "HIGH", 15, "incident_commander",
-              "You have checked logs, deploys and dependencies without finding the cause."),
+    PagerCase(
+        "p1",
+        "ServiceDown: api — 0 successful requests",
+        "CRITICAL",
+        2,
+        "incident_commander",
+        "Every health check fails; customers report errors in Slack.",
+    ),
+    PagerCase(
+        "p2",
+        "DiskSpaceLow 82% on es-logs-2",
+        "MEDIUM",
+        60,
+        "",
+        "Growing slowly; log retention job runs tonight.",
+    ),
+    PagerCase(
+        "p3",
+        "AuthFailureRate spike from one /24 using a leaked key",
+        "HIGH",
+        15,
+        "security_lead",
+        "Audit log shows data queries from an unknown address.",
+    ),
+    PagerCase(
+        "p4",
+        "APIErrorRateElevated 3% — cause unclear after 15 minutes",
+        "HIGH",
+        15,
+        "incident_commander",
+        "You have checked logs, deploys and dependencies without finding the cause.",
+    ),
 )
 ESCALATION_TARGETS = ("", "backup", "manager", "incident_commander", "security_lead")
 
@@ -418,12 +611,16 @@ def grade_pager(runs: Mapping[str, Sequence[tuple[str, Any]]], pass_mark: float 
         got = set(page.escalated_to)
         parts.append(got == wanted)
         if got != wanted:
-            notes.append(f"escalate to {case.escalate_to or 'nobody'}; you escalated to {', '.join(sorted(got)) or 'nobody'}")
+            notes.append(
+                f"escalate to {case.escalate_to or 'nobody'}; you escalated to {', '.join(sorted(got)) or 'nobody'}"
+            )
         parts.append(page.status == "resolved" and page.verified and not page.errors)
         credit = sum(parts) / len(parts)
         items.append(ItemResult(case.id, credit == 1.0, round(credit, 4), "; ".join(notes) or "correct"))
     return ExerciseResult("day2.pager_practice", tuple(items), pass_mark)
 
 
-def grade_alert_quiz(questions: Sequence[Question], answers: Mapping[str, Any], pass_mark: float = 0.9) -> ExerciseResult:
+def grade_alert_quiz(
+    questions: Sequence[Question], answers: Mapping[str, Any], pass_mark: float = 0.9
+) -> ExerciseResult:
     return grade_quiz("day2.alert_quiz", questions, answers, pass_mark)

@@ -69,14 +69,22 @@ _INCIDENTS = (
     "Rate-limit rejections for a launching customer (HIGH, 35 min)",
     "Stale scrape of api-2 paged as ServiceDown (false positive)",
 )
-_DEPLOYS = ("v2.14.0 query-timeout default 30 s", "v2.14.1 fix pagination regression",
-            "Redis 7.2 minor upgrade (staging only)", "Terraform: new read replica fraiseql-replica-3")
-_ONGOING = ("replica-2 replication slot invalidated — rebuild scheduled Wednesday",
-            "Customer acme-integration rotating a leaked key; watch AuthFailureRate",
-            "es-logs-2 disk at 81%, retention job change pending review")
-_STICKY = ("Error-rate alert flaps during deploys; tuning ticket OPS-412",
-           "Backup window 02:00–02:30 makes the reporting replica slow (known FP)",
-           "Globex launch traffic doubles at 09:00 UTC weekdays")
+_DEPLOYS = (
+    "v2.14.0 query-timeout default 30 s",
+    "v2.14.1 fix pagination regression",
+    "Redis 7.2 minor upgrade (staging only)",
+    "Terraform: new read replica fraiseql-replica-3",
+)
+_ONGOING = (
+    "replica-2 replication slot invalidated — rebuild scheduled Wednesday",
+    "Customer acme-integration rotating a leaked key; watch AuthFailureRate",
+    "es-logs-2 disk at 81%, retention job change pending review",
+)
+_STICKY = (
+    "Error-rate alert flaps during deploys; tuning ticket OPS-412",
+    "Backup window 02:00–02:30 makes the reporting replica slow (known FP)",
+    "Globex launch traffic doubles at 09:00 UTC weekdays",
+)
 
 
 def simulated_week(seed: int, week_start: datetime | None = None) -> WeekContext:
@@ -94,9 +102,16 @@ def simulated_week(seed: int, week_start: datetime | None = None) -> WeekContext
     broken = TOOLS[int(rng.integers(0, len(TOOLS)))]
     schedule_wrong = bool(rng.integers(0, 2))
     return WeekContext(
-        week_start=start, outgoing="Engineer A", incoming="You", backup="Engineer B",
-        incidents=tuple(incidents), deploys=deploys, ongoing=ongoing, sticky=sticky,
-        broken_access=broken, schedule_primary="Engineer A" if schedule_wrong else "You",
+        week_start=start,
+        outgoing="Engineer A",
+        incoming="You",
+        backup="Engineer B",
+        incidents=tuple(incidents),
+        deploys=deploys,
+        ongoing=ongoing,
+        sticky=sticky,
+        broken_access=broken,
+        schedule_primary="Engineer A" if schedule_wrong else "You",
         health_output='{"status":"ok","db":"ok","redis":"ok","elasticsearch":"ok"}',
     )
 
@@ -120,32 +135,78 @@ class HandoffSubmission:
 def grade_handoff(week: WeekContext, sub: HandoffSubmission, pass_mark: float = 0.8) -> ExerciseResult:
     items: list[ItemResult] = []
     missing = [label for key, label in ALL_ITEMS if key not in sub.checked]
-    items.append(ItemResult("checklists", not missing, 1.0 - len(missing) / len(ALL_ITEMS),
-                            "all items done" if not missing else "not done: " + "; ".join(missing[:4])))
+    items.append(
+        ItemResult(
+            "checklists",
+            not missing,
+            1.0 - len(missing) / len(ALL_ITEMS),
+            "all items done" if not missing else "not done: " + "; ".join(missing[:4]),
+        )
+    )
     notes = sub.notes.lower()
     ids = [i.lower() for i in week.incident_ids]
     named = [i for i in ids if i in notes]
-    items.append(ItemResult("incidents_in_notes", len(named) == len(ids), len(named) / len(ids),
-                            "every incident id in the notes" if len(named) == len(ids)
-                            else "name each incident id in the notes: " + ", ".join(i.upper() for i in ids if i not in named)))
+    items.append(
+        ItemResult(
+            "incidents_in_notes",
+            len(named) == len(ids),
+            len(named) / len(ids),
+            "every incident id in the notes"
+            if len(named) == len(ids)
+            else "name each incident id in the notes: " + ", ".join(i.upper() for i in ids if i not in named),
+        )
+    )
     ongoing_kw = [o.split()[0].lower().strip("—,") for o in week.ongoing]
     found = [k for k in ongoing_kw if k in notes]
-    items.append(ItemResult("ongoing_in_notes", len(found) == len(ongoing_kw), len(found) / len(ongoing_kw),
-                            "ongoing issue handed over" if found else "hand over the ongoing issue: " + week.ongoing[0]))
+    items.append(
+        ItemResult(
+            "ongoing_in_notes",
+            len(found) == len(ongoing_kw),
+            len(found) / len(ongoing_kw),
+            "ongoing issue handed over" if found else "hand over the ongoing issue: " + week.ongoing[0],
+        )
+    )
     deploy_kw = [d.split()[0].lower().rstrip(":") for d in week.deploys]
     dfound = [k for k in deploy_kw if k in notes]
-    items.append(ItemResult("changes_in_notes", len(dfound) == len(deploy_kw), len(dfound) / len(deploy_kw),
-                            "recent changes named" if len(dfound) == len(deploy_kw)
-                            else "name the recent changes: " + "; ".join(week.deploys)))
+    items.append(
+        ItemResult(
+            "changes_in_notes",
+            len(dfound) == len(deploy_kw),
+            len(dfound) / len(deploy_kw),
+            "recent changes named"
+            if len(dfound) == len(deploy_kw)
+            else "name the recent changes: " + "; ".join(week.deploys),
+        )
+    )
     found_access = set(sub.access_problems) == {week.broken_access}
-    items.append(ItemResult("backup_access", found_access, 1.0 if found_access else 0.0,
-                            "caught the backup's lapsed access" if found_access
-                            else f"the backup's {week.broken_access} access had lapsed — the access check shows it"))
+    items.append(
+        ItemResult(
+            "backup_access",
+            found_access,
+            1.0 if found_access else 0.0,
+            "caught the backup's lapsed access"
+            if found_access
+            else f"the backup's {week.broken_access} access had lapsed — the access check shows it",
+        )
+    )
     sched = sub.schedule_ok is not None and sub.schedule_ok == week.schedule_ok
-    items.append(ItemResult("schedule", sched, 1.0 if sched else 0.0,
-                            "schedule checked" if sched else
-                            f"PagerDuty shows {week.schedule_primary} as primary for the new week"))
-    items.append(ItemResult("health", sub.health_checked, 1.0 if sub.health_checked else 0.0,
-                            "health check run" if sub.health_checked else "run the health check"))
+    items.append(
+        ItemResult(
+            "schedule",
+            sched,
+            1.0 if sched else 0.0,
+            "schedule checked"
+            if sched
+            else f"PagerDuty shows {week.schedule_primary} as primary for the new week",
+        )
+    )
+    items.append(
+        ItemResult(
+            "health",
+            sub.health_checked,
+            1.0 if sub.health_checked else 0.0,
+            "health check run" if sub.health_checked else "run the health check",
+        )
+    )
     failures = () if found_access else ("handed over with the backup unable to use a required tool",)
     return ExerciseResult("day5.handoff", tuple(items), pass_mark, failures)

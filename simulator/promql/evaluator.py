@@ -112,7 +112,11 @@ class Storage:
         for s in trace.series:
             keep = np.asarray(s.present, bool) | np.asarray(s.stale, bool)
             labels = make_labels([("__name__", s.name), *s.labels])
-            out.append(RawSeries(labels, ms[keep], np.asarray(s.values, np.float64)[keep], np.asarray(s.stale, bool)[keep]))
+            out.append(
+                RawSeries(
+                    labels, ms[keep], np.asarray(s.values, np.float64)[keep], np.asarray(s.stale, bool)[keep]
+                )
+            )
         return cls(out)
 
 
@@ -561,8 +565,12 @@ def _elem(op: str, lv: np.ndarray, rv: np.ndarray) -> tuple[np.ndarray, np.ndarr
         if op == "^":
             return np.power(lv, rv), np.ones(lv.shape, bool)
         keep = {
-            "==": np.equal, "!=": np.not_equal, ">": np.greater, "<": np.less,
-            ">=": np.greater_equal, "<=": np.less_equal,
+            "==": np.equal,
+            "!=": np.not_equal,
+            ">": np.greater,
+            "<": np.less,
+            ">=": np.greater_equal,
+            "<=": np.less_equal,
         }[op](lv, rv)
         return np.asarray(lv, np.float64), keep
 

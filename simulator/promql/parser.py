@@ -22,15 +22,53 @@ SUPPORTED_FUNCTIONS = (
     "histogram_quantile",
 )
 SUPPORTED_AGGREGATIONS = ("sum", "avg", "min", "max", "count")
-KNOWN_AGGREGATIONS = (*SUPPORTED_AGGREGATIONS, "group", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values")
+KNOWN_AGGREGATIONS = (
+    *SUPPORTED_AGGREGATIONS,
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "quantile",
+    "count_values",
+)
 RANGE_FUNCTIONS = {
-    "rate", "increase", "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
+    "rate",
+    "increase",
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
 }
 COMPARISONS = ("==", "!=", ">", "<", ">=", "<=")
 ARITHMETIC = ("+", "-", "*", "/", "%", "^")
 SET_OPS = ("and", "or", "unless")
-_PRECEDENCE = {"or": 1, "and": 2, "unless": 2, **{c: 3 for c in COMPARISONS}, "+": 4, "-": 4, "*": 5, "/": 5, "%": 5, "^": 6}
-_KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless"}
+_PRECEDENCE = {
+    "or": 1,
+    "and": 2,
+    "unless": 2,
+    **{c: 3 for c in COMPARISONS},
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+    "^": 6,
+}
+_KEYWORDS = {
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "offset",
+    "and",
+    "or",
+    "unless",
+}
 
 
 class PromQLError(ValueError):
@@ -204,12 +242,18 @@ class Token:
     value: object = None
 
 
-_DUR_UNITS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+_DUR_UNITS = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 604_800_000,
+    "y": 31_536_000_000,
+}
 _DURATION_RE = re.compile(r"(?:\d+(?:ms|[smhdwy]))+")
 _DUR_PART = re.compile(r"(\d+)(ms|[smhdwy])")
-_NUMBER_RE = re.compile(
-    r"0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-)
+_NUMBER_RE = re.compile(r"0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _IDENT_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _OPS = ("==", "!=", ">=", "<=", "=~", "!~", "+", "-", "*", "/", "%", "^", ">", "<", "=")
 
@@ -243,7 +287,9 @@ def _lex(text: str) -> list[Token]:
             while j < n and text[j] != c:
                 if text[j] == "\\" and c != "`" and j + 1 < n:
                     esc = text[j + 1]
-                    buf.append({"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}.get(esc, "\\" + esc))
+                    buf.append(
+                        {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}.get(esc, "\\" + esc)
+                    )
                     j += 2
                     continue
                 buf.append(text[j])
@@ -259,11 +305,16 @@ def _lex(text: str) -> list[Token]:
             m = _NUMBER_RE.match(text, i)
             assert m is not None
             end = m.end()
-            if end < n and (text[end].isalpha() or text[end] == "_") and not text[m.start() : end].lower().startswith("0x"):
+            if (
+                end < n
+                and (text[end].isalpha() or text[end] == "_")
+                and not text[m.start() : end].lower().startswith("0x")
+            ):
                 dm = _DURATION_RE.match(text, i)
                 raise PromQLError(
-                    f"duration {dm.group() if dm else text[i:end + 1]!r} outside a range selector" if dm
-                    else f"bad number {text[i:end + 1]!r}",
+                    f"duration {dm.group() if dm else text[i : end + 1]!r} outside a range selector"
+                    if dm
+                    else f"bad number {text[i : end + 1]!r}",
                     i,
                     "durations only appear inside [...] of a range selector",
                     text,
@@ -290,7 +341,7 @@ def _lex(text: str) -> list[Token]:
             i += 1
             continue
         if c == "@":
-            raise PromQLError("unsupported \"@\" modifier", i, text=text)
+            raise PromQLError('unsupported "@" modifier', i, text=text)
         for op in _OPS:
             if text.startswith(op, i):
                 out.append(Token("op", op, i))
@@ -404,7 +455,9 @@ class _Parser:
             self.next()
             inner = self.expr(_PRECEDENCE["^"])
             if inner.type == "matrix":
-                raise self.err("unary expression only allowed on expressions of type scalar or instant vector", t.pos)
+                raise self.err(
+                    "unary expression only allowed on expressions of type scalar or instant vector", t.pos
+                )
             if t.text == "+":
                 return inner
             if isinstance(inner, NumberLiteral):
@@ -516,7 +569,9 @@ class _Parser:
         op = t.text.lower()
         if op not in SUPPORTED_AGGREGATIONS:
             raise self.err(
-                f"unsupported aggregation {t.text!r}", t.pos, "supported: " + ", ".join(SUPPORTED_AGGREGATIONS)
+                f"unsupported aggregation {t.text!r}",
+                t.pos,
+                "supported: " + ", ".join(SUPPORTED_AGGREGATIONS),
             )
         grouping: tuple[str, ...] = ()
         without = False
@@ -534,14 +589,21 @@ class _Parser:
             without = self.next().text == "without"
             grouping = self.label_list()
         if inner.type != "vector":
-            raise self.err(f"expected type instant vector in aggregation expression, got {_type_name(inner.type)}", inner.pos)
+            raise self.err(
+                f"expected type instant vector in aggregation expression, got {_type_name(inner.type)}",
+                inner.pos,
+            )
         return Aggregate(t.pos, op, inner, grouping, without)
 
     def call(self) -> Call:
         t = self.next()
         name = t.text
         if name not in SUPPORTED_FUNCTIONS:
-            raise self.err(f"unsupported function {name!r}".replace("'", '"'), t.pos, "supported: " + ", ".join(SUPPORTED_FUNCTIONS))
+            raise self.err(
+                f"unsupported function {name!r}".replace("'", '"'),
+                t.pos,
+                "supported: " + ", ".join(SUPPORTED_FUNCTIONS),
+            )
         self.expect("punct", "(", '"("')
         args: list[Expr] = []
         while not self.accept("punct", ")"):
@@ -549,8 +611,10 @@ class _Parser:
             if not self.accept("punct", ","):
                 self.expect("punct", ")", '"," or ")"')
                 break
-        expected = ("scalar", "vector") if name == "histogram_quantile" else (
-            ("matrix",) if name in RANGE_FUNCTIONS else ("vector",)
+        expected = (
+            ("scalar", "vector")
+            if name == "histogram_quantile"
+            else (("matrix",) if name in RANGE_FUNCTIONS else ("vector",))
         )
         if len(args) != len(expected):
             raise self.err(f"function {name!r} takes {len(expected)} argument(s), got {len(args)}", t.pos)
@@ -583,7 +647,9 @@ def parse(expr: str) -> Parsed:
         root = p.expr()
     except RecursionError:
         # Hostile nesting ("((((…" or a 5000-term sum) must be a clear error, not a crash.
-        raise PromQLError("the expression is nested too deeply", 0, "split it into recording rules", expr) from None
+        raise PromQLError(
+            "the expression is nested too deeply", 0, "split it into recording rules", expr
+        ) from None
     if p.peek().kind != "eof":
         t = p.peek()
         if t.kind == "punct" and t.text == ":":

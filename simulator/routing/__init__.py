@@ -25,13 +25,25 @@ from .config import (
 from .dispatch import Notification, SentAlert, chat_text, fingerprint, notifications
 
 
-def scenario_notifications(loaded: Any, timeline: Any, start: Any, config: AlertmanagerConfig | None = None,
-                           until: float | None = None) -> list[Notification]:
+def scenario_notifications(
+    loaded: Any,
+    timeline: Any,
+    start: Any,
+    config: AlertmanagerConfig | None = None,
+    until: float | None = None,
+) -> list[Notification]:
     """Notifications for a loaded scenario's timeline with the team's routing config (default
     data/alertmanager.yml), runbook and service from the scenario, generator URLs from its rules."""
     sc = loaded.scenario
-    exprs = {getattr(r, "alert", None): r.expr for g in loaded.rule_groups for r in g.rules if getattr(r, "alert", None)}
-    return notifications(config or load_config(), timeline, start, sc.runbook, sc.service, until=until, exprs=exprs)
+    exprs = {
+        getattr(r, "alert", None): r.expr
+        for g in loaded.rule_groups
+        for r in g.rules
+        if getattr(r, "alert", None)
+    }
+    return notifications(
+        config or load_config(), timeline, start, sc.runbook, sc.service, until=until, exprs=exprs
+    )
 
 
 __all__ = [

@@ -52,7 +52,9 @@ class Matcher:
         regex = None
         if op in ("=~", "!~"):
             if _NOT_RE2.search(value):
-                raise ValueError(f"regular expression {value!r} uses syntax Alertmanager (Go RE2) does not support")
+                raise ValueError(
+                    f"regular expression {value!r} uses syntax Alertmanager (Go RE2) does not support"
+                )
             try:
                 # Alertmanager anchors every regex: `^(?:v)$`.
                 regex = re.compile(f"^(?:{value})$", re.S)
@@ -82,7 +84,7 @@ def parse_matcher(text: str) -> Matcher:
     optionally in double quotes with `\\"`, `\\\\` and `\\n` escapes."""
     m = _MATCHER_RE.match(text)
     if not m:
-        raise ValueError(f"bad matcher format: {text!r} (expected e.g. severity=\"critical\")")
+        raise ValueError(f'bad matcher format: {text!r} (expected e.g. severity="critical")')
     name, op, raw = m.groups()
     quoted = raw.startswith('"')
     if quoted:
@@ -285,9 +287,18 @@ CHANNEL_OF: dict[str, str] = {
 }
 # Alertmanager 0.25's send_resolved defaults, per integration type.
 SEND_RESOLVED_DEFAULT: dict[str, bool] = {
-    "pagerduty_configs": True, "opsgenie_configs": True, "victorops_configs": True, "pushover_configs": True,
-    "slack_configs": False, "webex_configs": True, "telegram_configs": True, "discord_configs": True,
-    "wechat_configs": False, "email_configs": False, "webhook_configs": True, "sns_configs": True,
+    "pagerduty_configs": True,
+    "opsgenie_configs": True,
+    "victorops_configs": True,
+    "pushover_configs": True,
+    "slack_configs": False,
+    "webex_configs": True,
+    "telegram_configs": True,
+    "discord_configs": True,
+    "wechat_configs": False,
+    "email_configs": False,
+    "webhook_configs": True,
+    "sns_configs": True,
 }
 
 
@@ -502,11 +513,15 @@ def _semantic_problems(cfg: AlertmanagerConfig, positions: Positions, source: st
             if kind == "webhook_configs" and not (settings.get("url") or settings.get("url_file")):
                 add(where, "one of url or url_file must be configured")
             if kind == "pagerduty_configs" and not any(
-                settings.get(k) for k in ("routing_key", "service_key", "routing_key_file", "service_key_file")
+                settings.get(k)
+                for k in ("routing_key", "service_key", "routing_key_file", "service_key_file")
             ):
                 add(where, "missing service or routing key in PagerDuty config")
             if kind == "slack_configs" and not (
-                settings.get("api_url") or settings.get("api_url_file") or glob.slack_api_url or glob.slack_api_url_file
+                settings.get("api_url")
+                or settings.get("api_url_file")
+                or glob.slack_api_url
+                or glob.slack_api_url_file
             ):
                 add(where, "no global Slack API URL set")
             if kind == "email_configs":

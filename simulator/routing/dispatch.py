@@ -274,8 +274,11 @@ def notifications(
             group = payload
             if not group.alive:
                 continue
-            out.extend(_flush(group, t, config, rules, active, nflog, start, runbook, service, exprs or {},
-                              external_url))
+            out.extend(
+                _flush(
+                    group, t, config, rules, active, nflog, start, runbook, service, exprs or {}, external_url
+                )
+            )
             heapq.heappush(queue, (t + group.route.group_interval, 1, next(seq), "flush", group))
             if not group.alerts and not any(k == "fire" for _, _, _, k, _ in queue):
                 # Nothing can ever arrive again: stop the ticker so the simulation ends.
@@ -284,9 +287,19 @@ def notifications(
     return out
 
 
-def _flush(group: _Group, now: float, config: AlertmanagerConfig, rules: list[InhibitRule],
-           active: dict[str, _Alert], nflog: dict, start: datetime, runbook: str | None, service: str,
-           exprs: Mapping[str, str], external_url: str) -> list[Notification]:
+def _flush(
+    group: _Group,
+    now: float,
+    config: AlertmanagerConfig,
+    rules: list[InhibitRule],
+    active: dict[str, _Alert],
+    nflog: dict,
+    start: datetime,
+    runbook: str | None,
+    service: str,
+    exprs: Mapping[str, str],
+    external_url: str,
+) -> list[Notification]:
     if not group.alerts:
         return []
     alerts = sorted(group.alerts.values(), key=_sort_key)
@@ -323,8 +336,22 @@ def _flush(group: _Group, now: float, config: AlertmanagerConfig, rules: list[In
         if not sent:
             continue
         max_alerts = int(settings.get("max_alerts", 0) or 0) if kind == "webhook_configs" else 0
-        sent_out.append(_notification(group, now, kind, integration, sent, start, runbook, service, exprs,
-                                      external_url, max_alerts, repeat))
+        sent_out.append(
+            _notification(
+                group,
+                now,
+                kind,
+                integration,
+                sent,
+                start,
+                runbook,
+                service,
+                exprs,
+                external_url,
+                max_alerts,
+                repeat,
+            )
+        )
     # Resolved alerts were just notified (or deliberately not): drop them from the group.
     for a in resolved_now:
         if group.alerts.get(a.fp) is a:
@@ -332,12 +359,31 @@ def _flush(group: _Group, now: float, config: AlertmanagerConfig, rules: list[In
     return sent_out
 
 
-def _notification(group: _Group, now: float, kind: str, integration: str, alerts: list[_Alert], start: datetime,
-                  runbook: str | None, service: str, exprs: Mapping[str, str], external_url: str,
-                  max_alerts: int, repeat: bool) -> Notification:
+def _notification(
+    group: _Group,
+    now: float,
+    kind: str,
+    integration: str,
+    alerts: list[_Alert],
+    start: datetime,
+    runbook: str | None,
+    service: str,
+    exprs: Mapping[str, str],
+    external_url: str,
+    max_alerts: int,
+    repeat: bool,
+) -> Notification:
     sent = [
-        SentAlert(a.name, dict(a.labels), dict(a.annotations), "resolved" if a.resolved(now) else "firing",
-                  a.starts_at, a.ends_at if a.resolved(now) else None, a.value, a.fp)
+        SentAlert(
+            a.name,
+            dict(a.labels),
+            dict(a.annotations),
+            "resolved" if a.resolved(now) else "firing",
+            a.starts_at,
+            a.ends_at if a.resolved(now) else None,
+            a.value,
+            a.fp,
+        )
         for a in alerts
     ]
     status = "firing" if any(a.status == "firing" for a in sent) else "resolved"
@@ -403,8 +449,12 @@ def chat_text(alerts: list[SentAlert], status: str, runbook: str | None = None, 
     """The message as a person reads it in the chat channel (Slack-like, plain text)."""
     firing = [a for a in alerts if a.status == "firing"]
     names = list(dict.fromkeys(a.name for a in alerts))
-    services = list(dict.fromkeys(a.labels.get("service", service) for a in alerts if a.labels.get("service", service)))
-    sev = list(dict.fromkeys(a.labels.get("severity", "").upper() for a in alerts if a.labels.get("severity")))
+    services = list(
+        dict.fromkeys(a.labels.get("service", service) for a in alerts if a.labels.get("service", service))
+    )
+    sev = list(
+        dict.fromkeys(a.labels.get("severity", "").upper() for a in alerts if a.labels.get("severity"))
+    )
     head = f"[FIRING:{len(firing)}]" if status == "firing" else "[RESOLVED]"
     title = " ".join(p for p in (head, ", ".join(sev), ", ".join(names)) if p)
     if services:
@@ -418,11 +468,16 @@ def chat_text(alerts: list[SentAlert], status: str, runbook: str | None = None, 
         lines.append(f"{mark} {summary}" + (f" (value {val})" if val and a.status == "firing" else ""))
         if a.annotations.get("description"):
             lines.append(f"   {a.annotations['description']}")
-        extra = {k: v for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity", "service", "team")}
+        extra = {
+            k: v for k, v in sorted(a.labels.items()) if k not in ("alertname", "severity", "service", "team")
+        }
         if extra:
             lines.append("   labels: " + ", ".join(f"{k}={v}" for k, v in extra.items()))
-    links = list(dict.fromkeys(a.annotations.get("runbook_url") or a.annotations.get("runbook") or runbook or ""
-                               for a in alerts))
+    links = list(
+        dict.fromkeys(
+            a.annotations.get("runbook_url") or a.annotations.get("runbook") or runbook or "" for a in alerts
+        )
+    )
     for link in links:
         if link:
             lines.append(f"Runbook: {link}")

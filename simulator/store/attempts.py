@@ -61,7 +61,9 @@ class AttemptRow(Base):
     __tablename__ = "attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     username: Mapped[str] = mapped_column(String(120), index=True, default="")
     scenario_id: Mapped[str] = mapped_column(String(80), index=True)
     content_hash: Mapped[str] = mapped_column(String(80))
@@ -74,8 +76,9 @@ class AttemptRow(Base):
     finished_wall: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     score: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    clock_id: Mapped[int | None] = mapped_column(ForeignKey("drill_clocks.id", ondelete="SET NULL"), nullable=True,
-                                                 index=True)
+    clock_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drill_clocks.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     report_markdown: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -149,28 +152,65 @@ def _utc(dt: datetime | None) -> datetime | None:
 
 
 def _attempt(r: AttemptRow) -> Attempt:
-    return Attempt(r.id, r.user_id, r.username, r.scenario_id, r.content_hash, r.scenario_text, r.scenario_source,
-                   r.seed, r.policy_hash, r.speed, _utc(r.started_wall), _utc(r.finished_wall), r.status,  # type: ignore[arg-type]
-                   r.score, r.clock_id, r.report_markdown or "")
+    return Attempt(
+        r.id,
+        r.user_id,
+        r.username,
+        r.scenario_id,
+        r.content_hash,
+        r.scenario_text,
+        r.scenario_source,
+        r.seed,
+        r.policy_hash,
+        r.speed,
+        _utc(r.started_wall),
+        _utc(r.finished_wall),
+        r.status,  # type: ignore[arg-type]
+        r.score,
+        r.clock_id,
+        r.report_markdown or "",
+    )
 
 
 def _event(r: AttemptEventRow | DrillClockEventRow) -> Event:
     if isinstance(r, DrillClockEventRow):
-        return Event(r.seq, float(r.payload.get("offset", 0.0)), r.kind, dict(r.payload), "trainer", _utc(r.wall))
+        return Event(
+            r.seq, float(r.payload.get("offset", 0.0)), r.kind, dict(r.payload), "trainer", _utc(r.wall)
+        )
     return Event(r.seq, r.at_offset, r.kind, dict(r.payload or {}), r.actor, _utc(r.wall))
 
 
 # --- attempts --------------------------------------------------------------------------------------
 
 
-def create_attempt(store: Store, *, user_id: int | None, username: str, loaded: Any, seed: int, policy_hash: str,
-                   speed: float, now: datetime, clock_id: int | None = None) -> int:
+def create_attempt(
+    store: Store,
+    *,
+    user_id: int | None,
+    username: str,
+    loaded: Any,
+    seed: int,
+    policy_hash: str,
+    speed: float,
+    now: datetime,
+    clock_id: int | None = None,
+) -> int:
     """A new attempt; `loaded` is the `LoadedScenario` (its text is kept verbatim)."""
     with store.session() as s:
-        row = AttemptRow(user_id=user_id, username=username, scenario_id=loaded.scenario.id,
-                         content_hash=loaded.content_hash, scenario_text=loaded.text, scenario_source=loaded.source,
-                         seed=int(seed), policy_hash=policy_hash, speed=float(speed), started_wall=now,
-                         status="running", clock_id=clock_id)
+        row = AttemptRow(
+            user_id=user_id,
+            username=username,
+            scenario_id=loaded.scenario.id,
+            content_hash=loaded.content_hash,
+            scenario_text=loaded.text,
+            scenario_source=loaded.source,
+            seed=int(seed),
+            policy_hash=policy_hash,
+            speed=float(speed),
+            started_wall=now,
+            status="running",
+            clock_id=clock_id,
+        )
         s.add(row)
         s.flush()
         return int(row.id)
@@ -184,7 +224,9 @@ def get_attempt(store: Store, attempt_id: int) -> Attempt | None:
 
 def attempts_for_user(store: Store, user_id: int) -> list[Attempt]:
     with store.session() as s:
-        rows = s.scalars(select(AttemptRow).where(AttemptRow.user_id == user_id).order_by(AttemptRow.id.desc()))
+        rows = s.scalars(
+            select(AttemptRow).where(AttemptRow.user_id == user_id).order_by(AttemptRow.id.desc())
+        )
         return [_attempt(r) for r in rows]
 
 
@@ -215,11 +257,23 @@ def append_event(store: Store, attempt_id: int, event: Event) -> Event:
                 # Concurrent appends to one log queue here instead of colliding on the same seq
                 # and exhausting the retries (twenty writers at once, tests/test_concurrency.py).
                 _lock_log(s, select(AttemptRow.id).where(AttemptRow.id == attempt_id))
-                seq = (s.scalar(select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id))
-                       or 0) + 1
-                s.add(AttemptEventRow(attempt_id=attempt_id, seq=seq, at_offset=float(event.at_offset),
-                                      kind=event.kind, payload=dict(event.payload), actor=event.actor,
-                                      wall=event.wall))
+                seq = (
+                    s.scalar(
+                        select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id)
+                    )
+                    or 0
+                ) + 1
+                s.add(
+                    AttemptEventRow(
+                        attempt_id=attempt_id,
+                        seq=seq,
+                        at_offset=float(event.at_offset),
+                        kind=event.kind,
+                        payload=dict(event.payload),
+                        actor=event.actor,
+                        wall=event.wall,
+                    )
+                )
             return Event(seq, event.at_offset, event.kind, dict(event.payload), event.actor, event.wall)
         except IntegrityError:
             continue
@@ -230,8 +284,11 @@ def events_for(store: Store, attempt_id: int) -> list[Event]:
     """The attempt's own log, plus its shared clock's events when it belongs to a cohort drill
     (clock events get sequence numbers that sort by wall time among the attempt's own)."""
     with store.session() as s:
-        rows = s.scalars(select(AttemptEventRow).where(AttemptEventRow.attempt_id == attempt_id)
-                         .order_by(AttemptEventRow.seq))
+        rows = s.scalars(
+            select(AttemptEventRow)
+            .where(AttemptEventRow.attempt_id == attempt_id)
+            .order_by(AttemptEventRow.seq)
+        )
         events = [_event(r) for r in rows]
         att = s.get(AttemptRow, int(attempt_id))
         clock_id = att.clock_id if att else None
@@ -243,8 +300,15 @@ def events_for(store: Store, attempt_id: int) -> list[Event]:
     return [*shared, *own]
 
 
-def finish_attempt(store: Store, attempt_id: int, *, score: dict[str, Any] | None, now: datetime,
-                   report_markdown: str | None = None, status: str = "finished") -> None:
+def finish_attempt(
+    store: Store,
+    attempt_id: int,
+    *,
+    score: dict[str, Any] | None,
+    now: datetime,
+    report_markdown: str | None = None,
+    status: str = "finished",
+) -> None:
     with store.session() as s:
         row = s.get(AttemptRow, int(attempt_id))
         if row is None:
@@ -266,14 +330,21 @@ def save_report(store: Store, attempt_id: int, markdown: str) -> None:
 def scored_attempts(store: Store, username: str) -> list[ScoredAttempt]:
     """Finished, scored attempts of one trainee (what `store.curriculum` counts as drill evidence)."""
     with store.session() as s:
-        rows = s.scalars(select(AttemptRow).where(AttemptRow.username == username, AttemptRow.status == "finished")
-                         .order_by(AttemptRow.id))
+        rows = s.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.username == username, AttemptRow.status == "finished")
+            .order_by(AttemptRow.id)
+        )
         out = []
         for r in rows:
             a = _attempt(r)
             if a.score is None or a.finished_wall is None:
                 continue
-            out.append(ScoredAttempt(a.id, a.scenario_id, float(a.total or 0.0), a.passed, a.criteria, a.finished_wall))
+            out.append(
+                ScoredAttempt(
+                    a.id, a.scenario_id, float(a.total or 0.0), a.passed, a.criteria, a.finished_wall
+                )
+            )
         return out
 
 
@@ -301,8 +372,14 @@ def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any]
         try:
             with store.session() as s:
                 _lock_log(s, select(DrillClockRow.id).where(DrillClockRow.id == clock_id))
-                seq = (s.scalar(select(func.max(DrillClockEventRow.seq)).where(DrillClockEventRow.clock_id == clock_id))
-                       or 0) + 1
+                seq = (
+                    s.scalar(
+                        select(func.max(DrillClockEventRow.seq)).where(
+                            DrillClockEventRow.clock_id == clock_id
+                        )
+                    )
+                    or 0
+                ) + 1
                 s.add(DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now))
             return
         except IntegrityError:
@@ -310,7 +387,9 @@ def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any]
     raise RuntimeError("could not record the clock event")
 
 
-def start_clock(store: Store, clock_id: int, now: datetime, speed: float | None = None, offset: float = 0.0) -> None:
+def start_clock(
+    store: Store, clock_id: int, now: datetime, speed: float | None = None, offset: float = 0.0
+) -> None:
     with store.session() as s:
         row = s.get(DrillClockRow, int(clock_id))
         if row is None:
@@ -334,10 +413,15 @@ def end_clock(store: Store, clock_id: int, now: datetime) -> None:
 def events_for_clock(store: Store, clock_id: int) -> list[Event]:
     """The shared clock's events (clock.start/pause/resume/end), in order, as drill `Event`s."""
     with store.session() as s:
-        rows = s.scalars(select(DrillClockEventRow).where(DrillClockEventRow.clock_id == clock_id)
-                         .order_by(DrillClockEventRow.seq))
+        rows = s.scalars(
+            select(DrillClockEventRow)
+            .where(DrillClockEventRow.clock_id == clock_id)
+            .order_by(DrillClockEventRow.seq)
+        )
         # Negative sequence numbers keep them apart from the attempt's own events.
-        return [Event(-1000 + r.seq, 0.0, r.kind, dict(r.payload or {}), "trainer", _utc(r.wall)) for r in rows]
+        return [
+            Event(-1000 + r.seq, 0.0, r.kind, dict(r.payload or {}), "trainer", _utc(r.wall)) for r in rows
+        ]
 
 
 # --- running a drill against the store (what the pages call) -------------------------------------
@@ -350,19 +434,46 @@ def drill_for(attempt: Attempt, scenario_dir: Any = None, policy: Any = None, te
     from ..drill import Drill, load_default_policy, load_default_team
     from ..scenario import parse_scenario
 
-    base = Path(scenario_dir) if scenario_dir is not None else Path(__file__).resolve().parents[2] / "scenarios"
-    loaded = parse_scenario(attempt.scenario_text, attempt.scenario_source or f"{attempt.scenario_id}.yaml", base)
-    return Drill.create(loaded, attempt.seed, policy if policy is not None else load_default_policy(),
-                        team if team is not None else load_default_team())
+    base = (
+        Path(scenario_dir) if scenario_dir is not None else Path(__file__).resolve().parents[2] / "scenarios"
+    )
+    loaded = parse_scenario(
+        attempt.scenario_text, attempt.scenario_source or f"{attempt.scenario_id}.yaml", base
+    )
+    return Drill.create(
+        loaded,
+        attempt.seed,
+        policy if policy is not None else load_default_policy(),
+        team if team is not None else load_default_team(),
+    )
 
 
-def start_attempt(store: Store, *, user_id: int | None, username: str, drill: Any, speed: float, now: datetime,
-                  clock_id: int | None = None) -> int:
+def start_attempt(
+    store: Store,
+    *,
+    user_id: int | None,
+    username: str,
+    drill: Any,
+    speed: float,
+    now: datetime,
+    clock_id: int | None = None,
+) -> int:
     """Create the attempt and, unless it runs on a shared clock, start its own clock now."""
-    aid = create_attempt(store, user_id=user_id, username=username, loaded=drill.loaded, seed=drill.seed,
-                         policy_hash=drill.policy.hash, speed=speed, now=now, clock_id=clock_id)
+    aid = create_attempt(
+        store,
+        user_id=user_id,
+        username=username,
+        loaded=drill.loaded,
+        seed=drill.seed,
+        policy_hash=drill.policy.hash,
+        speed=speed,
+        now=now,
+        clock_id=clock_id,
+    )
     if clock_id is None:
-        append_event(store, aid, Event(0, 0.0, "clock.start", {"speed": float(speed), "offset": 0.0}, "trainee", now))
+        append_event(
+            store, aid, Event(0, 0.0, "clock.start", {"speed": float(speed), "offset": 0.0}, "trainee", now)
+        )
     return aid
 
 
@@ -372,7 +483,9 @@ def now_offset(store: Store, attempt_id: int, drill: Any, now: datetime) -> floa
     return DrillClock.from_events(events_for(store, attempt_id), drill.duration).offset_at(now)
 
 
-def record_action(store: Store, attempt_id: int, drill: Any, action: Any, now: datetime, actor: str = "trainee") -> Event:
+def record_action(
+    store: Store, attempt_id: int, drill: Any, action: Any, now: datetime, actor: str = "trainee"
+) -> Event:
     """Stamp an action with the simulated time now and commit it. Refused once the drill has ended."""
     from ..actions import action_payload
     from ..drill import DrillClock
@@ -389,7 +502,9 @@ def record_action(store: Store, attempt_id: int, drill: Any, action: Any, now: d
     return append_event(store, attempt_id, Event(0, clock.offset_at(now), kind, payload, actor, now))
 
 
-def clock_control(store: Store, attempt_id: int, kind: str, now: datetime, speed: float | None = None) -> Event:
+def clock_control(
+    store: Store, attempt_id: int, kind: str, now: datetime, speed: float | None = None
+) -> Event:
     """Pause, resume, change speed or end an attempt's own clock (a cohort's clock is the trainer's)."""
     if kind not in ("clock.pause", "clock.resume", "clock.speed", "clock.end"):
         raise ValueError(f"unknown clock control {kind!r}")
@@ -417,11 +532,19 @@ def finish_and_score(store: Store, attempt_id: int, drill: Any, now: datetime) -
         if att is not None and att.clock_id is None:
             clock_control(store, attempt_id, "clock.end", now)
         else:
-            append_event(store, attempt_id, Event(0, now_offset(store, attempt_id, drill, now), "clock.end", {},
-                                                  "trainee", now))
+            append_event(
+                store,
+                attempt_id,
+                Event(0, now_offset(store, attempt_id, drill, now), "clock.end", {}, "trainee", now),
+            )
         events = events_for(store, attempt_id)
     card = score_drill(drill, events).to_dict()
     reports = [e for e in events if e.kind == "write_report"]
-    finish_attempt(store, attempt_id, score=card, now=now,
-                   report_markdown=reports[-1].payload.get("markdown", "") if reports else None)
+    finish_attempt(
+        store,
+        attempt_id,
+        score=card,
+        now=now,
+        report_markdown=reports[-1].payload.get("markdown", "") if reports else None,
+    )
     return card

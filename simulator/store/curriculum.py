@@ -88,8 +88,14 @@ def _utc(dt: datetime) -> datetime:
 def record_evidence(store: Store, username: str, record: EvidenceRecord) -> int:
     with store.session() as s:
         row = EvidenceRow(
-            username=username, kind=record.kind, ref=record.ref, context=record.context,
-            score=record.score, passed=record.passed, at=_utc(record.at), detail=dict(record.detail),
+            username=username,
+            kind=record.kind,
+            ref=record.ref,
+            context=record.context,
+            score=record.score,
+            passed=record.passed,
+            at=_utc(record.at),
+            detail=dict(record.detail),
         )
         s.add(row)
         s.flush()
@@ -100,14 +106,24 @@ def evidence_for(store: Store, username: str) -> list[EvidenceRecord]:
     """Everything recorded for one trainee, oldest first (drill attempts included if recorded)."""
     with store.session() as s:
         rows = s.scalars(
-            select(EvidenceRow).where(EvidenceRow.username == username).order_by(EvidenceRow.at, EvidenceRow.id)
+            select(EvidenceRow)
+            .where(EvidenceRow.username == username)
+            .order_by(EvidenceRow.at, EvidenceRow.id)
         ).all()
         return [_record(r) for r in rows]
 
 
 def _record(r: EvidenceRow) -> EvidenceRecord:
-    return EvidenceRecord(kind=r.kind, ref=r.ref, at=_utc(r.at), score=r.score, passed=bool(r.passed),  # type: ignore[arg-type]
-                          context=r.context or "", detail=dict(r.detail or {}), id=r.id)
+    return EvidenceRecord(
+        kind=r.kind,
+        ref=r.ref,
+        at=_utc(r.at),
+        score=r.score,
+        passed=bool(r.passed),  # type: ignore[arg-type]
+        context=r.context or "",
+        detail=dict(r.detail or {}),
+        id=r.id,
+    )
 
 
 def usernames_with_evidence(store: Store) -> list[str]:
@@ -122,8 +138,14 @@ def usernames_with_evidence(store: Store) -> list[str]:
 
 def record_decision(store: Store, decision: Decision) -> int:
     with store.session() as s:
-        row = SignoffDecisionRow(username=decision.username, trainer=decision.trainer, decision=decision.decision,
-                                 comment=decision.comment, at=_utc(decision.at), snapshot=decision.snapshot)
+        row = SignoffDecisionRow(
+            username=decision.username,
+            trainer=decision.trainer,
+            decision=decision.decision,
+            comment=decision.comment,
+            at=_utc(decision.at),
+            snapshot=decision.snapshot,
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -131,10 +153,15 @@ def record_decision(store: Store, decision: Decision) -> int:
 
 def decisions_for(store: Store, username: str) -> list[Decision]:
     with store.session() as s:
-        rows = s.scalars(select(SignoffDecisionRow).where(SignoffDecisionRow.username == username)
-                         .order_by(SignoffDecisionRow.at, SignoffDecisionRow.id)).all()
-        return [Decision(r.username, r.trainer, r.decision, r.comment, _utc(r.at), dict(r.snapshot or {}))
-                for r in rows]
+        rows = s.scalars(
+            select(SignoffDecisionRow)
+            .where(SignoffDecisionRow.username == username)
+            .order_by(SignoffDecisionRow.at, SignoffDecisionRow.id)
+        ).all()
+        return [
+            Decision(r.username, r.trainer, r.decision, r.comment, _utc(r.at), dict(r.snapshot or {}))
+            for r in rows
+        ]
 
 
 # --- ongoing training -----------------------------------------------------------------------
@@ -151,8 +178,13 @@ class MonthlyReview:
 
 def record_monthly_review(store: Store, review: MonthlyReview) -> int:
     with store.session() as s:
-        row = MonthlyReviewRow(username=review.username, at=_utc(review.at), went_well=review.went_well,
-                               to_improve=review.to_improve, procedure_changes=review.procedure_changes)
+        row = MonthlyReviewRow(
+            username=review.username,
+            at=_utc(review.at),
+            went_well=review.went_well,
+            to_improve=review.to_improve,
+            procedure_changes=review.procedure_changes,
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -160,9 +192,15 @@ def record_monthly_review(store: Store, review: MonthlyReview) -> int:
 
 def monthly_reviews_for(store: Store, username: str) -> list[MonthlyReview]:
     with store.session() as s:
-        rows = s.scalars(select(MonthlyReviewRow).where(MonthlyReviewRow.username == username)
-                         .order_by(MonthlyReviewRow.at)).all()
-        return [MonthlyReview(r.username, _utc(r.at), r.went_well, r.to_improve, r.procedure_changes) for r in rows]
+        rows = s.scalars(
+            select(MonthlyReviewRow)
+            .where(MonthlyReviewRow.username == username)
+            .order_by(MonthlyReviewRow.at)
+        ).all()
+        return [
+            MonthlyReview(r.username, _utc(r.at), r.went_well, r.to_improve, r.procedure_changes)
+            for r in rows
+        ]
 
 
 def record_refresher(store: Store, username: str, at: datetime, note: str = "") -> int:
@@ -176,48 +214,85 @@ def record_refresher(store: Store, username: str, at: datetime, note: str = "") 
 
 def refreshers_for(store: Store, username: str) -> list[datetime]:
     with store.session() as s:
-        return [_utc(r.at) for r in s.scalars(select(RefresherRow).where(RefresherRow.username == username)
-                                              .order_by(RefresherRow.at)).all()]
+        return [
+            _utc(r.at)
+            for r in s.scalars(
+                select(RefresherRow).where(RefresherRow.username == username).order_by(RefresherRow.at)
+            ).all()
+        ]
 
 
 # --- evidence other areas record ------------------------------------------------------------
 
 
-def record_drill_result(store: Store, username: str, *, scenario_id: str, score: float, passed: bool,
-                        criteria: dict[str, float], at: datetime, attempt_id: str | int | None = None,
-                        tags: list[str] | None = None, context: str = "drill") -> int:
+def record_drill_result(
+    store: Store,
+    username: str,
+    *,
+    scenario_id: str,
+    score: float,
+    passed: bool,
+    criteria: dict[str, float],
+    at: datetime,
+    attempt_id: str | int | None = None,
+    tags: list[str] | None = None,
+    context: str = "drill",
+) -> int:
     """Called when a drill attempt is scored: makes it sign-off evidence (mock drill, severity,
     escalation and communication criteria read `criteria`, keyed by scorecard criterion)."""
-    detail: dict[str, Any] = {"criteria": {k: float(v) for k, v in criteria.items()}, "tags": list(tags or [])}
+    detail: dict[str, Any] = {
+        "criteria": {k: float(v) for k, v in criteria.items()},
+        "tags": list(tags or []),
+    }
     if attempt_id is not None:
         detail["attempt_id"] = str(attempt_id)
-    return record_evidence(store, username, EvidenceRecord("drill", scenario_id, at, float(score), bool(passed),
-                                                           context, detail))
+    return record_evidence(
+        store, username, EvidenceRecord("drill", scenario_id, at, float(score), bool(passed), context, detail)
+    )
 
 
-def record_console_use(store: Store, username: str, *, tool: str, query: str, at: datetime,
-                       context: str = "sandbox") -> int:
+def record_console_use(
+    store: Store, username: str, *, tool: str, query: str, at: datetime, context: str = "sandbox"
+) -> int:
     """A look or query in a simulated console (grafana, elasticsearch, aws, …): the evidence for
     "Can navigate Grafana, Elasticsearch, AWS console"."""
-    return record_evidence(store, username, EvidenceRecord("console", tool, at, None, True, context,
-                                                           {"query": query[:500]}))
+    return record_evidence(
+        store, username, EvidenceRecord("console", tool, at, None, True, context, {"query": query[:500]})
+    )
 
 
 def _attempt_evidence(store: Store, username: str) -> list[EvidenceRecord]:
     """Finished, scored drill attempts kept by the drills area, as drill evidence."""
     from . import attempts
 
-    return [EvidenceRecord("drill", a.scenario_id, _utc(a.finished_at), float(a.score), bool(a.passed), "drill",
-                           {"criteria": dict(a.criteria), "attempt_id": str(a.id)})
-            for a in attempts.scored_attempts(store, username)]
+    return [
+        EvidenceRecord(
+            "drill",
+            a.scenario_id,
+            _utc(a.finished_at),
+            float(a.score),
+            bool(a.passed),
+            "drill",
+            {"criteria": dict(a.criteria), "attempt_id": str(a.id)},
+        )
+        for a in attempts.scored_attempts(store, username)
+    ]
 
 
 # A drill's `look` consoles (simulator.actions.CONSOLES) are the seed's tools under their product names.
-DRILL_CONSOLE_TOOLS = {"dashboards": "grafana", "logs": "elasticsearch", "infrastructure": "aws",
-                       "database": "database", "deploys": "git", "third_party": "status_pages"}
+DRILL_CONSOLE_TOOLS = {
+    "dashboards": "grafana",
+    "logs": "elasticsearch",
+    "infrastructure": "aws",
+    "database": "database",
+    "deploys": "git",
+    "third_party": "status_pages",
+}
 
 
-def _drill_console_evidence(store: Store, username: str, drills: list[EvidenceRecord]) -> list[EvidenceRecord]:
+def _drill_console_evidence(
+    store: Store, username: str, drills: list[EvidenceRecord]
+) -> list[EvidenceRecord]:
     """Consoles looked at during scored drills: evidence for "Can navigate Grafana, Elasticsearch, AWS"."""
     from . import attempts
 
@@ -228,8 +303,17 @@ def _drill_console_evidence(store: Store, username: str, drills: list[EvidenceRe
             tool = DRILL_CONSOLE_TOOLS.get(str(e.payload.get("console", ""))) if e.kind == "look" else None
             if tool and tool not in seen:
                 seen.add(tool)
-                out.append(EvidenceRecord("console", tool, _utc(e.wall) if e.wall else d.at, None, True, "drill",
-                                          {"attempt_id": d.detail["attempt_id"], "scenario": d.ref}))
+                out.append(
+                    EvidenceRecord(
+                        "console",
+                        tool,
+                        _utc(e.wall) if e.wall else d.at,
+                        None,
+                        True,
+                        "drill",
+                        {"attempt_id": d.detail["attempt_id"], "scenario": d.ref},
+                    )
+                )
     return out
 
 
@@ -258,14 +342,22 @@ def trainee_report(store: Store, curriculum: Curriculum, username: str, now: dat
     from ..signoff_report import TraineeReport
 
     ev = all_evidence(store, username)
-    return TraineeReport(username, display_name(store, username), evaluate_signoff(curriculum, ev),
-                         decisions_for(store, username), compute_progress(curriculum, ev), now)
+    return TraineeReport(
+        username,
+        display_name(store, username),
+        evaluate_signoff(curriculum, ev),
+        decisions_for(store, username),
+        compute_progress(curriculum, ev),
+        now,
+    )
 
 
 # --- runbook runs in progress ---------------------------------------------------------------
 
 
-def save_runbook_progress(store: Store, username: str, runbook_id: str, actions: list[str], at: datetime) -> None:
+def save_runbook_progress(
+    store: Store, username: str, runbook_id: str, actions: list[str], at: datetime
+) -> None:
     """Remember the actions of an unfinished run; an empty list forgets it (finished or restarted)."""
     with store.session() as s:
         row = s.get(RunbookRunRow, (username, runbook_id))
@@ -274,7 +366,11 @@ def save_runbook_progress(store: Store, username: str, runbook_id: str, actions:
                 s.delete(row)
             return
         if row is None:
-            s.add(RunbookRunRow(username=username, runbook_id=runbook_id, actions=list(actions), updated_at=_utc(at)))
+            s.add(
+                RunbookRunRow(
+                    username=username, runbook_id=runbook_id, actions=list(actions), updated_at=_utc(at)
+                )
+            )
         else:
             row.actions = list(actions)
             row.updated_at = _utc(at)

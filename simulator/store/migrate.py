@@ -97,8 +97,11 @@ def _create_unmigrated_tables(conn: Connection) -> None:
     have = set(inspect(conn).get_table_names())
     missing = [t for t in Base.metadata.sorted_tables if t.name not in have]
     if missing:
-        log.warning("tables without a migration, created directly: %s — generate a revision with "
-                    "`python -m simulator.store.migrate revision -m ...`", ", ".join(t.name for t in missing))
+        log.warning(
+            "tables without a migration, created directly: %s — generate a revision with "
+            "`python -m simulator.store.migrate revision -m ...`",
+            ", ".join(t.name for t in missing),
+        )
         Base.metadata.create_all(conn, tables=missing)
 
 
@@ -154,8 +157,9 @@ def new_revision(message: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m simulator.store.migrate",
-                                description="firedrill schema migrations (Alembic)")
+    p = argparse.ArgumentParser(
+        prog="python -m simulator.store.migrate", description="firedrill schema migrations (Alembic)"
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("revision", help="autogenerate the next revision from the models")
     r.add_argument("-m", "--message", required=True)

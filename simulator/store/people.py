@@ -133,7 +133,9 @@ class CohortDrillParticipantRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     drill_id: Mapped[int] = mapped_column(ForeignKey("cohort_drills.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"), nullable=True)
+    attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attempts.id", ondelete="SET NULL"), nullable=True
+    )
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -171,8 +173,9 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def create_user(store: Store, username: str, password: str, role: str, now: datetime,
-                display_name: str | None = None) -> Person:
+def create_user(
+    store: Store, username: str, password: str, role: str, now: datetime, display_name: str | None = None
+) -> Person:
     """A new account; raises AccountError for a bad name, role, password or a taken username."""
     name = check_username(username)
     check_role(role)
@@ -180,8 +183,14 @@ def create_user(store: Store, username: str, password: str, role: str, now: date
     with store.session() as s:
         if s.scalar(select(UserRow.id).where(UserRow.username == name)) is not None:
             raise AccountError(f"the username {name!r} is taken")
-        row = UserRow(username=name, display_name=(display_name or "").strip() or name, role=role,
-                      password_hash=hash_password(password), active=True, created_at=_utc(now))
+        row = UserRow(
+            username=name,
+            display_name=(display_name or "").strip() or name,
+            role=role,
+            password_hash=hash_password(password),
+            active=True,
+            created_at=_utc(now),
+        )
         s.add(row)
         try:
             s.flush()
@@ -190,8 +199,15 @@ def create_user(store: Store, username: str, password: str, role: str, now: date
         return _person(row)
 
 
-def add_user(store: Store, actor: str, username: str, password: str, role: str, now: datetime,
-             display_name: str | None = None) -> Person:
+def add_user(
+    store: Store,
+    actor: str,
+    username: str,
+    password: str,
+    role: str,
+    now: datetime,
+    display_name: str | None = None,
+) -> Person:
     """An administrator creates an account (audited)."""
     person = create_user(store, username, password, role, now, display_name)
     record_audit(store, actor, "create_user", person.username, f"role {role}", at=now)
@@ -200,11 +216,15 @@ def add_user(store: Store, actor: str, username: str, password: str, role: str, 
 
 def has_admin(store: Store) -> bool:
     with store.session() as s:
-        return s.scalar(select(UserRow.id).where(UserRow.role == "admin", UserRow.active.is_(True)).limit(1)) is not None
+        return (
+            s.scalar(select(UserRow.id).where(UserRow.role == "admin", UserRow.active.is_(True)).limit(1))
+            is not None
+        )
 
 
-def create_first_admin(store: Store, username: str, password: str, now: datetime,
-                       display_name: str | None = None) -> Person:
+def create_first_admin(
+    store: Store, username: str, password: str, now: datetime, display_name: str | None = None
+) -> Person:
     """The first start's admin account; refused once any admin exists (the form is not a back door)."""
     if has_admin(store):
         raise AccountError("an administrator already exists; sign in instead")
@@ -259,16 +279,20 @@ def sign_in(store: Store, username: str, password: str, now: datetime) -> Person
     name = username.strip().lower()[:120]
     since = _utc(now) - FAILED_SIGN_IN_WINDOW
     with store.session() as s:
-        recent = s.scalars(select(AuditRow.at).where(AuditRow.action == "sign_in_failed", AuditRow.target == name,
-                                                     AuditRow.at >= since).order_by(AuditRow.at)).all()
+        recent = s.scalars(
+            select(AuditRow.at)
+            .where(AuditRow.action == "sign_in_failed", AuditRow.target == name, AuditRow.at >= since)
+            .order_by(AuditRow.at)
+        ).all()
     if len(recent) >= MAX_FAILED_SIGN_INS:
         wait = _utc(recent[-MAX_FAILED_SIGN_INS]) + FAILED_SIGN_IN_WINDOW - _utc(now)
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise AccountError(f"Too many failed sign-ins for this account; try again in {minutes} minute(s).")
     person = authenticate(store, name, password)
     if person is None:
-        record_audit(store, name or "?", "sign_in_failed", name, "wrong password, unknown user or deactivated",
-                     at=now)
+        record_audit(
+            store, name or "?", "sign_in_failed", name, "wrong password, unknown user or deactivated", at=now
+        )
         raise AccountError("Wrong username or password, or the account is deactivated.")
     record_audit(store, person.username, "sign_in", person.username, "", at=now)
     return person
@@ -281,8 +305,11 @@ def set_role(store: Store, actor: str, username: str, role: str, now: datetime) 
         if row is None:
             raise AccountError(f"no such user {username!r}")
         if row.role == "admin" and role != "admin":
-            admins = s.scalar(select(func.count()).select_from(UserRow)
-                              .where(UserRow.role == "admin", UserRow.active.is_(True)))
+            admins = s.scalar(
+                select(func.count())
+                .select_from(UserRow)
+                .where(UserRow.role == "admin", UserRow.active.is_(True))
+            )
             if (admins or 0) <= 1:
                 raise AccountError("this is the last administrator; make someone else admin first")
         old = row.role
@@ -300,7 +327,9 @@ def reset_password(store: Store, actor: str, username: str, new_password: str, n
             raise AccountError(f"no such user {username!r}")
         row.password_hash = hash_password(new_password)
         # A reset ends every open session of that person: whoever knew the old password is out.
-        for sess in s.scalars(select(SessionRow).where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))):
+        for sess in s.scalars(
+            select(SessionRow).where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))
+        ):
             sess.ended_at = _utc(now)
     record_audit(store, actor, "reset_password", username, "password reset; open sessions ended", at=now)
 
@@ -311,13 +340,18 @@ def set_active(store: Store, actor: str, username: str, active: bool, now: datet
         if row is None:
             raise AccountError(f"no such user {username!r}")
         if row.role == "admin" and not active:
-            admins = s.scalar(select(func.count()).select_from(UserRow)
-                              .where(UserRow.role == "admin", UserRow.active.is_(True)))
+            admins = s.scalar(
+                select(func.count())
+                .select_from(UserRow)
+                .where(UserRow.role == "admin", UserRow.active.is_(True))
+            )
             if (admins or 0) <= 1:
                 raise AccountError("this is the last administrator; it cannot be deactivated")
         row.active = active
         if not active:
-            for sess in s.scalars(select(SessionRow).where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))):
+            for sess in s.scalars(
+                select(SessionRow).where(SessionRow.user_id == row.id, SessionRow.ended_at.is_(None))
+            ):
                 sess.ended_at = _utc(now)
     record_audit(store, actor, "activate_user" if active else "deactivate_user", username, "", at=now)
 
@@ -338,7 +372,9 @@ def start_session(store: Store, user_id: int, now: datetime) -> str:
 _TOUCH_EVERY = timedelta(seconds=60)
 
 
-def session_user(store: Store, token: str, now: datetime, idle: timedelta = DEFAULT_IDLE_TIMEOUT) -> Person | None:
+def session_user(
+    store: Store, token: str, now: datetime, idle: timedelta = DEFAULT_IDLE_TIMEOUT
+) -> Person | None:
     """The person behind a live session, re-read from the database (a role change or deactivation
     applies at once); None when the token is unknown, signed out, expired or the account inactive."""
     if not token:
@@ -378,22 +414,31 @@ class AuditEntry:
     detail: str
 
 
-def record_audit(store: Store, actor: str, action: str, target: str = "", detail: Any = "",
-                 at: datetime | None = None) -> int:
+def record_audit(
+    store: Store, actor: str, action: str, target: str = "", detail: Any = "", at: datetime | None = None
+) -> int:
     """Append who did what to whom. `detail` may be text or a dict (stored as `k=v; …`).
     Without `at` the database server's clock stamps the entry."""
     if isinstance(detail, dict):
         detail = "; ".join(f"{k}={v}" for k, v in detail.items())
     with store.session() as s:
-        row = AuditRow(actor=str(actor), action=str(action)[:60], target=str(target)[:200], detail=str(detail))
+        row = AuditRow(
+            actor=str(actor), action=str(action)[:60], target=str(target)[:200], detail=str(detail)
+        )
         row.at = _utc(at) if at is not None else func.now()  # type: ignore[assignment]
         s.add(row)
         s.flush()
         return row.id
 
 
-def audit_log(store: Store, *, actor: str | None = None, action: str | None = None, target: str | None = None,
-              limit: int = 500) -> list[AuditEntry]:
+def audit_log(
+    store: Store,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    limit: int = 500,
+) -> list[AuditEntry]:
     """Newest first."""
     with store.session() as s:
         q = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
@@ -403,7 +448,9 @@ def audit_log(store: Store, *, actor: str | None = None, action: str | None = No
             q = q.where(AuditRow.action == action)
         if target:
             q = q.where(AuditRow.target == target)
-        return [AuditEntry(r.id, _utc(r.at), r.actor, r.action, r.target, r.detail) for r in s.scalars(q).all()]
+        return [
+            AuditEntry(r.id, _utc(r.at), r.actor, r.action, r.target, r.detail) for r in s.scalars(q).all()
+        ]
 
 
 def audit_actions(store: Store) -> list[str]:
@@ -446,7 +493,10 @@ def create_cohort(store: Store, name: str, start_date: date, actor: str, now: da
 
 def list_cohorts(store: Store) -> list[Cohort]:
     with store.session() as s:
-        return [_cohort(r) for r in s.scalars(select(CohortRow).order_by(CohortRow.start_date.desc(), CohortRow.id))]
+        return [
+            _cohort(r)
+            for r in s.scalars(select(CohortRow).order_by(CohortRow.start_date.desc(), CohortRow.id))
+        ]
 
 
 def get_cohort(store: Store, cohort_id: int) -> Cohort | None:
@@ -461,7 +511,9 @@ def set_cohort_start(store: Store, cohort_id: int, start_date: date, actor: str,
         if row is None:
             raise AccountError("no such cohort")
         old, row.start_date, name = row.start_date, start_date, row.name
-    record_audit(store, actor, "set_cohort_start", name, f"{old.isoformat()} → {start_date.isoformat()}", at=now)
+    record_audit(
+        store, actor, "set_cohort_start", name, f"{old.isoformat()} → {start_date.isoformat()}", at=now
+    )
 
 
 def add_member(store: Store, cohort_id: int, username: str, actor: str, now: datetime) -> None:
@@ -496,16 +548,24 @@ def remove_member(store: Store, cohort_id: int, username: str, actor: str, now: 
 
 def cohort_members(store: Store, cohort_id: int) -> list[Person]:
     with store.session() as s:
-        rows = s.scalars(select(UserRow).join(CohortMemberRow, CohortMemberRow.user_id == UserRow.id)
-                         .where(CohortMemberRow.cohort_id == int(cohort_id)).order_by(UserRow.username))
+        rows = s.scalars(
+            select(UserRow)
+            .join(CohortMemberRow, CohortMemberRow.user_id == UserRow.id)
+            .where(CohortMemberRow.cohort_id == int(cohort_id))
+            .order_by(UserRow.username)
+        )
         return [_person(r) for r in rows]
 
 
 def cohorts_of(store: Store, username: str) -> list[Cohort]:
     with store.session() as s:
-        rows = s.scalars(select(CohortRow).join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
-                         .join(UserRow, UserRow.id == CohortMemberRow.user_id)
-                         .where(UserRow.username == username).order_by(CohortRow.start_date.desc()))
+        rows = s.scalars(
+            select(CohortRow)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+            .join(UserRow, UserRow.id == CohortMemberRow.user_id)
+            .where(UserRow.username == username)
+            .order_by(CohortRow.start_date.desc())
+        )
         return [_cohort(r) for r in rows]
 
 
@@ -541,14 +601,31 @@ class CohortDrill:
 
 
 def _drill(r: CohortDrillRow) -> CohortDrill:
-    return CohortDrill(r.id, r.cohort_id, r.scenario_id, r.seed, r.speed, r.status, r.clock_id,
-                       _utc(r.scheduled_for) if r.scheduled_for else None,
-                       _utc(r.started_at) if r.started_at else None,
-                       _utc(r.ended_at) if r.ended_at else None, r.created_by)
+    return CohortDrill(
+        r.id,
+        r.cohort_id,
+        r.scenario_id,
+        r.seed,
+        r.speed,
+        r.status,
+        r.clock_id,
+        _utc(r.scheduled_for) if r.scheduled_for else None,
+        _utc(r.started_at) if r.started_at else None,
+        _utc(r.ended_at) if r.ended_at else None,
+        r.created_by,
+    )
 
 
-def schedule_cohort_drill(store: Store, cohort_id: int, scenario_id: str, seed: int, actor: str, now: datetime,
-                          speed: float = 1.0, scheduled_for: datetime | None = None) -> CohortDrill:
+def schedule_cohort_drill(
+    store: Store,
+    cohort_id: int,
+    scenario_id: str,
+    seed: int,
+    actor: str,
+    now: datetime,
+    speed: float = 1.0,
+    scheduled_for: datetime | None = None,
+) -> CohortDrill:
     """A drill for the whole cohort on one shared clock (not started until the trainer starts it)."""
     from . import attempts
 
@@ -557,17 +634,36 @@ def schedule_cohort_drill(store: Store, cohort_id: int, scenario_id: str, seed: 
         raise AccountError("no such cohort")
     if speed <= 0:
         raise AccountError("the speed must be positive")
-    clock_id = attempts.create_cohort_clock(store, name=f"{cohort.name}: {scenario_id}", scenario_id=scenario_id,
-                                            speed=float(speed), now=_utc(now))
+    clock_id = attempts.create_cohort_clock(
+        store,
+        name=f"{cohort.name}: {scenario_id}",
+        scenario_id=scenario_id,
+        speed=float(speed),
+        now=_utc(now),
+    )
     with store.session() as s:
-        row = CohortDrillRow(cohort_id=cohort.id, scenario_id=scenario_id, seed=int(seed), speed=float(speed),
-                             status="scheduled", clock_id=clock_id, created_by=actor, created_at=_utc(now),
-                             scheduled_for=_utc(scheduled_for) if scheduled_for else None)
+        row = CohortDrillRow(
+            cohort_id=cohort.id,
+            scenario_id=scenario_id,
+            seed=int(seed),
+            speed=float(speed),
+            status="scheduled",
+            clock_id=clock_id,
+            created_by=actor,
+            created_at=_utc(now),
+            scheduled_for=_utc(scheduled_for) if scheduled_for else None,
+        )
         s.add(row)
         s.flush()
         drill = _drill(row)
-    record_audit(store, actor, "schedule_cohort_drill", cohort.name,
-                 f"drill {drill.id}: {scenario_id}, seed {seed}, speed {speed:g}×", at=now)
+    record_audit(
+        store,
+        actor,
+        "schedule_cohort_drill",
+        cohort.name,
+        f"drill {drill.id}: {scenario_id}, seed {seed}, speed {speed:g}×",
+        at=now,
+    )
     return drill
 
 
@@ -620,8 +716,9 @@ def control_cohort_drill(store: Store, drill_id: int, control: str, actor: str, 
     return drill
 
 
-def join_cohort_drill(store: Store, drill_id: int, user_id: int, username: str, drill_engine: Any,
-                      now: datetime) -> int:
+def join_cohort_drill(
+    store: Store, drill_id: int, user_id: int, username: str, drill_engine: Any, now: datetime
+) -> int:
     """The attempt this trainee works in the cohort drill, created on first join (joining again
     returns the same attempt, so a reload or a second tab never forks the trainee's log)."""
     from . import attempts
@@ -646,11 +743,21 @@ def join_cohort_drill(store: Store, drill_id: int, user_id: int, username: str, 
         if existing is not None:
             return existing
         raise AccountError("joining is in progress in another tab; try again in a moment") from None
-    aid = attempts.start_attempt(store, user_id=user_id, username=username, drill=drill_engine, speed=cd.speed,
-                                 now=_utc(now), clock_id=cd.clock_id)
+    aid = attempts.start_attempt(
+        store,
+        user_id=user_id,
+        username=username,
+        drill=drill_engine,
+        speed=cd.speed,
+        now=_utc(now),
+        clock_id=cd.clock_id,
+    )
     with store.session() as s:
-        row = s.scalar(select(CohortDrillParticipantRow).where(CohortDrillParticipantRow.drill_id == cd.id,
-                                                               CohortDrillParticipantRow.user_id == user_id))
+        row = s.scalar(
+            select(CohortDrillParticipantRow).where(
+                CohortDrillParticipantRow.drill_id == cd.id, CohortDrillParticipantRow.user_id == user_id
+            )
+        )
         row.attempt_id = aid  # type: ignore[union-attr]
     record_audit(store, username, "join_cohort_drill", f"drill {drill_id}", f"attempt {aid}", at=now)
     return aid
@@ -658,27 +765,35 @@ def join_cohort_drill(store: Store, drill_id: int, user_id: int, username: str, 
 
 def participant_attempt(store: Store, drill_id: int, user_id: int) -> int | None:
     with store.session() as s:
-        return s.scalar(select(CohortDrillParticipantRow.attempt_id).where(
-            CohortDrillParticipantRow.drill_id == int(drill_id), CohortDrillParticipantRow.user_id == int(user_id)))
+        return s.scalar(
+            select(CohortDrillParticipantRow.attempt_id).where(
+                CohortDrillParticipantRow.drill_id == int(drill_id),
+                CohortDrillParticipantRow.user_id == int(user_id),
+            )
+        )
 
 
 def drill_participants(store: Store, drill_id: int) -> dict[str, int]:
     """username → attempt id of everyone who joined the cohort drill."""
     with store.session() as s:
-        rows = s.execute(select(UserRow.username, CohortDrillParticipantRow.attempt_id)
-                         .join(UserRow, UserRow.id == CohortDrillParticipantRow.user_id)
-                         .where(CohortDrillParticipantRow.drill_id == int(drill_id))).all()
+        rows = s.execute(
+            select(UserRow.username, CohortDrillParticipantRow.attempt_id)
+            .join(UserRow, UserRow.id == CohortDrillParticipantRow.user_id)
+            .where(CohortDrillParticipantRow.drill_id == int(drill_id))
+        ).all()
         return {u: a for u, a in rows if a is not None}
 
 
 def open_drills_for(store: Store, username: str) -> list[CohortDrill]:
     """Cohort drills this trainee may join now (their cohorts' drills that have not ended)."""
     with store.session() as s:
-        rows = s.scalars(select(CohortDrillRow)
-                         .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortDrillRow.cohort_id)
-                         .join(UserRow, UserRow.id == CohortMemberRow.user_id)
-                         .where(UserRow.username == username, CohortDrillRow.status != "ended")
-                         .order_by(CohortDrillRow.id.desc()))
+        rows = s.scalars(
+            select(CohortDrillRow)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortDrillRow.cohort_id)
+            .join(UserRow, UserRow.id == CohortMemberRow.user_id)
+            .where(UserRow.username == username, CohortDrillRow.status != "ended")
+            .order_by(CohortDrillRow.id.desc())
+        )
         return [_drill(r) for r in rows]
 
 
@@ -688,8 +803,11 @@ def open_drills_for(store: Store, username: str) -> list[CohortDrill]:
 
 
 def _audit_insert(connection: Any, at: datetime, actor: str, action: str, target: str, detail: str) -> None:
-    connection.execute(AuditRow.__table__.insert().values(at=_utc(at), actor=actor[:120], action=action,
-                                                          target=target[:200], detail=detail))
+    connection.execute(
+        AuditRow.__table__.insert().values(
+            at=_utc(at), actor=actor[:120], action=action, target=target[:200], detail=detail
+        )
+    )
 
 
 def _register_scenario_audit() -> None:
@@ -700,14 +818,22 @@ def _register_scenario_audit() -> None:
         if target.author == BUILTIN_AUTHOR:  # the built-in pack syncing itself is not an edit
             return
         note = f": {target.note}" if target.note else ""
-        _audit_insert(connection, target.created, target.author, "scenario.save", target.scenario_id,
-                      f"version {target.version} ({target.content_hash[:12]}){note}")
+        _audit_insert(
+            connection,
+            target.created,
+            target.author,
+            "scenario.save",
+            target.scenario_id,
+            f"version {target.version} ({target.content_hash[:12]}){note}",
+        )
 
     @event.listens_for(ScenarioRow, "after_update")
     def _scenario_deleted(_mapper, connection, target) -> None:
         added = inspect(target).attrs.deleted_at.history.added
         if added and added[0] is not None:
-            _audit_insert(connection, added[0], target.deleted_by or "?", "scenario.delete", target.id, "soft delete")
+            _audit_insert(
+                connection, added[0], target.deleted_by or "?", "scenario.delete", target.id, "soft delete"
+            )
 
 
 _register_scenario_audit()

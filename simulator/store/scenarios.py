@@ -139,14 +139,23 @@ def _utc(dt: datetime) -> datetime:
 
 
 def _version(r: ScenarioVersionRow) -> ScenarioVersion:
-    return ScenarioVersion(r.scenario_id, r.version, r.content_hash, r.title, r.text, r.author, _utc(r.created),
-                           r.note or "")
+    return ScenarioVersion(
+        r.scenario_id, r.version, r.content_hash, r.title, r.text, r.author, _utc(r.created), r.note or ""
+    )
 
 
 def _summary(row: ScenarioRow, latest_hash: str) -> ScenarioSummary:
     return ScenarioSummary(
-        row.id, row.title, row.origin, row.owner, _utc(row.created), _utc(row.updated), row.latest_version,
-        latest_hash, _utc(row.deleted_at) if row.deleted_at else None, row.deleted_by,
+        row.id,
+        row.title,
+        row.origin,
+        row.owner,
+        _utc(row.created),
+        _utc(row.updated),
+        row.latest_version,
+        latest_hash,
+        _utc(row.deleted_at) if row.deleted_at else None,
+        row.deleted_by,
     )
 
 
@@ -168,7 +177,13 @@ def export_filename(scenario_id: str) -> str:
 
 
 def save_version(
-    store: Store, text: str, author: str, now: datetime, *, note: str = "", base_dir: Path | None = None,
+    store: Store,
+    text: str,
+    author: str,
+    now: datetime,
+    *,
+    note: str = "",
+    base_dir: Path | None = None,
     is_admin: bool = False,
 ) -> ScenarioVersion:
     """Validate `text` and store it as the next version of the scenario its `id:` names.
@@ -184,8 +199,15 @@ def save_version(
     with store.session() as s:
         row = s.get(ScenarioRow, sc.id)
         if row is None:
-            row = ScenarioRow(id=sc.id, title=sc.title, origin=AUTHORED, owner=author, created=now, updated=now,
-                              latest_version=0)
+            row = ScenarioRow(
+                id=sc.id,
+                title=sc.title,
+                origin=AUTHORED,
+                owner=author,
+                created=now,
+                updated=now,
+                latest_version=0,
+            )
             s.add(row)
         else:
             if row.origin == BUILTIN:
@@ -204,8 +226,16 @@ def save_version(
         row.latest_version += 1
         row.title = sc.title
         row.updated = now
-        v = ScenarioVersionRow(scenario_id=sc.id, version=row.latest_version, content_hash=loaded.content_hash,
-                               title=sc.title, text=text, author=author, created=now, note=note)
+        v = ScenarioVersionRow(
+            scenario_id=sc.id,
+            version=row.latest_version,
+            content_hash=loaded.content_hash,
+            title=sc.title,
+            text=text,
+            author=author,
+            created=now,
+            note=note,
+        )
         s.add(v)
         s.flush()
         return _version(v)
@@ -213,8 +243,10 @@ def save_version(
 
 def _latest_row(s, scenario_id: str) -> ScenarioVersionRow | None:
     return s.scalars(
-        select(ScenarioVersionRow).where(ScenarioVersionRow.scenario_id == scenario_id)
-        .order_by(ScenarioVersionRow.version.desc()).limit(1)
+        select(ScenarioVersionRow)
+        .where(ScenarioVersionRow.scenario_id == scenario_id)
+        .order_by(ScenarioVersionRow.version.desc())
+        .limit(1)
     ).first()
 
 
@@ -222,8 +254,10 @@ def get_version(store: Store, content_hash_: str) -> ScenarioVersion | None:
     """The exact text a drill attempt ran, by content hash — also after edits and deletes."""
     with store.session() as s:
         r = s.scalars(
-            select(ScenarioVersionRow).where(ScenarioVersionRow.content_hash == content_hash_)
-            .order_by(ScenarioVersionRow.id).limit(1)
+            select(ScenarioVersionRow)
+            .where(ScenarioVersionRow.content_hash == content_hash_)
+            .order_by(ScenarioVersionRow.id)
+            .limit(1)
         ).first()
         return _version(r) if r else None
 
@@ -238,7 +272,8 @@ def versions(store: Store, scenario_id: str) -> list[ScenarioVersion]:
     """Every version of a scenario, newest first."""
     with store.session() as s:
         rows = s.scalars(
-            select(ScenarioVersionRow).where(ScenarioVersionRow.scenario_id == scenario_id)
+            select(ScenarioVersionRow)
+            .where(ScenarioVersionRow.scenario_id == scenario_id)
             .order_by(ScenarioVersionRow.version.desc())
         ).all()
         return [_version(r) for r in rows]
@@ -282,8 +317,9 @@ def list_playable(store: Store) -> list[PlayableScenario]:
 # --- delete, duplicate ------------------------------------------------------------------------
 
 
-def delete_scenario(store: Store, scenario_id: str, by: str, now: datetime, *, confirm: str,
-                    is_admin: bool = False) -> ScenarioSummary:
+def delete_scenario(
+    store: Store, scenario_id: str, by: str, now: datetime, *, confirm: str, is_admin: bool = False
+) -> ScenarioSummary:
     """Soft delete: the scenario leaves the lists, its versions stay so old attempts stay readable.
 
     `confirm` must repeat the scenario id, the way the page asks the trainer to type it.
@@ -297,7 +333,9 @@ def delete_scenario(store: Store, scenario_id: str, by: str, now: datetime, *, c
         if row.origin == BUILTIN:
             raise ScenarioStoreError(f"{scenario_id!r} is a built-in original and cannot be deleted")
         if row.owner != by and not is_admin:
-            raise ScenarioStoreError(f"{scenario_id!r} belongs to {row.owner}; only they or an admin may delete it")
+            raise ScenarioStoreError(
+                f"{scenario_id!r} belongs to {row.owner}; only they or an admin may delete it"
+            )
         row.deleted_at = _utc(now)
         row.deleted_by = by
         s.flush()
@@ -308,25 +346,30 @@ def delete_scenario(store: Store, scenario_id: str, by: str, now: datetime, *, c
 def with_new_id(text: str, new_id: str) -> str:
     """The same scenario text with its top-level `id:` replaced, comments and layout kept."""
     check_scenario_id(new_id)
-    replaced, n = _ID_LINE_RE.subn(lambda m: f"id: {new_id}" + (f"  {m.group(1)}" if m.group(1) else ""), text,
-                                   count=1)
+    replaced, n = _ID_LINE_RE.subn(
+        lambda m: f"id: {new_id}" + (f"  {m.group(1)}" if m.group(1) else ""), text, count=1
+    )
     if n == 0:
         raise ScenarioStoreError("the scenario text has no top-level `id:` line to replace")
     return replaced
 
 
-def duplicate(store: Store, source_hash: str, new_id: str, author: str, now: datetime,
-              *, base_dir: Path | None = None) -> ScenarioVersion:
+def duplicate(
+    store: Store, source_hash: str, new_id: str, author: str, now: datetime, *, base_dir: Path | None = None
+) -> ScenarioVersion:
     """Copy a stored version (a built-in original or anyone's scenario) under a new id, owned by `author`."""
     check_scenario_id(new_id)
     src = get_version(store, source_hash)
     if src is None:
         raise ScenarioStoreError(f"no stored scenario version {source_hash!r}")
     if get_scenario(store, new_id) is not None:
-        raise ScenarioStoreError(f"a scenario with id {new_id!r} already exists (or existed); choose another id")
+        raise ScenarioStoreError(
+            f"a scenario with id {new_id!r} already exists (or existed); choose another id"
+        )
     text = with_new_id(src.text, new_id)
-    return save_version(store, text, author, now, note=f"duplicated from {src.scenario_id} v{src.version}",
-                        base_dir=base_dir)
+    return save_version(
+        store, text, author, now, note=f"duplicated from {src.scenario_id} v{src.version}", base_dir=base_dir
+    )
 
 
 # --- drafts -----------------------------------------------------------------------------------
@@ -381,8 +424,15 @@ def sync_builtin(store: Store, folder: Path, now: datetime | None = None) -> Syn
                 report.invalid.append(f"{path.name}: id {sc.id!r} is already used by an authored scenario")
                 continue
             if row is None:
-                row = ScenarioRow(id=sc.id, title=sc.title, origin=BUILTIN, owner=BUILTIN_AUTHOR, created=when,
-                                  updated=when, latest_version=0)
+                row = ScenarioRow(
+                    id=sc.id,
+                    title=sc.title,
+                    origin=BUILTIN,
+                    owner=BUILTIN_AUTHOR,
+                    created=when,
+                    updated=when,
+                    latest_version=0,
+                )
                 s.add(row)
                 report.added.append(sc.id)
             else:
@@ -395,7 +445,16 @@ def sync_builtin(store: Store, folder: Path, now: datetime | None = None) -> Syn
             row.title = sc.title
             row.updated = when
             row.deleted_at = None
-            s.add(ScenarioVersionRow(scenario_id=sc.id, version=row.latest_version, content_hash=loaded.content_hash,
-                                     title=sc.title, text=text, author=BUILTIN_AUTHOR, created=when,
-                                     note=f"built-in {path.name}"))
+            s.add(
+                ScenarioVersionRow(
+                    scenario_id=sc.id,
+                    version=row.latest_version,
+                    content_hash=loaded.content_hash,
+                    title=sc.title,
+                    text=text,
+                    author=BUILTIN_AUTHOR,
+                    created=when,
+                    note=f"built-in {path.name}",
+                )
+            )
     return report

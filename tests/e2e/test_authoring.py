@@ -39,12 +39,15 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
     assert "id: my-bad-deploy" in text
 
     text = text.replace("id: my-bad-deploy", "id: e2e-checkout-errors").replace(
-        "title: Errors after a deploy", f"title: {TITLE}")
+        "title: Errors after a deploy", f"title: {TITLE}"
+    )
     # A mistake (difficulty runs from 1 to 5): the problem appears with its line and column.
     _edit(page, text.replace("difficulty: 2", "difficulty: 7"))
     page.get_by_text("1 problem(s) to fix").wait_for()
     line = text.splitlines().index("difficulty: 2") + 1
-    assert page.get_by_text(re.compile(rf"line {line}, column 13 · difficulty: .*less than or equal to 5")).is_visible()
+    assert page.get_by_text(
+        re.compile(rf"line {line}, column 13 · difficulty: .*less than or equal to 5")
+    ).is_visible()
     assert page.get_by_role("button", name="Save version").is_disabled()
 
     _edit(page, text)

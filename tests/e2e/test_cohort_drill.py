@@ -20,8 +20,11 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
-TRAINEES = {"trainee1": ("Tia Trainee", "CRITICAL"), "trainee2": ("Theo Trainee", "HIGH"),
-            "trainee3": ("Tara Trainee", "MEDIUM")}
+TRAINEES = {
+    "trainee1": ("Tia Trainee", "CRITICAL"),
+    "trainee2": ("Theo Trainee", "HIGH"),
+    "trainee3": ("Tara Trainee", "MEDIUM"),
+}
 _DB: dict[str, str] = {}
 
 
@@ -67,6 +70,7 @@ def _acknowledge(page) -> None:
 def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_server, playwright_browser):
     contexts = []
     try:
+
         def new_page():
             ctx = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
             contexts.append(ctx)
@@ -100,7 +104,8 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
             _recorded(page, "Classify")
             page.get_by_role("tab", name="Communicate", exact=True).last.click()
             page.get_by_label("Update (impact, what you are doing, when the next update comes)").fill(
-                f"<script>alert('{username}')</script> checking the pool")
+                f"<script>alert('{username}')</script> checking the pool"
+            )
             _recorded(page, "Post update")
             page.get_by_role("tab", name="Triage", exact=True).last.click()
             _acknowledge(page)
@@ -109,8 +114,9 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
         for username, (name, severity) in TRAINEES.items():
             trainer.get_by_text(re.compile(rf"{name} · classify: {severity}")).first.wait_for(timeout=30_000)
             trainer.get_by_text(re.compile(rf"{name} · acknowledge")).first.wait_for(timeout=30_000)
-            trainer.get_by_text(f"{name} · post update: <script>alert('{username}')</script> checking the pool",
-                                exact=False).first.wait_for(timeout=30_000)
+            trainer.get_by_text(
+                f"{name} · post update: <script>alert('{username}')</script> checking the pool", exact=False
+            ).first.wait_for(timeout=30_000)
         assert trainer.locator('[data-testid="stException"]').count() == 0
 
         store = open_store(_DB["url"])

@@ -106,7 +106,8 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
 
     _tab(page, "Communicate")
     page.get_by_label(re.compile("^Update")).fill(
-        "Investigating: API requests failing, pool full. Checking pg_stat_activity. Next update in 5 minutes.")
+        "Investigating: API requests failing, pool full. Checking pg_stat_activity. Next update in 5 minutes."
+    )
     _submit(page, "Post update")
     _tab(page, "Diagnose & fix")
     page.get_by_text("A long-running bulk query is holding pool connections").click()
@@ -137,9 +138,17 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
         timeout=60_000,
     )
     kinds = [e.kind for e in attempts.events_for(_store(), aid) if e.is_action]
-    for k in ("acknowledge", "classify", "declare", "open_channel", "post_update", "hypothesis", "mitigate",
-              "verify", "resolve", "write_report"):
+    for k in (
+        "acknowledge",
+        "classify",
+        "declare",
+        "open_channel",
+        "post_update",
+        "hypothesis",
+        "mitigate",
+        "verify",
+        "resolve",
+        "write_report",
+    ):
         assert k in kinds
     assert attempts.get_attempt(_store(), aid).status == "finished"
-
-

@@ -23,7 +23,9 @@ def _confirm(page, button: str) -> None:
     page.wait_for_function(
         """(prev) => { const t = [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText)
                           .filter(x => x.includes('Recorded at')); return t.length && t[0] !== prev; }""",
-        arg=before[0] if before else "", timeout=60_000)
+        arg=before[0] if before else "",
+        timeout=60_000,
+    )
 
 
 def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_path, browser_page):
@@ -49,8 +51,11 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         proc.send_signal(signal.SIGKILL)  # no shutdown hooks, no flushing: as a crash or an OOM kill
         proc.wait(timeout=30)
         store = open_store(url, create=False)
-        assert [e.kind for e in attempts.events_for(store, aid) if e.is_action] == ["classify", "declare",
-                                                                                    "open_channel"]
+        assert [e.kind for e in attempts.events_for(store, aid) if e.is_action] == [
+            "classify",
+            "declare",
+            "open_channel",
+        ]
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -64,7 +69,11 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         page.get_by_role("tab", name="Escalate", exact=True).last.click()
         _confirm(page, "Page / call")
         assert [e.kind for e in attempts.events_for(store, aid) if e.is_action] == [
-            "classify", "declare", "open_channel", "escalate"]
+            "classify",
+            "declare",
+            "open_channel",
+            "escalate",
+        ]
         store.dispose()
     finally:
         stop_server(proc)

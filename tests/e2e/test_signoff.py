@@ -47,4 +47,9 @@ def test_trainer_signs_a_trainee_off_and_downloads_the_report(server_with_eviden
         page.get_by_role("button", name="Download PDF").click()
     data = Path(download.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-    assert "trainee2" in text and "CONFIRMED" in text and "trainer" in text and "Passed mock incident drill" in text
+    assert (
+        "trainee2" in text
+        and "CONFIRMED" in text
+        and "trainer" in text
+        and "Passed mock incident drill" in text
+    )

@@ -13,6 +13,7 @@ run: $(VENV)/.installed bytecode
 
 test: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
+	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

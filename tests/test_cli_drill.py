@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+def _run(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
 def test_drill_json_prints_passed_score_and_each_criterion_with_rating_and_evidence():

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,6 +22,7 @@ from simulator.routing import (
     scenario_notifications,
 )
 from simulator.yamlio import FormatError
+from tests.cli import run_cli
 from tests.conftest import ROOT, SCENARIOS
 
 START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
@@ -234,13 +233,7 @@ def test_a_go_incompatible_regex_is_refused():
 
 
 def test_firedrill_validate_accepts_the_team_config():
-    proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "validate", str(ROOT / "data" / "alertmanager.yml")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    proc = run_cli("validate", str(ROOT / "data" / "alertmanager.yml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -431,21 +424,7 @@ def test_a_false_positive_pages_and_then_tells_the_pager_it_resolved():
 
 
 def test_firedrill_alerts_prints_webhook_payloads_in_send_order():
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "alerts",
-            str(SCENARIOS / "db-pool-exhaustion.yaml"),
-            "--format",
-            "webhook",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    proc = run_cli("alerts", SCENARIOS / "db-pool-exhaustion.yaml", "--format", "webhook")
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert lines and [x["offset"] for x in lines] == sorted(x["offset"] for x in lines)
@@ -472,13 +451,7 @@ receivers:
 
 
 def test_the_json_schema_describes_the_route_tree():
-    proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "schema", "alertmanager"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    proc = run_cli("schema", "alertmanager")
     schema = json.loads(proc.stdout)
     assert "route" in schema["properties"] and "RouteConfig" in schema["$defs"]
     assert "continue" in schema["$defs"]["RouteConfig"]["properties"]
@@ -498,12 +471,6 @@ def test_the_team_config_does_not_page_twice_for_the_high_twin_of_a_critical_ale
 def test_firedrill_validate_points_at_the_bad_line_of_a_routing_file(tmp_path):
     bad = tmp_path / "alertmanager.yml"
     bad.write_text("route:\n  receiver: pager\n  group_wait: soon\nreceivers:\n  - name: pager\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "validate", str(bad)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
+    proc = run_cli("validate", str(bad))
     assert proc.returncode == 2
     assert f"{bad}:3:" in proc.stdout + proc.stderr and "not a valid duration" in proc.stdout + proc.stderr

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from simulator.scenario import load_scenario, parse_scenario, scenario_files
 from simulator.yamlio import MAX_ALIASES, FormatError
-from tests.conftest import ROOT, SCENARIOS
+from tests.cli import run_cli
+from tests.conftest import SCENARIOS
 
 SEED = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
 
@@ -121,12 +120,6 @@ def test_content_hash_changes_with_the_text():
     b = parse_scenario(SEED.replace("difficulty: 3", "difficulty: 4"), "b")
     assert a.content_hash != b.content_hash
     assert a.content_hash == parse_scenario(SEED, "c").content_hash
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "simulator", *args], capture_output=True, text=True, cwd=ROOT
-    )
 
 
 def test_validate_passes_the_built_in_pack():

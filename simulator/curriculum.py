@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import content
 from .durations import Duration
 from .yamlio import FormatError, Problem, load_model_file, load_model_text
 
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "curriculum.yaml"
+# Where it is read from at import time; `load_curriculum()` asks `simulator.content` at each call.
+DEFAULT_PATH = content.path("curriculum.yaml")
 ID_RE = r"^[a-z0-9][a-z0-9_.-]*$"
 CONSOLE_TOOLS = ("grafana", "elasticsearch", "aws", "database", "git", "status_pages")
 
@@ -238,7 +240,7 @@ def validate_curriculum_text(
 
 
 def load_curriculum(path: Path | str | None = None) -> Curriculum:
-    return load_model_file(Curriculum, Path(path) if path else DEFAULT_PATH)
+    return load_model_file(Curriculum, Path(path) if path else content.path("curriculum.yaml"))
 
 
 def json_schema() -> dict[str, Any]:

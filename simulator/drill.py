@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import alerts as alerts_mod
-from . import escalation, oncall, routing
+from . import content, escalation, oncall, routing
 from .actions import (
     Action,
     Classify,
@@ -162,16 +162,24 @@ def _seconds(v: Any) -> float | None:
 
 
 def load_default_policy() -> PolicyView:
-    """The team's policy from `data/policy.yaml`. A broken file raises its FormatError: a drill
-    is never scored against rules other than the team's."""
-    from . import policy as policy_mod
+    """The team's policy from the content directory's `policy.yaml`, read once per process. A
+    broken file raises its FormatError: a drill is never scored against rules other than the team's."""
+    policy = content.policy()
+    view = _POLICY_VIEWS.get(id(policy))
+    if view is None or view.source is not policy:
+        view = PolicyView.from_policy(policy)
+        _POLICY_VIEWS[id(policy)] = view
+    return view
 
-    return PolicyView.from_policy(policy_mod.default_policy())
+
+# One view per parsed policy: `from_policy` hashes the whole policy, and pages ask often.
+_POLICY_VIEWS: dict[int, PolicyView] = {}
 
 
 def load_default_team() -> Any:
-    """The team's people and rotation from `data/team.yaml` (a broken file raises FormatError)."""
-    return oncall.load_team()
+    """The team's people and rotation from the content directory's `team.yaml`, read once per
+    process (a broken file raises FormatError)."""
+    return content.team()
 
 
 # --- events and the clock -------------------------------------------------------------------------
@@ -526,7 +534,7 @@ def first_ack(events: Iterable[Event], until: float, after: float | None = None)
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
     """The alert notifications the on-call engineer gets, as the team's Alertmanager routes them."""
     notes = routing.notifications(
-        routing.load_config(),
+        content.routing(),
         timeline,
         drill.scenario.clock.start,
         drill.scenario.runbook,

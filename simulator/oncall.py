@@ -19,13 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from . import content
 from .durations import Duration, format_duration
 from .vocabulary import Role
 from .yamlio import load_model_file, load_model_text
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TEAM_PATH = ROOT / "data" / "team.yaml"
-SOLO_PRESET_PATH = ROOT / "data" / "presets" / "solo-developer" / "team.yaml"
+# Where they are read from at import time; `load_team()` asks `simulator.content` at each call.
+DEFAULT_TEAM_PATH = content.path("team.yaml")
+SOLO_PRESET_PATH = content.path("presets/solo-developer/team.yaml")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ID = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -222,8 +223,9 @@ class Team(_Model):
 
 
 def load_team(path: Path | None = None) -> Team:
-    """Load and validate a team file (default `data/team.yaml`); FormatError when it is bad."""
-    return load_model_file(Team, Path(path) if path is not None else DEFAULT_TEAM_PATH)
+    """Load and validate a team file (default: the content directory's `team.yaml`);
+    FormatError when it is bad."""
+    return load_model_file(Team, Path(path) if path is not None else content.path("team.yaml"))
 
 
 def validate_team_text(text: str, source: str, base_dir: Path | None = None) -> Team:

@@ -21,12 +21,13 @@ from pydantic import (
     model_validator,
 )
 
+from . import content
 from .durations import Duration
 from .vocabulary import SEVERITIES, IncidentStatus, Role, SecurityState, Severity
 from .yamlio import FormatError, Problem, load_model_file, load_model_text
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_POLICY_PATH = ROOT / "data" / "policy.yaml"
+# Where it is read from at import time; `load_policy()` asks `simulator.content` at each call.
+DEFAULT_POLICY_PATH = content.path("policy.yaml")
 
 
 class _Model(BaseModel):
@@ -390,8 +391,9 @@ def _check(pattern: str, what: str, name: str, day: date | None) -> tuple[bool, 
 
 
 def load_policy(path: Path | None = None) -> Policy:
-    """Load and validate a policy file (default `data/policy.yaml`); FormatError when it is bad."""
-    return load_model_file(Policy, Path(path) if path is not None else DEFAULT_POLICY_PATH)
+    """Load and validate a policy file (default: the content directory's `policy.yaml`);
+    FormatError when it is bad."""
+    return load_model_file(Policy, Path(path) if path is not None else content.path("policy.yaml"))
 
 
 def validate_policy_text(text: str, source: str, base_dir: Path | None = None) -> Policy:
@@ -402,15 +404,9 @@ def json_schema() -> dict[str, Any]:
     return Policy.model_json_schema()
 
 
-_DEFAULT: Policy | None = None
-
-
 def default_policy() -> Policy:
-    """The shipped `data/policy.yaml`, loaded once (a frozen value, safe to share)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_policy()
-    return _DEFAULT
+    """The team's `policy.yaml`, loaded once per process (a frozen value, safe to share)."""
+    return content.policy()  # type: ignore[no-any-return]
 
 
 def incident_channel_name(day: date, n: int, policy: Policy | None = None) -> str:

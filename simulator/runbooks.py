@@ -15,9 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import content
 from .yamlio import load_model_file, load_model_text
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "runbooks"
+# Where they are read from at import time; `load_runbooks()` asks `simulator.content` at each call.
+DEFAULT_DIR = content.path("runbooks")
 ID_RE = r"^[a-z0-9][a-z0-9_-]*$"
 State = dict[str, bool | str | int]
 
@@ -144,7 +146,7 @@ def load_runbook(path: Path | str) -> Runbook:
 def load_runbooks(folder: Path | str | None = None) -> dict[str, Runbook]:
     """Every runbook in the folder, by id (file order)."""
     out: dict[str, Runbook] = {}
-    for path in sorted(Path(folder or DEFAULT_DIR).glob("*.y*ml")):
+    for path in sorted(Path(folder or content.path("runbooks")).glob("*.y*ml")):
         rb = load_runbook(path)
         out[rb.id] = rb
     return out

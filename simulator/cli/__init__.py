@@ -13,6 +13,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from .. import content
 from ..yamlio import FormatError
 
 
@@ -31,6 +32,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="firedrill",
         description="firedrill: on-call incident response drills, headless.",
     )
+    parser.add_argument(
+        "--content-dir",
+        metavar="DIR",
+        help="read policy.yaml, team.yaml, alertmanager.yml, curriculum.yaml and runbooks/ from DIR "
+        f"(default: ${content.CONTENT_DIR_ENV}, else the data/ folder shipped with firedrill)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in [only] if only else _command_modules():
@@ -43,6 +50,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        argv = _take_content_dir(argv)
+    except content.ContentDirError as exc:
+        print(f"error: --content-dir: {exc}", file=sys.stderr)
+        return 2
     # A module named like the command (rules_test for `rules-test`) registers it; anything else
     # (--help, a typo, a module registering several commands) gets the full parser.
     first = argv[0].replace("-", "_") if argv and not argv[0].startswith("-") else None
@@ -62,6 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return int(result or 0)
+
+
+def _take_content_dir(argv: list[str]) -> list[str]:
+    """Apply a leading `--content-dir DIR` (before the command) and return the rest, so the
+    command module is still found from the first word."""
+    if argv and argv[0].startswith("--content-dir="):
+        content.use(argv[0].split("=", 1)[1])
+        return argv[1:]
+    if len(argv) >= 2 and argv[0] == "--content-dir":
+        content.use(argv[1])
+        return argv[2:]
+    return argv
 
 
 def run() -> None:  # console-script entry

@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import content
 from ..durations import parse_duration
 from ..yamlio import FormatError, Positions, Problem, load_yaml, parse_model, read_text_limited
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = ROOT / "data" / "alertmanager.yml"
+# Where it is read from at import time; `load_config()` asks `simulator.content` at each call.
+DEFAULT_CONFIG = content.path("alertmanager.yml")
 
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 # Prometheus durations: units from years to milliseconds, each at most once, largest first.
@@ -580,8 +581,8 @@ def validate_config_text(text: str, source: str, base_dir: Path | None = None) -
 
 
 def load_config(path: str | Path | None = None) -> AlertmanagerConfig:
-    """The routing config at `path`, or the team's default `data/alertmanager.yml`."""
-    p = Path(path) if path is not None else DEFAULT_CONFIG
+    """The routing config at `path`, or the content directory's `alertmanager.yml`."""
+    p = Path(path) if path is not None else content.path("alertmanager.yml")
     return parse_config(read_text_limited(p), str(p))
 
 

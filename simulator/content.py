@@ -1,0 +1,103 @@
+"""The team's content directory and its files, read once per process.
+
+Owns where program content lives (policy.yaml, team.yaml, alertmanager.yml, curriculum.yaml,
+runbooks/, presets/) and the parsed policy, team and routing config every caller shares. A drill
+page asks for these every second; parsing YAML and validating it with pydantic each time was most
+of a live drill's server cost, so each file is parsed once per (directory, file) and kept.
+
+The directory is, in order: the one chosen with `use()` (the CLI's `--content-dir`), the
+`FIREDRILL_CONTENT_DIR` environment variable, or the `data/` folder shipped beside this package.
+The parsed values are frozen pydantic models, safe to share between threads and sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+CONTENT_DIR_ENV = "FIREDRILL_CONTENT_DIR"
+# The checkout (or unpacked release) keeps its content in data/ next to the simulator package.
+SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "data"
+
+_chosen: Path | None = None
+_cache: dict[tuple[str, Path], Any] = {}
+_lock = threading.Lock()
+
+
+class ContentDirError(ValueError):
+    """The content directory asked for does not exist or is not a directory."""
+
+
+def use(directory: str | Path | None) -> Path | None:
+    """Read content from `directory` from now on (None: back to the environment/default)."""
+    global _chosen
+    if directory is None:
+        _chosen = None
+        return None
+    path = Path(directory).expanduser().resolve()
+    if not path.is_dir():
+        raise ContentDirError(
+            f"content directory {directory} does not exist or is not a directory "
+            "(it should hold policy.yaml, team.yaml and alertmanager.yml)"
+        )
+    _chosen = path
+    return path
+
+
+def content_dir() -> Path:
+    """The directory content is read from now."""
+    if _chosen is not None:
+        return _chosen
+    env = os.environ.get(CONTENT_DIR_ENV, "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    return SHIPPED_CONTENT_DIR
+
+
+def path(name: str) -> Path:
+    """A content file or folder, e.g. `path("team.yaml")` or `path("presets/solo-developer")`."""
+    return content_dir() / name
+
+
+def _once(kind: str, file_name: str, load: Any) -> Any:
+    key = (kind, path(file_name))
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    with _lock:
+        hit = _cache.get(key)
+        if hit is None:
+            # A broken file raises its FormatError here and is not cached: fixing it and
+            # reloading the page is enough.
+            hit = load(key[1])
+            _cache[key] = hit
+    return hit
+
+
+def policy() -> Any:
+    """The team's `policy.yaml` as a `simulator.policy.Policy`."""
+    from .policy import load_policy
+
+    return _once("policy", "policy.yaml", load_policy)
+
+
+def team() -> Any:
+    """The team's `team.yaml` as a `simulator.oncall.Team`."""
+    from .oncall import load_team
+
+    return _once("team", "team.yaml", load_team)
+
+
+def routing() -> Any:
+    """The team's `alertmanager.yml` as a `simulator.routing.config.AlertmanagerConfig`."""
+    from .routing.config import load_config
+
+    return _once("routing", "alertmanager.yml", load_config)
+
+
+def forget() -> None:
+    """Drop every parsed file, so the next call reads the files again (tests, after an edit)."""
+    with _lock:
+        _cache.clear()

@@ -106,10 +106,9 @@ def _safe(text: str) -> str:
 SCALE_SPLIT = 20.0  # a series this many times smaller than the largest gets the right-hand axis
 
 
-def _peak(series: Any) -> float:
-    values = np.abs(series.values[series.present]) if series.present.any() else np.zeros(0)
-    values = values[np.isfinite(values)]
-    return float(values.max()) if len(values) else 0.0
+def _peak_of(values: np.ndarray) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if len(finite) else 0.0
 
 
 def _title(title: str | None) -> dict[str, Any] | None:
@@ -148,6 +147,50 @@ def _series_for(trace: Trace, keys: Iterable[str]) -> list:
                 seen.add(s.key)
                 out.append(s)
     return out
+
+
+RATE_WINDOW = 60.0  # seconds: a counter is drawn as rate(x[1m]), Grafana's usual panel query
+
+
+def rate_window(step: float) -> float:
+    """The window a counter's rate is taken over: 1m, or four scrape intervals when scrapes are
+    sparser (Grafana's $__rate_interval rule), so every window holds enough samples."""
+    return max(RATE_WINDOW, 4.0 * step)
+
+
+def is_counter(series: Any) -> bool:
+    """A counter by its declared type, or by Prometheus naming (`_total`) when a trace came from
+    somewhere that does not declare it."""
+    return getattr(series, "kind", "") == "counter" or series.name.endswith("_total")
+
+
+def counter_rate(values: np.ndarray, offsets: np.ndarray, window: float = RATE_WINDOW) -> np.ndarray:
+    """Per-second increase of a counter over the trailing `window`, like PromQL's rate(x[1m]):
+    a drop is a counter reset (the process restarted), so it counts the new value as the
+    increase rather than a negative one. NaN where the window holds a missing sample (`values`
+    NaN) or reaches before the first sample, so gaps stay gaps."""
+    values = np.asarray(values, dtype=float)
+    offsets = np.asarray(offsets, dtype=float)
+    out = np.full(len(values), np.nan)
+    if len(values) < 2:
+        return out
+    inc = np.diff(values)
+    inc = np.where(inc < 0, values[1:], inc)
+    # gap[i] counts the missing increments before sample i: equal at both ends = no gap between.
+    gap = np.concatenate([[0], np.cumsum(np.isnan(inc))])
+    # The earliest sample at least `window` before each one (or the first sample).
+    back = np.searchsorted(offsets, offsets - window + 1e-9, side="left")
+    span = offsets - offsets[back]
+    ok = (span > 0) & (gap == gap[back]) & ~np.isnan(values) & ~np.isnan(values[back])
+    # Differences of one running sum; NaN increments count as 0 so they cannot leak past a gap.
+    running = np.concatenate([[0.0], np.cumsum(np.nan_to_num(inc, nan=0.0))])
+    out[ok] = (running[ok.nonzero()[0]] - running[back[ok]]) / span[ok]
+    return out
+
+
+def rate_unit(unit: str) -> str:
+    """The unit of a counter's rate: "requests" counted → "requests/s"; none → "per second"."""
+    return f"{unit}/s" if unit else "per second"
 
 
 def _threshold(t: Any) -> tuple[float, str]:
@@ -192,24 +235,31 @@ def metric_chart(
     data = trace.until(until) if until is not None else trace
     fig = go.Figure()
     series = _series_for(data, keys)
+    # An ever-rising counter total says nothing at a glance; like Grafana, draw its rate.
+    window = rate_window(trace.step)
+    ys = {
+        s.key: counter_rate(s.masked(), data.offsets, window) if is_counter(s) else s.masked() for s in series
+    }
+    names = {s.key: f"rate({s.key}[{window / 60:g}m])" if is_counter(s) else s.key for s in series}
+    units = {s.key: rate_unit(s.unit) if is_counter(s) else s.unit for s in series}
     # A panel mixing scales (connections ~100 next to a utilisation ratio ~0.9) would flatten the
     # small series against zero; those go on a right-hand axis instead.
-    peaks = {s.key: _peak(s) for s in series}
+    peaks = {k: _peak_of(y) for k, y in ys.items()}
     top = max(peaks.values(), default=0.0)
     right = {k for k, v in peaks.items() if top > 0 and v > 0 and top / v > SCALE_SPLIT}
-    unit = next((s.unit for s in series if s.unit and s.key not in right), "")
-    right_unit = next((s.unit for s in series if s.unit and s.key in right), "")
+    unit = next((units[s.key] for s in series if units[s.key] and s.key not in right), "")
+    right_unit = next((units[s.key] for s in series if units[s.key] and s.key in right), "")
     for s in series:
         on_right = s.key in right
         fig.add_trace(
             go.Scatter(
                 x=_times(data.start, data.offsets),
-                y=s.masked(),
-                name=_safe(s.key) + (" (right axis)" if on_right else ""),
+                y=ys[s.key],
+                name=_safe(names[s.key]) + (" (right axis)" if on_right else ""),
                 mode="lines",
                 connectgaps=False,
                 yaxis="y2" if on_right else "y",
-                hovertemplate="%{y:.4g}<extra>" + _safe(s.key) + "</extra>",
+                hovertemplate="%{y:.4g}<extra>" + _safe(names[s.key]) + "</extra>",
             )
         )
     right_peak = max((peaks[k] for k in right), default=0.0)
@@ -419,6 +469,10 @@ __all__ = [
     "alert_bands",
     "alert_bands_chart",
     "alerts_by_metric",
+    "counter_rate",
+    "is_counter",
     "metric_chart",
     "query_chart",
+    "rate_unit",
+    "rate_window",
 ]

@@ -548,6 +548,13 @@ class Scenario(Model):
     title: str = Field(min_length=3, max_length=120)
     summary: str
     briefing: str = Field("", description="What the trainee is told before the drill starts")
+    # The real `title` names the cause; trainees see this one until the debrief.
+    briefing_title: str | None = Field(
+        None,
+        min_length=3,
+        max_length=120,
+        description="Neutral title for trainees: service and symptom as first reported, never the cause",
+    )
     difficulty: int = Field(ge=1, le=5)
     tags: list[str] = Field(default_factory=list)
     source: Source | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -178,3 +179,60 @@ def test_a_series_on_a_much_smaller_scale_gets_the_right_hand_axis_with_its_thre
 def test_series_on_similar_scales_share_one_axis():
     fig = metric_chart(_trace(), ["db_pool_utilization"])
     assert {t.yaxis for t in fig.data} == {"y"}
+
+
+def _counter_trace(kind: str = "counter", name: str = "http_requests_total") -> Trace:
+    # 10 requests a second, scraped every 15 s, with a process restart (reset to 0) at tick 20.
+    n = 41
+    values = np.cumsum(np.full(n, 150.0))
+    values[20:] -= values[19]
+    series = Series(name, (("service", "api"),), values, np.ones(n, bool), np.zeros(n, bool), kind=kind)
+    return Trace.build(START, 15.0, n, [series])
+
+
+def test_a_counter_is_drawn_as_requests_per_second_not_an_ever_rising_total():
+    fig = metric_chart(_counter_trace(), ["http_requests_total"])
+    y = np.asarray(fig.data[0].y, dtype=float)
+    assert fig.data[0].name == 'rate(http_requests_total{service="api"}[1m])'
+    assert np.allclose(y[~np.isnan(y)], 10.0)  # flat 10 req/s, also across the restart
+    assert fig.layout.yaxis.title.text == "per second"
+
+
+def test_a_counter_without_a_declared_type_is_recognised_by_its_total_suffix():
+    fig = metric_chart(_counter_trace(kind="gauge"), ["http_requests_total"])
+    assert fig.data[0].name.startswith("rate(")
+
+
+def test_a_gauge_is_drawn_as_it_is():
+    fig = metric_chart(_trace(), ['db_pool_utilization{service="api"}'])
+    assert fig.data[0].name == 'db_pool_utilization{service="api"}'
+    assert fig.layout.yaxis.title.text == "ratio"
+
+
+def test_every_counter_of_every_built_in_scenario_is_charted_as_a_rate():
+    from pathlib import Path
+
+    from simulator.library import panels
+    from simulator.scenario import load_scenario, scenario_files
+    from simulator.traces import generate_trace
+
+    checked = 0
+    for path in scenario_files(Path(__file__).resolve().parents[1] / "scenarios"):
+        loaded = load_scenario(path)
+        sc = loaded.scenario
+        trace = generate_trace(sc, sc.seed)
+        counters = {m.key for m in sc.metrics if m.kind == "counter" or m.name.endswith("_total")}
+        for title, keys in panels(sc).items():
+            fig = metric_chart(trace, keys, title=title)
+            for line in fig.data:
+                key = line.name.removesuffix(" (right axis)")
+                if re.sub(r"^rate\((.*)\[\d+m\]\)$", r"\1", key) in counters:
+                    assert key.startswith("rate("), f"{sc.id}: {key} drawn as a raw total"
+                    y = np.asarray(line.y, dtype=float)
+                    y = y[~np.isnan(y)]
+                    # A rate of an ever-rising total is never the total itself.
+                    assert len(y) and y.max() < np.nanmax(
+                        trace.get(re.sub(r"^rate\((.*)\[\d+m\]\)$", r"\1", key)).masked()
+                    )
+                    checked += 1
+    assert checked >= 10

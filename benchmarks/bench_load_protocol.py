@@ -1,0 +1,351 @@
+"""Load on the server alone: trainees drilling at once, driven by the protocol client, no browsers.
+
+`benchmarks/st_client.py` speaks Streamlit's websocket protocol, so the measured two cores go to
+the server, not to twenty Chromium renderers (`bench_load.py`, kept as the end-to-end check).
+Each trainee signs in, opens the Drill page and — released together — starts a drill at 60× and
+works a scripted incident: classify, declare, open the channel, escalate, post an update, resolve
+(6 actions), pausing `THINK_S` between actions as a person reading the page would. While the drill
+page is open its live fragment asks the server for a rerun every second, exactly as a browser tab
+does. Every action is timed from sending the button press to the end of the script run that shows
+its "Recorded at …" confirmation.
+
+Reported per run: median / p95 / max of those times, errors (exception boxes, "not saved", refusals,
+timeouts), lost actions (confirmed to the client but missing from the attempt's stored event log),
+server CPU seconds and peak RSS. Runs:
+1. one `streamlit run` process, 20 trainees, SQLite and PostgreSQL (the issue's target: p95 ≤ 1.5 s,
+   no errors, none lost);
+2. the knee: one process on SQLite with growing crowds, until p95 passes 1.5 s or anything fails;
+3. replicas: `scripts/serve_replicas.py` (N processes behind nginx, sticky by cookie, one
+   PostgreSQL) with 20 and 100 trainees.
+
+Run: `python -m benchmarks load_protocol` (several minutes). Knobs (environment):
+FIREDRILL_PROTO_KNEE="5,10,20,30,40,60" crowds for the knee; FIREDRILL_PROTO_REPLICAS=2 processes
+behind nginx; FIREDRILL_PROTO_THINK_S=2 seconds between one trainee's actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .common import save
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "firedrill-test-pw"
+TARGET_P95_S = 1.5
+THINK_S = float(os.environ.get("FIREDRILL_PROTO_THINK_S", "2"))
+KNEE_CROWDS = [int(x) for x in os.environ.get("FIREDRILL_PROTO_KNEE", "5,10,20,30,40,60").split(",") if x]
+REPLICAS = int(os.environ.get("FIREDRILL_PROTO_REPLICAS", "2"))
+STEP_TIMEOUT_S = 60.0
+ACTIONS = ("classify", "declare", "open_channel", "escalate", "post_update", "resolve")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(q * (len(s) - 1))))
+    return s[k]
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _rss_bytes(pid: int) -> int:
+    with contextlib.suppress(OSError):  # the process has gone: nothing resident
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _machine_busy_s() -> float:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def sticky_cookies(base_url: str) -> dict[str, str]:
+    """The cookies a first page load sets (nginx's sticky-session cookie behind the proxy; none
+    from a bare `streamlit run`), as a browser would keep them for the websocket."""
+    with urllib.request.urlopen(base_url + "/", timeout=30) as r:
+        out = {}
+        for header in r.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            out[name.strip()] = rest.split(";", 1)[0]
+        return out
+
+
+@dataclass
+class Trainee:
+    username: str
+    latencies: list[float] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    attempt: int | None = None
+    replica: str = ""
+    ready: bool = False
+
+    async def run(self, base_url: str, gate: asyncio.Event) -> None:
+        from .st_client import ProtocolError, StreamlitSession, sign_in
+
+        session = StreamlitSession(base_url, timeout_s=STEP_TIMEOUT_S, name=self.username)
+        try:
+            session.cookies = await asyncio.to_thread(sticky_cookies, base_url)
+            await sign_in(session, self.username, PASSWORD)
+            self.replica = session.response_headers.get("x-firedrill-replica", "")
+            await session.open_page("drill")
+            self.ready = True
+            await gate.wait()
+            session.slide_to("Speed", "60×")
+            await session.click("Start drill")
+            self.attempt = int(session.query_string.partition("attempt=")[2].split("&")[0])
+
+            async def act(kind: str, button: str, fields: dict[str, str]) -> None:
+                await asyncio.sleep(THINK_S)
+                for label, text in fields.items():
+                    session.set_text(label, text)
+                outcome = await session.click(button)
+                bad = [a for a in session.alerts() if "not saved" in a or "cannot" in a]
+                if (
+                    outcome.exceptions
+                    or bad
+                    or not any(a.startswith("Recorded at") for a in session.alerts())
+                ):
+                    self.errors.append(
+                        f"{self.username} {kind}: no confirmation; {(outcome.exceptions + bad)[:2] or session.alerts()[:2]}"
+                    )
+                    return
+                self.latencies.append(outcome.seconds)
+                self.confirmed.append(kind)
+
+            await act("classify", "Classify", {})
+            await act("declare", "Declare incident", {"Incident title": "Checkout failing"})
+            await act("open_channel", "Open channel", {"Incident channel name": "#incident-20260310-001"})
+            await act("escalate", "Page / call", {})
+            await act(
+                "post_update",
+                "Post update",
+                {
+                    "Update (impact, what you are doing, when the next update comes)": (
+                        "Investigating: errors on checkout. Next update in 5 min."
+                    )
+                },
+            )
+            await act("resolve", "Resolve incident", {})
+        except (ProtocolError, OSError, ValueError) as exc:  # the report counts every failure
+            self.errors.append(f"{self.username}: {type(exc).__name__}: {str(exc)[:300]}")
+        finally:
+            await session.close()
+
+
+async def _drive(base_url: str, trainees: list[Trainee]) -> float:
+    gate = asyncio.Event()
+    # Sign-ins are spread a little, as people arriving at a drill day are; the drills start together.
+    tasks = []
+    for t in trainees:
+        tasks.append(asyncio.create_task(t.run(base_url, gate)))
+        await asyncio.sleep(0.05)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not all(
+        t.ready or task.done() for t, task in zip(trainees, tasks, strict=True)
+    ):
+        await asyncio.sleep(0.2)
+    t0 = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - t0
+
+
+def prepare(url: str, usernames: list[str]) -> None:
+    from simulator.store import open_store
+    from tests.e2e.conftest import prepare_database
+    from tests.helpers import ensure_user
+
+    prepare_database(url)
+    store = open_store(url)
+    try:
+        for name in usernames:
+            ensure_user(store, name, "trainee")
+    finally:
+        store.dispose()
+
+
+def lost_actions(url: str, trainees: list[Trainee]) -> int:
+    """Actions a trainee saw confirmed that are not in the attempt's stored event log."""
+    from simulator.store import attempts, open_store
+
+    store = open_store(url)
+    try:
+        lost = 0
+        for t in trainees:
+            if t.attempt is None:
+                continue
+            stored = Counter(e.kind for e in attempts.events_for(store, t.attempt) if e.is_action)
+            lost += sum((Counter(t.confirmed) - stored).values())
+        return lost
+    finally:
+        store.dispose()
+
+
+def measure(url: str, label: str, n: int, base_url: str, pids: list[int]) -> dict:
+    """Drive `n` trainees at a server (or proxy) already running on `url`'s database."""
+    trainees = [Trainee(f"proto{i:03d}") for i in range(1, n + 1)]
+    load_before = os.getloadavg()[0]
+    cpu0 = sum(_proc_cpu_s(p) for p in pids)
+    busy0 = _machine_busy_s()
+    peak = 0
+    t_all = time.perf_counter()
+
+    async def with_sampler() -> float:
+        nonlocal peak
+        stop = asyncio.Event()
+
+        async def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, sum(_rss_bytes(p) for p in pids))
+                await asyncio.sleep(0.5)
+
+        sampler = asyncio.create_task(sample())
+        try:
+            return await _drive(base_url, trainees)
+        finally:
+            stop.set()
+            await sampler
+
+    wall = asyncio.run(with_sampler())
+    drive_wall = time.perf_counter() - t_all
+    server_cpu = sum(_proc_cpu_s(p) for p in pids) - cpu0
+    machine_busy = _machine_busy_s() - busy0
+    lat = [x for t in trainees for x in t.latencies]
+    errors = [e for t in trainees for e in t.errors]
+    replicas = Counter(t.replica for t in trainees if t.replica)
+    return {
+        "database": label,
+        "trainees": n,
+        "processes": len(pids),
+        "actions_confirmed": len(lat),
+        "actions_planned": n * len(ACTIONS),
+        "median_s": round(statistics.median(lat), 3) if lat else None,
+        "p95_s": round(_percentile(lat, 0.95), 3) if lat else None,
+        "max_s": round(max(lat), 3) if lat else None,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "lost_actions": lost_actions(url, trainees),
+        "sessions_per_replica": dict(replicas) if replicas else None,
+        "server_rss_peak_mib": round(peak / 1024**2),
+        "drills_wall_s": round(wall, 1),
+        "drive_wall_s": round(drive_wall, 1),  # sign-ins included; the CPU figures cover this span
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cores_used": round(server_cpu / drive_wall, 2) if drive_wall else None,
+        "machine_busy_cpu_s": round(machine_busy, 1),
+        "think_s": THINK_S,
+        "load_average_before": round(load_before, 1),
+    }
+
+
+def met(run: dict) -> bool:
+    return (
+        run.get("p95_s") is not None
+        and run["p95_s"] <= TARGET_P95_S
+        and run["errors"] == 0
+        and run["lost_actions"] == 0
+        and run["actions_confirmed"] == run["actions_planned"]
+    )
+
+
+def one_process(url: str, label: str, n: int) -> dict:
+    from tests.e2e.conftest import start_server, stop_server
+
+    prepare(url, [f"proto{i:03d}" for i in range(1, n + 1)])
+    proc, base = start_server(url)
+    try:
+        return measure(url, label, n, base, [proc.pid])
+    finally:
+        stop_server(proc)
+
+
+def load_serve_replicas():
+    """scripts/serve_replicas.py as a module (scripts/ is not a package: it is what `make` runs)."""
+    spec = importlib.util.spec_from_file_location("serve_replicas", ROOT / "scripts" / "serve_replicas.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def behind_nginx(url: str, n: int, replicas: int) -> dict:
+    serve = load_serve_replicas()
+    prepare(url, [f"proto{i:03d}" for i in range(1, n + 1)])
+    with tempfile.TemporaryDirectory(prefix="firedrill-replicas-") as run_dir:
+        fleet = serve.start(replicas, url, Path(run_dir))
+        try:
+            return measure(url, "postgresql", n, fleet.base_url, fleet.replica_pids())
+        finally:
+            fleet.stop()
+
+
+def main() -> dict:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.pg import _start, _stop
+
+    runs: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="firedrill-proto-") as tmp:
+        runs.append(one_process(f"sqlite:///{Path(tmp) / 'firedrill.db'}", "sqlite", 20))
+    knee_runs: list[dict] = []
+    knee = 0
+    for crowd in KNEE_CROWDS:
+        if crowd == 20:
+            run = runs[0]
+        else:
+            with tempfile.TemporaryDirectory(prefix="firedrill-proto-") as tmp:
+                run = one_process(f"sqlite:///{Path(tmp) / 'firedrill.db'}", "sqlite", crowd)
+        knee_runs.append({k: run[k] for k in ("trainees", "p95_s", "median_s", "errors", "lost_actions")})
+        if not met(run):
+            break
+        knee = crowd
+    replica_runs: list[dict] = []
+    server, why = _start()
+    if server is None:
+        runs.append({"database": "postgresql", "skipped": why})
+    else:
+        try:
+            runs.append(one_process(server.new_database(), "postgresql", 20))
+            if shutil.which("nginx") or Path("/usr/sbin/nginx").exists():
+                for n in (20, 100):
+                    replica_runs.append(
+                        {"replicas": REPLICAS, **behind_nginx(server.new_database(), n, REPLICAS)}
+                    )
+            else:
+                replica_runs.append({"skipped": "nginx is not installed (scripts/ensure-system-deps.sh)"})
+        finally:
+            _stop(server)
+    result = {
+        "one_process": runs,
+        "knee": {"crowds": knee_runs, "trainees_one_process_holds": knee},
+        "replicas": replica_runs,
+        "targets": "20 trainees on one process: p95 <= 1.5 s, no errors, none lost, SQLite and PostgreSQL",
+        "met": all(met(r) for r in runs),
+    }
+    save("load_protocol", result)
+    return result
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,408 @@
+"""A server-only Streamlit client: one browser tab's worth of websocket protocol, without a browser.
+
+It speaks the protocol the Streamlit frontend speaks on `/_stcore/stream` (the protobuf messages
+shipped with streamlit, `BackMsg` up and `ForwardMsg` down), so a load benchmark can hold twenty or
+a hundred sessions on the server without twenty Chromium renderers competing for the same cores.
+
+What it does, as the browser does:
+- opens a session with a `rerun_script` BackMsg carrying the page name and query string;
+- keeps the page's element tree from the `delta` ForwardMsgs (by delta path) and drops elements a
+  finished full run did not draw again, so `find()` sees what a user would see;
+- remembers widget values it set and sends them with every rerun (`WidgetStates`); a button or a
+  form's submit button is a one-shot `trigger_value`, as in the browser;
+- follows `st.query_params` changes (`page_info_changed`) and `st.navigation` pages (by URL path);
+- honours `auto_rerun` (an `st.fragment(run_every=…)`): every interval it asks for that fragment's
+  rerun, so the server does the same periodic work it does for an open browser tab.
+
+It does not render anything and has no JavaScript: custom components and charts are just elements.
+Used by `bench_load_protocol.py` and `tests/test_replicas.py`; `tests/test_st_client.py` keeps it
+honest against a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+# Element fields that are widgets the client can set or press, and where their label lives.
+_WIDGETS = (
+    "button",
+    "text_input",
+    "text_area",
+    "selectbox",
+    "slider",
+    "radio",
+    "number_input",
+    "checkbox",
+)
+
+
+class ProtocolError(RuntimeError):
+    """The server did something a browser would show as a failure (exception box, closed socket),
+    or a wait ran out. The message says which session, page and step."""
+
+
+@dataclass
+class _Shown:
+    """One element or block on the page and the script run that last drew it."""
+
+    element: Element | None
+    run: int
+
+
+@dataclass
+class RunOutcome:
+    """A finished full script run the client waited for."""
+
+    seconds: float  # from sending the rerun to the run's `script_finished`
+    texts: list[str]
+    exceptions: list[str]
+
+
+@dataclass
+class StreamlitSession:
+    """One browser tab's session on a Streamlit server (see the module docstring).
+
+    `base_url` is the server or the proxy (`http://127.0.0.1:8501`); `cookies` are sent with the
+    websocket handshake (a sticky-session cookie from the proxy, for instance)."""
+
+    base_url: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 60.0
+    name: str = "session"
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._ws: websockets.ClientConnection | None = None
+        self._reader: asyncio.Task | None = None
+        self._shown: dict[tuple[int, ...], _Shown] = {}
+        self._run = 0  # our counter of full script runs started
+        self._runs_started: set[str] = set()
+        self._finished: dict[str, int] = {}  # script_run_id -> ForwardMsg.ScriptFinishedStatus
+        self._changed = asyncio.Condition()
+        self._values: dict[str, WidgetState] = {}
+        self._query = ""
+        self._page_hash = ""
+        self._pages: dict[str, str] = {}  # url path -> page_script_hash
+        self._auto: dict[str, asyncio.Task] = {}
+        self._closed_reason = ""
+        self.messages_received = 0
+
+    # --- connection ------------------------------------------------------------------------------
+
+    async def connect(self, page: str = "", query: str = "") -> RunOutcome:
+        """Open the websocket and run the app's first page (`page` is a URL path such as "drill")."""
+        parts = urllib.parse.urlsplit(self.base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        url = f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        # No Origin header, as a non-browser client: the server then skips the XSRF check, which only
+        # guards cookie-based auth (this app keeps its sign-in in the server-side session).
+        self._ws = await asyncio.wait_for(
+            websockets.connect(
+                url,
+                subprotocols=["streamlit"],  # type: ignore[list-item]
+                additional_headers=headers,
+                max_size=None,
+                open_timeout=self.timeout_s,
+            ),
+            self.timeout_s,
+        )
+        if self._ws.response is not None:
+            self.response_headers = {k.lower(): v for k, v in self._ws.response.headers.raw_items()}
+        self._reader = asyncio.create_task(self._read())
+        self._query = query
+        return await self._rerun(page_name=page)
+
+    async def close(self) -> None:
+        for task in self._auto.values():
+            task.cancel()
+        self._auto.clear()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):  # already closed by the server: nothing to do
+                await self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+
+    async def __aenter__(self) -> StreamlitSession:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- reading the page ------------------------------------------------------------------------
+
+    def elements(self) -> Iterator[Element]:
+        for path in sorted(self._shown):
+            el = self._shown[path].element
+            if el is not None:
+                yield el
+
+    def texts(self) -> list[str]:
+        """Every piece of text on the page: markdown, alerts, headings, captions, plain text."""
+        out = []
+        for el in self.elements():
+            kind = el.WhichOneof("type")
+            if kind == "markdown":
+                out.append(el.markdown.body)
+            elif kind == "alert":
+                out.append(el.alert.body)
+            elif kind == "heading":
+                out.append(el.heading.body)
+            elif kind == "text":
+                out.append(el.text.body)
+            elif kind == "exception":
+                out.append(f"{el.exception.type}: {el.exception.message}")
+        return out
+
+    def alerts(self) -> list[str]:
+        return [el.alert.body for el in self.elements() if el.WhichOneof("type") == "alert"]
+
+    def exceptions(self) -> list[str]:
+        return [
+            f"{el.exception.type}: {el.exception.message}"
+            for el in self.elements()
+            if el.WhichOneof("type") == "exception"
+        ]
+
+    def has_text(self, needle: str) -> bool:
+        return any(needle in t for t in self.texts())
+
+    @property
+    def query_string(self) -> str:
+        return self._query
+
+    def find_optional(self, label: str, kind: str | None = None):
+        """The widget proto labelled exactly `label` (the last drawn), or None."""
+        found = None
+        for el in self.elements():
+            k = el.WhichOneof("type")
+            if k in _WIDGETS and (kind is None or k == kind) and getattr(el, k).label == label:
+                found = getattr(el, k)
+        return found
+
+    def find(self, label: str, kind: str | None = None):
+        """The widget proto (a `Button`, `TextInput`, …) whose label is exactly `label`; the last one
+        drawn when several share it. ProtocolError when there is none."""
+        found = self.find_optional(label, kind)
+        if found is None:
+            labels = sorted(
+                {
+                    getattr(e, e.WhichOneof("type")).label
+                    for e in self.elements()
+                    if e.WhichOneof("type") in _WIDGETS
+                }
+            )
+            raise ProtocolError(f"{self.name}: no widget labelled {label!r} on the page; widgets: {labels}")
+        return found
+
+    # --- acting ----------------------------------------------------------------------------------
+
+    def set_text(self, label: str, text: str) -> None:
+        w = self.find(label)
+        self._values[w.id] = WidgetState(id=w.id, string_value=text)
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick an option of a selectbox or radio by its shown text."""
+        w = self.find(label)
+        if option not in list(w.options):
+            raise ProtocolError(
+                f"{self.name}: {label!r} has no option {option!r}; options: {list(w.options)}"
+            )
+        self._values[w.id] = WidgetState(id=w.id, string_value=option)
+
+    def slide_to(self, label: str, option: str) -> None:
+        """Set a select_slider to one of its shown options (e.g. "60×")."""
+        w = self.find(label, "slider")
+        if option not in list(w.options):
+            raise ProtocolError(
+                f"{self.name}: {label!r} has no option {option!r}; options: {list(w.options)}"
+            )
+        state = WidgetState(id=w.id)
+        state.string_array_value.data.append(option)
+        self._values[w.id] = state
+
+    async def click(self, label: str) -> RunOutcome:
+        """Press a button (or a form's submit button) and wait for the full run it causes."""
+        w = self.find(label, "button")
+        return await self._rerun(trigger=WidgetState(id=w.id, trigger_value=True))
+
+    async def open_page(self, url_path: str, query: str = "") -> RunOutcome:
+        """Go to another page of the app's menu, as a click on a sidebar link does."""
+        if url_path not in self._pages:
+            raise ProtocolError(
+                f"{self.name}: no page {url_path!r} in the menu; pages: {sorted(self._pages)}"
+            )
+        self._query = query
+        self._values.clear()  # another page's widgets
+        return await self._rerun(page_hash=self._pages[url_path], page_name=url_path)
+
+    async def wait_for_text(self, needle: str, timeout_s: float | None = None) -> float:
+        """Wait until `needle` is on the page (a fragment's auto rerun may bring it); seconds waited."""
+        t0 = time.perf_counter()
+        deadline = t0 + (timeout_s or self.timeout_s)
+        async with self._changed:
+            while not self.has_text(needle):
+                self._raise_if_closed()
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise ProtocolError(
+                        f"{self.name}: {needle!r} did not appear within {timeout_s or self.timeout_s:.0f} s"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
+        return time.perf_counter() - t0
+
+    # --- protocol --------------------------------------------------------------------------------
+
+    def _client_state(self, msg: BackMsg) -> None:
+        cs = msg.rerun_script
+        cs.query_string = self._query
+        cs.page_script_hash = self._page_hash
+        cs.widget_states.widgets.extend(self._values.values())
+
+    async def _send(self, msg: BackMsg) -> None:
+        self._raise_if_closed()
+        assert self._ws is not None
+        await self._ws.send(msg.SerializeToString())
+
+    async def _rerun(
+        self, trigger: WidgetState | None = None, page_hash: str | None = None, page_name: str | None = None
+    ) -> RunOutcome:
+        msg = BackMsg()
+        self._client_state(msg)
+        if page_hash is not None:
+            msg.rerun_script.page_script_hash = page_hash
+        if page_name is not None:
+            msg.rerun_script.page_name = page_name
+        if trigger is not None:
+            msg.rerun_script.widget_states.widgets.append(trigger)
+        seen_before = set(self._runs_started)
+        t0 = time.perf_counter()
+        await self._send(msg)
+        deadline = t0 + self.timeout_s
+        # Done when a full run started after this request finishes successfully (a run ended by
+        # st.rerun() is followed by the next one; a fragment's auto rerun does not count).
+        async with self._changed:
+            while True:
+                self._raise_if_closed()
+                done = [
+                    rid
+                    for rid in self._runs_started - seen_before
+                    if self._finished.get(rid)
+                    in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
+                ]
+                if done:
+                    break
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise ProtocolError(
+                        f"{self.name}: the script run did not finish within {self.timeout_s:.0f} s"
+                    )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), left)
+        return RunOutcome(time.perf_counter() - t0, self.texts(), self.exceptions())
+
+    def _raise_if_closed(self) -> None:
+        if self._closed_reason:
+            raise ProtocolError(f"{self.name}: the connection closed: {self._closed_reason}")
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        try:
+            async for raw in self._ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
+                self.messages_received += 1
+                async with self._changed:
+                    self._apply(msg)
+                    self._changed.notify_all()
+        except websockets.ConnectionClosed as exc:
+            self._closed_reason = f"{exc}"
+        except Exception as exc:  # a malformed message: every waiter must hear of it
+            self._closed_reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            if not self._closed_reason:
+                self._closed_reason = "closed by the server"
+            async with self._changed:
+                self._changed.notify_all()
+
+    def _apply(self, msg: ForwardMsg) -> None:
+        kind = msg.WhichOneof("type")
+        run = msg.metadata.run
+        if kind == "new_session":
+            self._page_hash = msg.new_session.page_script_hash
+            if not run.fragment_ids:
+                # A full run: the browser stops the previous run's fragment timers; the fragments
+                # that still exist ask for them again while this run draws them.
+                self._run += 1
+                self._runs_started.add(run.script_run_id)
+                for task in self._auto.values():
+                    task.cancel()
+                self._auto.clear()
+        elif kind == "delta":
+            path = tuple(msg.metadata.delta_path)
+            which = msg.delta.WhichOneof("type")
+            if which == "new_element":
+                el = Element()
+                el.CopyFrom(msg.delta.new_element)
+                self._shown[path] = _Shown(el, self._run)
+            elif which == "add_block":
+                self._shown[path] = _Shown(None, self._run)
+        elif kind == "script_finished":
+            status = msg.script_finished
+            self._finished[run.script_run_id] = status
+            if status == ForwardMsg.FINISHED_SUCCESSFULLY and not run.fragment_ids:
+                self._shown = {p: s for p, s in self._shown.items() if s.run == self._run}
+        elif kind == "page_info_changed":
+            self._query = msg.page_info_changed.query_string
+        elif kind == "navigation":
+            self._page_hash = msg.navigation.page_script_hash
+            self._pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+        elif kind == "auto_rerun":
+            fid = msg.auto_rerun.fragment_id
+            old = self._auto.pop(fid, None)
+            if old is not None:
+                old.cancel()
+            self._auto[fid] = asyncio.create_task(self._tick(fid, msg.auto_rerun.interval))
+        elif kind == "stop_auto_rerun":
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                task = self._auto.pop(fid, None)
+                if task is not None:
+                    task.cancel()
+
+    async def _tick(self, fragment_id: str, interval: float) -> None:
+        """The browser's timer for an `st.fragment(run_every=…)`."""
+        with contextlib.suppress(asyncio.CancelledError, ProtocolError, websockets.ConnectionClosed):
+            while True:
+                await asyncio.sleep(interval)
+                msg = BackMsg()
+                self._client_state(msg)
+                msg.rerun_script.fragment_id = fragment_id
+                msg.rerun_script.is_auto_rerun = True
+                await self._send(msg)
+
+
+async def sign_in(session: StreamlitSession, username: str, password: str) -> RunOutcome:
+    """Open the app and sign in through its sign-in form; ProtocolError when it is refused."""
+    await session.connect()
+    session.set_text("Username", username)
+    session.set_text("Password", password)
+    outcome = await session.click("Sign in")
+    if session.find_optional("Sign out") is None:
+        raise ProtocolError(f"{session.name}: sign-in as {username!r} failed: {session.alerts()[:3]}")
+    return outcome

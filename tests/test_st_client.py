@@ -1,0 +1,68 @@
+"""The protocol-level load client (benchmarks/st_client.py) against a real `streamlit run` server:
+it signs in through the app's form, starts a drill and records an action that lands in the
+database, so the load benchmark that relies on it cannot rot silently when Streamlit or the pages
+change. No timing is asserted."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from benchmarks.st_client import ProtocolError, StreamlitSession, sign_in
+from simulator.store import attempts, open_store
+from tests.e2e.conftest import PASSWORD, prepare_database, start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('st-client') / 'firedrill.db'}"
+    prepare_database(url)
+    proc, base = start_server(url)
+    yield url, base
+    stop_server(proc)
+
+
+def test_client_signs_in_starts_a_drill_and_records_an_action(server):
+    url, base = server
+
+    async def drill() -> tuple[str, list[str], list[str]]:
+        async with StreamlitSession(base, name="trainee1", timeout_s=120) as s:
+            await sign_in(s, "trainee1", PASSWORD)
+            await s.open_page("drill")
+            s.slide_to("Speed", "60×")
+            await s.click("Start drill")
+            query = s.query_string
+            s.choose("Severity", "HIGH")
+            outcome = await s.click("Classify")
+            return query, s.alerts(), outcome.exceptions
+
+    query, alerts, exceptions = asyncio.run(drill())
+    assert query.startswith("attempt=")
+    assert exceptions == []
+    assert any(a.startswith("Recorded at") and "HIGH" in a for a in alerts), alerts
+    store = open_store(url)
+    try:
+        events = [e for e in attempts.events_for(store, int(query.split("=")[1])) if e.is_action]
+    finally:
+        store.dispose()
+    assert [(e.kind, e.payload.get("severity")) for e in events] == [("classify", "HIGH")]
+
+
+def test_client_reports_a_refused_sign_in_and_a_missing_widget(server):
+    _url, base = server
+
+    async def wrong_password() -> None:
+        async with StreamlitSession(base, name="intruder", timeout_s=120) as s:
+            await sign_in(s, "trainee1", "not-the-password")
+
+    with pytest.raises(ProtocolError, match="sign-in as 'trainee1' failed"):
+        asyncio.run(wrong_password())
+
+    async def missing_button() -> None:
+        async with StreamlitSession(base, name="trainee2", timeout_s=120) as s:
+            await sign_in(s, "trainee2", PASSWORD)
+            await s.click("Launch the rockets")
+
+    with pytest.raises(ProtocolError, match="no widget labelled 'Launch the rockets'"):
+        asyncio.run(missing_button())

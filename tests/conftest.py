@@ -34,6 +34,27 @@ def require_tool(name: str) -> str:
     return path  # type: ignore[return-value]
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory) -> Path:
+    """One migrated, empty SQLite database per test process, copied for each test (migrating a
+    fresh file for every test would cost far more than the copy)."""
+    from simulator.store import open_store
+
+    path = tmp_path_factory.mktemp("template") / "firedrill.db"
+    open_store(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _own_database(request, tmp_path_factory, monkeypatch):
+    """Every test gets its own database in FIREDRILL_DATABASE_URL, so no test sees rows another
+    test left behind, whatever order (or worker) they run in. Pure unit tests never touch it."""
+    template = request.getfixturevalue("_migrated_sqlite_template")
+    folder = tmp_path_factory.mktemp("db")
+    shutil.copyfile(template, folder / "firedrill.db")
+    monkeypatch.setenv("FIREDRILL_DATABASE_URL", f"sqlite:///{folder / 'firedrill.db'}")
+
+
 @pytest.fixture
 def tmp_store(tmp_path, monkeypatch):
     """A fresh SQLite store in a temporary folder, also set as FIREDRILL_DATABASE_URL."""

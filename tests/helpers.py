@@ -7,7 +7,6 @@ user signed in exactly the way `ui.auth` reads it: a live session token in sessi
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,14 +92,9 @@ def make_users(store: Store) -> dict[str, people.Person]:
 
 
 def test_store() -> Store:
-    """The store FIREDRILL_DATABASE_URL names (a test's `tmp_store` sets it); without one, a fresh
-    SQLite file in a temporary folder, set as FIREDRILL_DATABASE_URL for the app under test."""
-    url = os.environ.get("FIREDRILL_DATABASE_URL")
-    if not url:
-        folder = tempfile.mkdtemp(prefix="firedrill-apptest-")
-        url = f"sqlite:///{Path(folder) / 'firedrill.db'}"
-        os.environ["FIREDRILL_DATABASE_URL"] = url
-    return open_store(url)
+    """The store FIREDRILL_DATABASE_URL names: each test's own database (tests/conftest.py
+    `_own_database`), or the one a test's `tmp_store` set."""
+    return open_store(os.environ["FIREDRILL_DATABASE_URL"])
 
 
 def app_test(

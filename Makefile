@@ -4,12 +4,18 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test lint bench db system-deps bytecode clean
+.PHONY: run test lint bench db system-deps bytecode clean serve-replicas
 
 run: $(VENV)/.installed bytecode
 	$(PY) -m simulator init-db
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
+
+# A drill day: N replicas on the PostgreSQL FIREDRILL_DATABASE_URL names, behind nginx on PORT
+# (sticky sessions; see README "Serving a drill day"). Ctrl-C stops them all.
+N ?= 2
+serve-replicas: $(VENV)/.installed system-deps bytecode
+	$(PY) scripts/serve_replicas.py --replicas $(N) --port $(PORT)
 
 test: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
@@ -45,7 +51,7 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 bytecode: | $(VENV)/bin/python
 	$(PY) -m compileall -q simulator ui pages app.py benchmarks
 
-# Debian packages the suite uses as real parts: promtool, amtool, Chromium, PostgreSQL.
+# Debian packages the suite uses as real parts: promtool, amtool, Chromium, PostgreSQL, nginx.
 system-deps:
 	bash scripts/ensure-system-deps.sh
 

@@ -23,7 +23,7 @@ from ui import auth
 from ui.services import builtin_scenarios, trace_for
 
 user = auth.require_role("admin", "trainer", "trainee")
-is_staff = user.role in ("admin", "trainer")
+is_staff = user.may("see_answers")
 
 st.title("Alerts")
 st.caption(
@@ -210,6 +210,7 @@ with st.form(f"promql_{sc.id}"):
         value=first_expr,
         key=f"alerts_promql_{sc.id}",
         height=80,
+        max_chars=promql.MAX_EXPRESSION_CHARS,
         help="firedrill's PromQL subset, evaluated at every sample of this run.",
     )
     st.form_submit_button("Run query")

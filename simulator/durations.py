@@ -15,6 +15,10 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, "y": 31536000.0}
 _DURATION_RE = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _ALLOWED = "a duration like 30s, 5m, 1h30m or 2d (units ms, s, m, h, d, w, y)"
+# Prometheus stores a duration as int64 nanoseconds and refuses anything longer ("duration out of
+# range"); so does firedrill, so that `99999999999y` is a clear error rather than an overflow later.
+MAX_DURATION_MS = (2**63 - 1) // 1_000_000
+MAX_DURATION_TEXT = "292y"
 
 
 def parse_duration(text: str) -> float:
@@ -27,7 +31,13 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"bad duration {text!r}; allowed: {_ALLOWED}")
     parts = [int(g) if g else 0 for g in m.groups()]
     y, w, d, h, mi, sec, ms = parts
-    return y * 31536000.0 + w * 604800.0 + d * 86400.0 + h * 3600.0 + mi * 60.0 + sec + ms / 1000.0
+    # Summed in whole milliseconds (exact integers) so the range check cannot itself overflow.
+    total_ms = ((((y * 365 + w * 7 + d) * 24 + h) * 60 + mi) * 60 + sec) * 1000 + ms
+    if total_ms > MAX_DURATION_MS:
+        raise ValueError(
+            f"duration {s!r} is out of range; at most {MAX_DURATION_TEXT} (about 292 years) is allowed"
+        )
+    return total_ms / 1000.0
 
 
 def format_duration(seconds: float) -> str:

@@ -32,8 +32,9 @@ from simulator.consoles import dashboards as boards
 from simulator.consoles import database as dbc
 from simulator.consoles import deploys as dep
 from simulator.consoles import infrastructure as infra
-from simulator.consoles.logquery import LogQueryError, search
+from simulator.consoles.logquery import MAX_QUERY_LENGTH, LogQueryError, search
 from simulator.consoles.logs import field_columns, format_time, log_stream
+from simulator.promql import MAX_EXPRESSION_CHARS
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 TITLES = {
@@ -139,6 +140,7 @@ def _explore(world: ConsoleWorld, on_event: OnEvent, key: str, seconds: float) -
         expr = st.text_input(
             "PromQL",
             key=f"{key}_explore_expr",
+            max_chars=MAX_EXPRESSION_CHARS,
             placeholder="sum by (service) (rate(http_requests_total[5m]))",
         )
         run = st.form_submit_button("Run query", icon=":material/play_arrow:")
@@ -188,7 +190,12 @@ def render_logs(world: ConsoleWorld, on_event: OnEvent, key: str = "consoles") -
     )
     with st.form(f"{key}_logs_form"):
         q, r = st.columns([4, 1])
-        query = q.text_input("Search", key=f"{key}_logs_query", placeholder="level:ERROR AND service:api")
+        query = q.text_input(
+            "Search",
+            key=f"{key}_logs_query",
+            placeholder="level:ERROR AND service:api",
+            max_chars=MAX_QUERY_LENGTH,
+        )
         range_label = r.selectbox("Time range", list(LOG_RANGES), key=f"{key}_logs_range")
         submitted = st.form_submit_button("Search logs", icon=":material/search:")
     out_key = f"{key}_logs_out"
@@ -290,6 +297,7 @@ def render_database(world: ConsoleWorld, on_event: OnEvent, key: str = "consoles
         sql = st.text_area(
             "SQL",
             key=f"{key}_db_sql",
+            max_chars=dbc.MAX_QUERY_CHARS,
             height=110,
             placeholder="SELECT pid, usename, state, now() - query_start AS runtime, left(query, 60)\n"
             "  FROM pg_stat_activity WHERE state <> 'idle' ORDER BY runtime DESC;",

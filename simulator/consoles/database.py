@@ -10,8 +10,13 @@ is the drill's business; this module only says which backends and which mitigati
 Safety: the console is read-only and sealed. An authorizer allows only reading and calling
 harmless functions (no ATTACH/DETACH, PRAGMA, writes, schema changes or extension loading, so no
 file is ever opened); a progress handler stops a statement after a fixed number of virtual
-machine steps (deterministic) or two seconds; results stop at `max_rows`; strings and blobs are
-capped at 1 MB and SQL text at 20,000 characters.
+machine steps (deterministic) or two seconds; results stop at `max_rows` rows and
+`MAX_RESULT_CHARS` characters; strings and blobs are capped at 100 kB (`string_agg` and
+`array_agg` too, like `group_concat`); all SQLite memory in the process is capped by a hard heap
+limit, with temporary b-trees and sorts held in that memory rather than spilled to disk. SQL text is
+refused beyond `MAX_QUERY_CHARS` before any processing, and every Python-side pass over it
+(comment stripping, select-list reading) is linear, because Python code holds the interpreter lock
+and a slow pass there would stall every other session of the server.
 """
 
 from __future__ import annotations
@@ -24,11 +29,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import re2
 
 from ..scenario import DbSession
 from . import ConsoleWorld, derived_seed, session_mitigation
 
 MAX_ROWS = 500
+MAX_QUERY_CHARS = 10_000  # far above any real console query; checked before any other work
+MAX_VALUE_BYTES = 100_000  # one string or blob (SQLite's length limit; string_agg/array_agg too)
+MAX_RESULT_CHARS = 2_000_000  # all cells of one result together, counted while fetching
+# Process-wide cap on SQLite's heap (SQLite has no per-connection one): a hostile sort or recursive
+# query fails with "out of memory" here instead of exhausting the server. Normal use needs a few MB.
+SQLITE_HEAP_LIMIT = 256 * 1024 * 1024
 STEP_BUDGET = 4_000  # progress-handler calls of 1,000 VM steps each: ~4M steps, well under a second
 WALL_LIMIT = 2.0  # seconds; a second guard for steps that are slow one by one
 PROGRESS_EVERY = 1_000
@@ -482,8 +494,48 @@ def _interval_seconds(text: str) -> float | None:
 
 
 def _strip_comments(sql: str) -> str:
-    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
-    return re.sub(r"--[^\n]*", " ", sql)
+    """`sql` with `-- line` and `/* block */` comments replaced by a space, in one linear pass.
+
+    Quoted strings and identifiers are kept as they are (`'--'` is not a comment). Block comments
+    nest, as in Postgres; an unterminated one is an error, as in psql. A regex with a lazy `.*?`
+    here was quadratic on `/*x/*x/*x...` and froze the server.
+    """
+    out: list[str] = []
+    i, n, start = 0, len(sql), 0
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            close = sql.find(ch, i + 1)
+            i = n if close < 0 else close + 1  # a doubled quote is two adjacent strings: same text
+        elif sql.startswith("--", i):
+            out.append(sql[start:i])
+            out.append(" ")
+            newline = sql.find("\n", i)
+            i = start = n if newline < 0 else newline
+        elif sql.startswith("/*", i):
+            out.append(sql[start:i])
+            out.append(" ")
+            opened_at, depth = i, 0
+            while i < n:
+                if sql.startswith("/*", i):
+                    depth += 1
+                    i += 2
+                elif sql.startswith("*/", i):
+                    depth -= 1
+                    i += 2
+                    if depth == 0:
+                        break
+                else:
+                    i += 1
+            if depth:
+                raise TranslationError(
+                    f'unterminated /* comment at or near "{sql[opened_at : opened_at + 20]}"'
+                )
+            start = i
+        else:
+            i += 1
+    out.append(sql[start:])
+    return "".join(out)
 
 
 def _outside_strings(sql: str, fn) -> str:
@@ -566,8 +618,13 @@ class DatabaseConsole:
     def _limits(self) -> None:
         c = self.conn
         c.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-        c.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1_000_000)
-        c.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 20_000)
+        c.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        c.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 2 * MAX_QUERY_CHARS)
+        current = c.execute("PRAGMA hard_heap_limit").fetchone()[0]
+        if current == 0 or current > SQLITE_HEAP_LIMIT:
+            c.execute(f"PRAGMA hard_heap_limit = {SQLITE_HEAP_LIMIT}")
+        # Sorts and temporary b-trees count against the heap limit instead of filling the disk.
+        c.execute("PRAGMA temp_store = MEMORY")
         c.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, 200)
         c.setlimit(sqlite3.SQLITE_LIMIT_EXPR_DEPTH, 200)
         c.setlimit(sqlite3.SQLITE_LIMIT_COMPOUND_SELECT, 50)
@@ -771,12 +828,22 @@ class DatabaseConsole:
     # -- running --
 
     def execute(self, text: str) -> QueryResult:
+        if len(text) > MAX_QUERY_CHARS:
+            return QueryResult(
+                [],
+                [],
+                error=f"the query is {len(text):,} characters long; this console accepts at most "
+                f"{MAX_QUERY_CHARS:,} characters",
+            )
         sql = text.strip()
         if not sql:
             return QueryResult([], [], message="")
         if sql.startswith("\\"):
             return self._meta(sql)
-        body = _strip_comments(sql).strip().rstrip(";").strip()
+        try:
+            body = _strip_comments(sql).strip().rstrip(";").strip()
+        except TranslationError as exc:
+            return QueryResult([], [], error=str(exc))
         if not body:
             return QueryResult([], [], message="")
         if _unquoted_semicolon(body):
@@ -803,20 +870,43 @@ class DatabaseConsole:
 
     def _run(self, translated: str, original: str) -> QueryResult:
         self._calls = []
+        # The budget is reset before our own bookkeeping statement too: after an interrupted query
+        # an old deadline would otherwise interrupt it and the console would fail for good.
         self._steps = 0
+        self._deadline = time.monotonic() + WALL_LIMIT
         self._sealed = False
         self.conn.execute("UPDATE pg_stat_activity SET query = ? WHERE pid = ?", (original, OWN_PID))
         self._sealed = True
-        self._deadline = time.monotonic() + WALL_LIMIT
         truncated = False
+        raw: list[tuple] = []
         try:
             cur = self.conn.execute(translated)
             columns = [_display_name(d[0]) for d in cur.description] if cur.description else []
-            raw = cur.fetchmany(self.max_rows + 1)
-            if len(raw) > self.max_rows:
-                truncated = True
-                raw = raw[: self.max_rows]
+            size = 0
+            for row in cur:
+                if len(raw) == self.max_rows:
+                    truncated = True
+                    break
+                size += sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
+                if size > MAX_RESULT_CHARS:
+                    cur.close()
+                    return QueryResult(
+                        [],
+                        [],
+                        error=f"the result is too large: more than {MAX_RESULT_CHARS:,} characters; "
+                        "select fewer columns or rows, or shorten long values with left(...)",
+                        action=self._action(),
+                    )
+                raw.append(row)
             cur.close()
+        except MemoryError:
+            return QueryResult(
+                [],
+                [],
+                error="out of memory: the query needs more memory than this console allows "
+                f"({SQLITE_HEAP_LIMIT // (1024 * 1024)} MB); narrow it down",
+                action=self._action(),
+            )
         except sqlite3.OperationalError as exc:
             return QueryResult([], [], error=self._explain_error(exc), action=self._action())
         except sqlite3.DatabaseError as exc:
@@ -854,8 +944,9 @@ class DatabaseConsole:
         m = re.match(r"no such function: (\S+)", text)
         if m:
             return f"function {m.group(1)}() does not exist in this console"
-        if "too big" in text:
-            return "the value is too large for this console (1 MB limit)"
+        # Our aggregates raise only when they pass the size cap; sqlite3 hides the exception's text.
+        if "too big" in text or ("user-defined aggregate" in text and "raised error" in text):
+            return f"the value is too large for this console ({MAX_VALUE_BYTES // 1000} kB limit)"
         return text
 
     def _action(self) -> DbAction | None:
@@ -983,26 +1074,45 @@ def _date_part(field_name, value):
     }.get(f)
 
 
-class _StringAgg:
+class _BoundedAgg:
+    """Collects text for an aggregate up to `MAX_VALUE_BYTES`, as SQLite caps `group_concat`.
+
+    Python aggregates run outside SQLite's length limit and heap; without this cap one
+    `string_agg` over a recursive query could grow without bound in the server's own memory.
+    """
+
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        self.size += len(text) + 1
+        if self.size > MAX_VALUE_BYTES:
+            # sqlite3 reports this as "user-defined aggregate's 'step' method raised error",
+            # which `_explain_error` turns into the console's size-limit message.
+            raise ValueError("aggregate result too large")
+        self.items.append(text)
+
+
+class _StringAgg(_BoundedAgg):
+    def __init__(self) -> None:
+        super().__init__()
         self.sep = ","
 
     def step(self, value, sep) -> None:
         if value is not None:
-            self.items.append(str(value))
-            self.sep = str(sep)
+            self.add(str(value))
+            self.sep = str(sep)[:MAX_VALUE_BYTES]
 
     def finalize(self) -> str | None:
+        if self.items and self.size + len(self.sep) * len(self.items) > MAX_VALUE_BYTES:
+            raise ValueError("aggregate result too large")
         return self.sep.join(self.items) if self.items else None
 
 
-class _ArrayAgg:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
+class _ArrayAgg(_BoundedAgg):
     def step(self, value) -> None:
-        self.items.append("NULL" if value is None else str(value))
+        self.add("NULL" if value is None else str(value))
 
     def finalize(self) -> str:
         return "{" + ",".join(self.items) + "}"
@@ -1041,45 +1151,53 @@ def _unquoted_semicolon(sql: str) -> bool:
 
 
 def _select_items(sql: str) -> list[str]:
-    """The top-level items of every select list in `sql` (good enough to read aliases)."""
+    """The top-level items of every select list in `sql` (good enough to read aliases).
+
+    One pass with a stack of open select lists, so `select select select ...` or a long string
+    full of the word "select" costs linear time, not a rescan per occurrence.
+    """
     items: list[str] = []
-    for m in re.finditer(r"\bselect\b", sql, flags=re.I):
-        depth, buf, i = 0, [], m.end()
-        while i < len(sql):
-            ch = sql[i]
-            if ch == "'":
-                j = sql.find("'", i + 1)
-                j = len(sql) - 1 if j < 0 else j
-                buf.append(sql[i : j + 1])
-                i = j + 1
-                continue
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and ch == ",":
-                items.append("".join(buf))
-                buf = []
-                i += 1
-                continue
-            elif (
-                depth == 0
-                and re.match(r"\bfrom\b", sql[i : i + 5], flags=re.I)
-                and (i == 0 or not sql[i - 1].isalnum())
-            ):
-                break
-            buf.append(ch)
-            i += 1
-        items.append("".join(buf))
+    open_lists: list[tuple[int, int]] = []  # (parenthesis depth of the SELECT, start of its current item)
+    depth, i, n = 0, 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "'":
+            close = sql.find("'", i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch.isalpha() or ch == "_":
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            word = sql[i:j].lower()
+            if word == "select":
+                open_lists.append((depth, j))
+            elif word == "from" and open_lists and open_lists[-1][0] == depth:
+                items.append(sql[open_lists.pop()[1] : i])
+            i = j
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if open_lists and open_lists[-1][0] == depth:
+                items.append(sql[open_lists.pop()[1] : i])
+            depth -= 1
+        elif ch == "," and open_lists and open_lists[-1][0] == depth:
+            items.append(sql[open_lists[-1][1] : i])
+            open_lists[-1] = (depth, i + 1)
+        i += 1
+    items.extend(sql[start:] for _, start in reversed(open_lists))
     return [it.strip() for it in items if it.strip()]
+
+
+# RE2 (linear time): Python's backtracking `(.+?)\s+` was quadratic on an item with long blanks.
+_ALIASED_ITEM = re2.compile(r'(?is)(.+?)\s+(?:as\s+)?"?(\w+)"?')
 
 
 def _column_kinds(columns: list[str], sql: str) -> list[str | None]:
     aliases: dict[str, str] = {}
     for item in _select_items(sql):
-        m = re.fullmatch(r"(.+?)\s+(?:as\s+)?\"?(\w+)\"?", item, flags=re.I | re.S)
+        m = _ALIASED_ITEM.fullmatch(item)
         if m and not m.group(1).rstrip().endswith(("-", "+", "*", "/", "(")):
             aliases[m.group(2).lower()] = m.group(1)
     kinds: list[str | None] = []

@@ -11,6 +11,10 @@ Matching follows Elasticsearch's defaults closely enough to build the right habi
 case-insensitive); every other field is a keyword (a term must match the whole value; use
 wildcards for parts). A bare term searches every field. Operators may be written in lower case,
 as Kibana's KQL allows.
+
+Terms are matched with RE2 (linear time, like Elasticsearch's own automata), never Python's
+backtracking `re`: a wildcard term like `*?*?*?*?*?*?*?*?Q` took over a minute with `re` and, holding
+the interpreter lock, froze every session of the server.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import re2
 
 TEXT_FIELDS = frozenset({"message"})
 SEARCHABLE_FIXED = ("level", "service", "host", "request_id", "message")
@@ -362,15 +367,38 @@ def _wildcard_regex(text: str, within_word: bool) -> str:
     return "".join(out)
 
 
+# A word character in Unicode, spelled for RE2 (whose `\w` is ASCII only, unlike Python's).
+_WORD_CHAR = r"[\pL\pN_]"
+
+
 def _text_pattern(term: Term) -> str:
-    """A regex finding the term as whole word(s) in free text."""
+    """A regex finding the term as whole word(s) in free text (RE2 syntax, so no lookaround)."""
     if term.phrase:
         body = r"\s+".join(re.escape(w) for w in term.text.split())
     elif term.wildcard:
         body = _wildcard_regex(term.text, within_word=True)
     else:
         body = re.escape(term.text)
-    return rf"(?<![\w]){body}(?![\w])"
+    not_word = _WORD_CHAR.replace("[", "[^", 1)
+    return rf"(?:^|{not_word})(?:{body})(?:$|{not_word})"
+
+
+def _re2_options():
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def _re2_test(values: pd.Series, pattern: str, whole: bool) -> np.ndarray:
+    """Whether each value contains (or, with `whole`, is) a match; each distinct value once."""
+    compiled = re2.compile(f"^(?:{pattern})$" if whole else pattern, options=_RE2_OPTIONS)
+    codes, distinct = pd.factorize(values)
+    hits = np.fromiter((compiled.search(v) is not None for v in distinct), bool, count=len(distinct))
+    return hits[codes]
 
 
 def _keyword_pattern(term: Term) -> str:
@@ -395,10 +423,10 @@ class _Evaluator:
     def match_term(self, column: str, term: Term) -> np.ndarray:
         values = self.text(column)
         if column in TEXT_FIELDS:
-            return values.str.contains(_text_pattern(term), case=False, regex=True).to_numpy()
-        if term.phrase:
-            return (values.str.lower() == term.text.lower()).to_numpy()
-        return values.str.fullmatch(_keyword_pattern(term), case=False).to_numpy() & (values != "").to_numpy()
+            return _re2_test(values, _text_pattern(term), whole=False)
+        if term.phrase or not term.wildcard:
+            return (values.str.lower() == term.text.lower()).to_numpy() & (values != "").to_numpy()
+        return _re2_test(values, _keyword_pattern(term), whole=True) & (values != "").to_numpy()
 
     def run(self, node: Node) -> np.ndarray:
         if isinstance(node, MatchAll):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .evaluator import EvaluationError, RawSeries, ScalarValue, Storage, evaluate_storage, make_labels
 from .parser import (
+    MAX_EXPRESSION_CHARS,
     SUPPORTED_AGGREGATIONS,
     SUPPORTED_FUNCTIONS,
     Expr,
@@ -22,6 +23,7 @@ from .parser import (
 )
 
 __all__ = [
+    "MAX_EXPRESSION_CHARS",
     "SUPPORTED_AGGREGATIONS",
     "SUPPORTED_FUNCTIONS",
     "EvaluationError",

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..durations import MAX_DURATION_MS, MAX_DURATION_TEXT
+from .regex import LabelRegexError, compile_label_regex, label_regex_matches
+
 SUPPORTED_FUNCTIONS = (
     "rate",
     "increase",
@@ -110,19 +113,8 @@ class Matcher:
             return v == self.value
         if self.op == "!=":
             return v != self.value
-        ok = _anchored(self.value).fullmatch(v) is not None
+        ok = label_regex_matches(self.value, v)
         return ok if self.op == "=~" else not ok
-
-
-_RE_CACHE: dict[str, re.Pattern[str]] = {}
-
-
-def _anchored(pattern: str) -> re.Pattern[str]:
-    compiled = _RE_CACHE.get(pattern)
-    if compiled is None:
-        compiled = re.compile(f"(?:{pattern})", re.DOTALL)
-        _RE_CACHE[pattern] = compiled
-    return compiled
 
 
 @dataclass(frozen=True)
@@ -278,7 +270,15 @@ def _lex(text: str) -> list[Token]:
         if bracket:
             m = _DURATION_RE.match(text, i)
             if m:
-                out.append(Token("dur", m.group(), i, parse_duration_ms(m.group())))
+                range_ms = parse_duration_ms(m.group())
+                if range_ms > MAX_DURATION_MS:
+                    raise PromQLError(
+                        f"duration {m.group()!r} is out of range",
+                        i,
+                        f"at most {MAX_DURATION_TEXT} (about 292 years), as in Prometheus",
+                        text,
+                    )
+                out.append(Token("dur", m.group(), i, range_ms))
                 i = m.end()
                 continue
         if c in "\"'`":
@@ -532,8 +532,8 @@ class _Parser:
                 value = str(vt.value)
                 if op.text in ("=~", "!~"):
                     try:
-                        re.compile(value)
-                    except re.error as exc:
+                        compile_label_regex(value)
+                    except LabelRegexError as exc:
                         raise self.err(f"bad regular expression {value!r}: {exc}", vt.pos) from None
                 if lt.text == "__name__" and name is not None:
                     raise self.err("metric name must not be set twice", lt.pos)
@@ -633,6 +633,9 @@ def _type_name(t: str) -> str:
 
 
 _PARSE_CACHE: dict[str, Parsed] = {}
+# Real rule expressions are a few hundred characters; the query boxes allow this much and the
+# parser refuses more, so one pasted megabyte cannot keep the server busy.
+MAX_EXPRESSION_CHARS = 10_000
 
 
 def parse(expr: str) -> Parsed:
@@ -642,6 +645,13 @@ def parse(expr: str) -> Parsed:
         return cached
     if not isinstance(expr, str) or not expr.strip():
         raise PromQLError("empty expression", 0, text=expr or "")
+    if len(expr) > MAX_EXPRESSION_CHARS:
+        raise PromQLError(
+            f"the expression is {len(expr):,} characters long",
+            0,
+            f"at most {MAX_EXPRESSION_CHARS:,} are allowed; split it into recording rules",
+            expr,
+        )
     p = _Parser(expr)
     try:
         root = p.expr()

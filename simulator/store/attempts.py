@@ -31,6 +31,8 @@ from ..drill import Event
 from .db import Base, Store
 
 STATUSES = ("running", "finished", "abandoned")
+# The largest id SQLite and PostgreSQL (BIGINT) can store; a larger one cannot name a row.
+MAX_SQL_INTEGER = 2**63 - 1
 
 
 class DrillClockRow(Base):
@@ -217,6 +219,10 @@ def create_attempt(
 
 
 def get_attempt(store: Store, attempt_id: int) -> Attempt | None:
+    """The attempt with this id, or None; an id no SQL integer can hold (a hand-edited
+    `?attempt=99999999999999999999999`) is simply not found instead of overflowing the driver."""
+    if not 0 < int(attempt_id) <= MAX_SQL_INTEGER:
+        return None
     with store.session() as s:
         row = s.get(AttemptRow, int(attempt_id))
         return _attempt(row) if row else None
@@ -499,7 +505,26 @@ def record_action(
         raise ValueError("this drill has ended; no more actions can be recorded")
     payload = action_payload(action)
     kind = payload.pop("action")
+    if clock.out_of_time(now) and kind != "write_report":
+        # Stamping it at the scenario's last second would score it as if it had happened then.
+        raise ValueError(
+            f"Drill time is over (the scenario ended at {drill.hhmm(drill.duration)}), so this can no "
+            "longer happen in it. Write your post-incident report, then finish and open the debrief."
+        )
     return append_event(store, attempt_id, Event(0, clock.offset_at(now), kind, payload, actor, now))
+
+
+def record_heartbeat(store: Store, attempt_id: int, drill: Any, now: datetime, *, resumed: bool) -> Event:
+    """Note that a live page holds the attempt now (`clock.seen`): time nobody held it does not
+    count on its clock. `resumed` marks a new server session picking the drill up."""
+    from ..drill import DrillClock
+
+    clock = DrillClock.from_events(events_for(store, attempt_id), drill.duration)
+    return append_event(
+        store,
+        attempt_id,
+        Event(0, clock.offset_at(now), "clock.seen", {"resumed": bool(resumed)}, "system", now),
+    )
 
 
 def clock_control(

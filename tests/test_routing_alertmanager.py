@@ -22,9 +22,13 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import pytest
+
 from simulator.routing import notifications, parse_config
 from simulator.routing.dispatch import EXTERNAL_URL, PROMETHEUS_URL
 from tests.conftest import require_tool
+
+pytestmark = pytest.mark.oracle
 
 # Which timer tick sent a notification, not how fast: the real Alertmanager runs in wall time, so
 # on a loaded machine its sends slip; half a group_interval (2 s) still names the same tick.

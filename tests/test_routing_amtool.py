@@ -19,6 +19,8 @@ import yaml
 from simulator.routing import load_config, match_routes, parse_config
 from tests.conftest import ROOT, require_tool
 
+pytestmark = pytest.mark.oracle
+
 VOCAB = {
     "severity": ["critical", "high", "medium", "low", "warning"],
     "service": ["api", "web", "db", "cache", "api.v2", "eu-west-1"],

@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
+# The suite runs on every core (pytest-xdist); one test file stays on one worker, so a module's
+# server, browser or database is started once. PYTEST_ARGS="-n0" runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test lint bench db system-deps bytecode clean serve-replicas
 

@@ -103,9 +103,18 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def _validate_scenario(text: str, source: str, base_dir: Path | None) -> Any:
+    from .policy import default_policy
     from .scenario import parse_scenario
+    from .scenario_checks import check
 
-    return parse_scenario(text, source, base_dir)
+    loaded = parse_scenario(text, source, base_dir)
+    # Beyond the format: agreement with the team policy and authoring slips (validate only;
+    # loading a scenario to play it stays fast).
+    _, positions = load_yaml(text, source)
+    problems = check(loaded, positions, default_policy())
+    if problems:
+        raise FormatError(problems)
+    return loaded
 
 
 def _validate_rules(text: str, source: str, base_dir: Path | None) -> Any:

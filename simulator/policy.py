@@ -143,6 +143,19 @@ class Condition(_Model):
         return all(c.holds(signals) for c in self.all)
 
 
+class Judgement(_Model):
+    """A named reason for a level that no metric can show, e.g. "core functionality impaired".
+
+    The classifier never matches one; a scenario whose answer differs from what the classifier
+    computes from its signals must name one (its `severity_reason`), so every answer is backed by
+    a clause of this file.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: str = Field(description="What the responder must judge, in the policy's words")
+    decision: str = Field("", description="Why this judgement sits at this level")
+
+
 class CustomerNotification(_Model):
     """When customers must be told: `within` a deadline, only `if_longer_than`, or not at all."""
 
@@ -182,6 +195,9 @@ class Level(_Model):
     impact: str
     examples: list[str] = Field(default_factory=list)
     conditions: list[Condition] = Field(default_factory=list)
+    judgements: list[Judgement] = Field(
+        default_factory=list, description="Reasons for this level a responder judges, not a metric"
+    )
     ack_target: Duration = Field(description="Acknowledge within this long")
     hard_limit: Duration = Field(description="Acknowledgement this late scores zero")
     page: Literal["immediately", "if_unacknowledged", "never"]
@@ -236,6 +252,15 @@ class EscalationDecision(_Model):
     role: Role
     within: Duration = Field(description="How soon after the need is recognised")
     decision: str = ""
+    # Which decisions a drill requires on its own (the others need a trainee's judgement, e.g.
+    # "root cause still unclear"), and from when their deadline runs.
+    required_at: list[Severity] = Field(
+        default_factory=list, description="Required whenever the incident is at one of these levels"
+    )
+    on_security: StrictBool = Field(False, description="Required for every security incident")
+    with_customer_notice: StrictBool = Field(
+        False, description="Required whenever customers must be told; due no later than the notice"
+    )
 
 
 class Communication(_Model):
@@ -308,14 +333,28 @@ class Policy(_Model):
         targets = [self.levels[s].ack_target for s in SEVERITIES]
         if targets != sorted(targets):
             raise ValueError("ack targets must not get shorter as severity drops")
-        ids = [c.id for lv in self.levels.values() for c in lv.conditions]
+        ids = [c.id for lv in self.levels.values() for c in [*lv.conditions, *lv.judgements]]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"condition ids must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(f"condition and judgement ids must be unique; repeated: {', '.join(dupes)}")
         return self
 
     def level(self, severity: Severity | str) -> Level:
         return self.levels[Severity(severity)]
+
+    def clause(self, name: str) -> tuple[Severity, str, str] | None:
+        """The level, id and text of the condition or judgement `name` names (by id or by its
+        text, case-insensitive), or None."""
+        wanted = name.strip().lower()
+        for severity in SEVERITIES:
+            lv = self.level(severity)
+            for c in [*lv.conditions, *lv.judgements]:
+                if wanted in (c.id.lower(), c.text.strip().lower()):
+                    return severity, c.id, c.text
+        return None
+
+    def clause_ids(self) -> list[str]:
+        return [c.id for s in SEVERITIES for c in [*self.level(s).conditions, *self.level(s).judgements]]
 
     def decision(self, decision_id: str) -> EscalationDecision:
         for d in self.escalation_decisions:
@@ -482,3 +521,122 @@ def classify(signals: Signals | dict[str, Any], policy: Policy | None = None) ->
                 )
     severity = matched[0].level if matched else policy.no_match
     return Classification(severity=severity, matched=matched)
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+
+class Deadline(_Model):
+    """One thing the policy requires by a time: bringing in a role, or telling customers.
+
+    Offsets are seconds from the scenario start; `since` is when the need arose (the level's
+    start, the first sign of a security issue, or the moment an open incident outlasted the
+    notice rule) and `clause` names the part of the policy that sets it.
+    """
+
+    role: Role | None = Field(description="Who must be brought in; None for the customer notice")
+    due: float
+    since: float
+    clause: str
+    reason: str
+
+
+def customer_notice_deadline(
+    policy: Policy, levels: list[tuple[float, Severity]], open_until: float
+) -> Deadline | None:
+    """When customers must be told, or None when this incident needs no notice.
+
+    `levels` is the incident's severity over time, (from, severity) in time order, the first
+    entry starting when the incident became visible; each re-classification starts its own clock.
+    A rule "if longer than" applies only when the incident stayed open (until `open_until`) past it.
+    """
+    best: Deadline | None = None
+    for since, severity in levels:
+        rule = policy.level(severity).customer_notification
+        if rule.within is not None:
+            due, need = since + rule.within, since
+            why = f"{severity.value} requires a customer notice within {_minutes(rule.within)}"
+        elif rule.if_longer_than is not None and open_until - since > rule.if_longer_than:
+            due = need = since + rule.if_longer_than
+            why = f"{severity.value} open longer than {_minutes(rule.if_longer_than)} requires a customer notice"
+        else:
+            continue
+        if best is None or due < best.due:
+            best = Deadline(
+                role=None,
+                due=due,
+                since=need,
+                clause=f"levels.{severity.value}.customer_notification",
+                reason=why,
+            )
+    return best
+
+
+def required_escalations(
+    policy: Policy,
+    levels: list[tuple[float, Severity]],
+    open_until: float,
+    security_from: float | None = None,
+) -> list[Deadline]:
+    """Every role the policy requires for this incident, each with its earliest deadline.
+
+    Decisions marked `required_at` run from the start of the first level that needs them,
+    `on_security` from the first sign of a security issue, `with_customer_notice` from when the
+    notice became due and never later than the notice itself. Decisions with none of these need
+    a responder's judgement ("root cause still unclear") and are required only by a scenario.
+    """
+    notice = customer_notice_deadline(policy, levels, open_until)
+    best: dict[Role, Deadline] = {}
+
+    def need(role: Role, since: float, due: float, clause: str, reason: str) -> None:
+        if role not in best or due < best[role].due:
+            best[role] = Deadline(role=role, due=due, since=since, clause=clause, reason=reason)
+
+    for d in policy.escalation_decisions:
+        clause = f"escalation_decisions.{d.id}"
+        for since, severity in levels:
+            if severity in d.required_at and since < open_until:
+                need(d.role, since, since + d.within, clause, f"{d.when} (within {_minutes(d.within)})")
+                break
+        if d.on_security and security_from is not None:
+            need(
+                d.role,
+                security_from,
+                security_from + d.within,
+                clause,
+                f"{d.when} (within {_minutes(d.within)})",
+            )
+        if d.with_customer_notice and notice is not None:
+            need(
+                d.role,
+                notice.since,
+                min(notice.since + d.within, notice.due),
+                clause,
+                f"{d.when} (within {_minutes(d.within)}, before the customer notice)",
+            )
+    return list(best.values())
+
+
+def decision_limit(
+    policy: Policy, role: Role, severities: list[Severity], security: bool
+) -> EscalationDecision | None:
+    """The policy decision that bounds a scenario's own deadline for `role`: the tightest one
+    that applies to an incident with these levels, else the tightest judgement decision for the
+    role, else None (the policy says nothing about that role, e.g. a subject-matter expert)."""
+    mine = [d for d in policy.escalation_decisions if d.role == role]
+    applies = [
+        d
+        for d in mine
+        if set(d.required_at) & set(severities)
+        or (d.on_security and security)
+        or (
+            d.with_customer_notice and any(policy.level(s).customer_notification.required for s in severities)
+        )
+    ]
+    judged = [d for d in mine if not d.required_at and not d.on_security and not d.with_customer_notice]
+    pool = applies or judged
+    return min(pool, key=lambda d: d.within) if pool else None
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min"

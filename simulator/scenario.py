@@ -431,6 +431,10 @@ class SeverityChange(Model):
     at: Offset
     severity: Severity
     reason: str = ""
+    severity_reason: str | None = Field(
+        None,
+        description="Policy condition or judgement (id or text) behind this level, when the classifier differs",
+    )
 
 
 class RequiredEscalation(Model):
@@ -493,6 +497,11 @@ class CustomerNotice(Model):
 class Answer(Model):
     real: bool
     severity: Severity
+    severity_reason: str | None = Field(
+        None,
+        description="Policy condition or judgement (id or text, e.g. core_functionality_impaired) "
+        "behind the severity, required when the classifier computes another level from the signals",
+    )
     severity_changes: list[SeverityChange] = Field(default_factory=list)
     security: SecurityState = SecurityState.NONE
     title: str
@@ -505,6 +514,48 @@ class Answer(Model):
     customer_notification: CustomerNotice | None = None
     expected_resolution: Duration | None = None
     debrief: str = Field("", description="What the trainer wants every trainee to take away")
+
+
+# --- observable signals (what the policy classifier reads) ---------------------------------
+
+
+class ObservedFact(Model):
+    """A signal no metric carries, observable from `at` (until `until`): a confirmed breach,
+    data loss, legitimate traffic being rate limited, a warning."""
+
+    at: Offset
+    until: Offset | None = None
+    security: SecurityState | None = None
+    data_loss: bool | None = None
+    legit_traffic_rate_limited: bool | None = None
+    warning: bool | None = None
+    traffic_affected: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ObservedFact:
+        if all(getattr(self, k) is None for k in OBSERVED_FACT_SIGNALS):
+            raise ValueError("a fact needs at least one of " + ", ".join(OBSERVED_FACT_SIGNALS))
+        return self
+
+
+OBSERVED_FACT_SIGNALS = ("security", "data_loss", "legit_traffic_rate_limited", "warning", "traffic_affected")
+
+
+class SignalSources(Model):
+    """How the policy's signals are read from this scenario's metrics: one PromQL expression per
+    signal (the largest result series counts), plus facts for what no metric carries.
+
+    Without this section `firedrill validate` reads the conventional series when they exist:
+    error_ratio from http_request_errors_total / http_requests_total and p95_ms from
+    http_request_duration_p95_seconds.
+    """
+
+    error_ratio: str | None = Field(None, description="PromQL giving the share of requests failing, 0-1")
+    traffic_affected: str | None = Field(None, description="PromQL giving the share of traffic affected, 0-1")
+    successful_requests: str | None = Field(None, description="PromQL giving successful requests in a window")
+    p95_ms: str | None = Field(None, description="PromQL giving P95 latency in milliseconds")
+    resource_utilization: str | None = Field(None, description="PromQL giving the busiest resource, 0-1")
+    facts: list[ObservedFact] = Field(default_factory=list)
 
 
 # --- variants (knobs sampled per run by `simulator.variants`) ----------------------------
@@ -568,6 +619,9 @@ class Scenario(Model):
     injects: list[Inject] = Field(default_factory=list)
     evidence: Evidence = Evidence()
     answer: Answer
+    signals: SignalSources | None = Field(
+        None, description="How the policy classifier's signals are read from the metrics"
+    )
     runbook: str | None = Field(None, description="Runbook link shown in notifications")
     variants: Variants | None = Field(None, description="Timing jitter, noise and red herrings for each run")
 

@@ -30,6 +30,8 @@ from .actions import (
     WriteReport,
 )
 from .drill import Drill, Event, actions_of, applied_mitigations, end_offset, true_severity_at, world
+from .policy import Deadline, Policy, customer_notice_deadline, default_policy
+from .policy import required_escalations as policy_required_escalations
 from .vocabulary import Role, SecurityState, Severity
 
 PASS_MARK = 0.75
@@ -397,33 +399,78 @@ def _severity(run: _Run) -> Criterion:
 # --- 4. escalation --------------------------------------------------------------------------------
 
 
-def required_escalations(drill: Drill) -> list[tuple[Role, float, str]]:
+def open_until(run: _Run) -> float:
+    """When the trainee's incident stopped being open: their first resolve, else the drill's end."""
+    resolved = run.first(Resolve)
+    return resolved[0] if resolved else run.end
+
+
+def severity_levels(drill: Drill, t0: float) -> list[tuple[float, Severity]]:
+    """The answer's level over time for deadline clocks: the first from `t0` (the first alert or
+    report), each re-classification from its own moment — never from the first alert of any level."""
     ans = drill.scenario.answer
-    req = [(e.role, float(e.within), e.reason) for e in ans.escalations]
-    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {r for r, _, _ in req}:
-        # The seed: "Security incident → Call security lead immediately".
-        req.append((Role.SECURITY_LEAD, drill.policy.security_within, "security breach"))
-    return req
+    out = [(t0, ans.severity)]
+    for ch in sorted(ans.severity_changes, key=lambda c: c.at):
+        out.append((max(t0, float(ch.at)), ch.severity))
+    return out
+
+
+def _policy(drill: Drill) -> Policy:
+    source = drill.policy.source
+    return source if isinstance(source, Policy) else default_policy()
+
+
+def required_escalations(drill: Drill, t0: float = 0.0, until: float | None = None) -> list[Deadline]:
+    """Who must be brought in and by when (offsets from the scenario start): the policy's own
+    requirements for this incident's levels, security and customer notice, tightened (never
+    loosened) by the scenario's `answer.escalations`, whose `within` runs from `t0`.
+
+    `until` is when the incident stopped being open (None: the whole scenario), which decides
+    whether a HIGH's "customers told if longer than 30 min" — and so the manager — applies.
+    """
+    ans = drill.scenario.answer
+    end = float(drill.scenario.clock.duration) if until is None else until
+    security = t0 if ans.security != SecurityState.NONE else None
+    by_role = {
+        d.role: d
+        for d in policy_required_escalations(_policy(drill), severity_levels(drill, t0), end, security)
+    }
+    for e in ans.escalations:
+        due = t0 + float(e.within)
+        have = by_role.get(e.role)
+        if have is None or due < have.due:
+            by_role[e.role] = Deadline(
+                role=e.role,
+                due=due,
+                since=t0,
+                clause=f"scenario answer.escalations ({e.role.value})",
+                reason=e.reason or (have.reason if have else "required by the scenario"),
+            )
+    return list(by_role.values())
 
 
 def _escalation(run: _Run) -> Criterion:
     b = _Builder(run.drill, "escalation", "Escalation")
     calls = run.of(Escalate)
-    req = required_escalations(run.drill)
+    req = required_escalations(run.drill, run.t0, open_until(run))
     if req:
         share = 1.0 / len(req)
-        for role, within, reason in req:
-            due = run.t0 + within
-            hit = next((t for t, a in calls if a.role == role), None)
+        for d in req:
+            role = d.role
+            assert role is not None
+            due = d.due
+            hit = next((t for t, a in calls if a.role == role and t >= d.since - 1e-9), None)
+            hit = hit if hit is not None else next((t for t, a in calls if a.role == role), None)
+            why = f"{d.reason}; {d.clause}"
             if hit is None:
                 if role == Role.SECURITY_LEAD:
-                    b.critical.append("the security lead was never called on a security breach")
-                b.note(role.value, f"{role.title} never called ({reason or 'required'})", share, None, due)
-            elif hit > due:
-                b.note(role.value, f"{role.title} called late", share * 0.5, hit, due)
+                    b.critical.append("the security lead was never called on a security incident")
+                b.note(role.value, f"{role.title} never called ({why})", share, None, due)
+            elif hit > due + 1e-9:
+                b.note(role.value, f"{role.title} called late ({why})", share * 0.5, hit, due)
             else:
                 b.note(role.value, f"{role.title} called in time", 0.0, hit, due)
-    needed = {r for r, _, _ in req}
+    needed = {d.role for d in req}
     seen: set[Role] = set()
     for t, a in calls:
         if a.role in needed or a.role in seen:
@@ -555,15 +602,25 @@ def _communication(run: _Run) -> Criterion:
     # Customer notification.
     notices = run.of(NotifyCustomers)
     cn = ans.customer_notification
-    required = bool(cn and cn.required)
+    # The policy decides when customers must be told (a HIGH left open past its limit needs a
+    # notice too); a scenario may only require it sooner.
+    policy_notice = customer_notice_deadline(_policy(d), severity_levels(d, run.t0), open_until(run))
+    due_at: list[float] = [policy_notice.due] if policy_notice else []
+    why = policy_notice.reason if policy_notice else ""
+    if cn and cn.required:
+        scenario_due = run.t0 + (
+            cn.within if cn.within is not None else (policy.customer_deadline.get(worst) or 900.0)
+        )
+        if not due_at or scenario_due < due_at[0]:
+            due_at, why = [scenario_due], "the scenario requires a customer notice"
+    required = bool(due_at)
     if required:
-        within = (cn.within if cn and cn.within is not None else policy.customer_deadline.get(worst)) or 900.0
-        due = run.t0 + within
+        due = due_at[0]
         if not notices:
             b.critical.append("customers were never notified though the policy requires it")
             b.note(
                 "customer notification",
-                f"no customer notification ({worst.value} requires one within {within / 60:g} min)",
+                f"no customer notification ({why}; due {(due - run.t0) / 60:g} min after the first alert)",
                 0.3,
                 None,
                 due,

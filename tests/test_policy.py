@@ -119,6 +119,7 @@ def test_escalation_decisions_send_each_need_to_the_right_role():
     assert roles == {
         "unclear_root_cause": "incident_commander",
         "beyond_authority": "incident_commander",
+        "critical_incident": "incident_commander",
         "security_incident": "security_lead",
         "customer_communication": "manager",
     }

@@ -843,7 +843,9 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
             subject=f"[INCIDENT RESOLVED] {ans.title}",
             body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}",
         )
-    add(10, action="resolve", summary=ans.root_cause.strip())
+    # Scoring credits verification only for a look at the metrics after they recovered.
+    add(10, action="look", console="dashboards", detail="a last look at the recovered metrics before resolving")
+    add(0, action="resolve", summary=ans.root_cause.strip())
     res = [(a, pa(k)) for a, k in out]
     if ans.real:
         from .reports import draft_post_incident_report

@@ -9,11 +9,12 @@ the same scorecard. Does not render anything (`simulator.reports`, `pages/debrie
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .actions import (
+    Acknowledge,
     Classify,
     Declare,
     Escalate,
@@ -29,9 +30,20 @@ from .actions import (
     Verify,
     WriteReport,
 )
-from .drill import Drill, Event, actions_of, applied_mitigations, end_offset, true_severity_at, world
+from .drill import (
+    Drill,
+    Event,
+    World,
+    actions_of,
+    applied_mitigations,
+    effects_with_mitigations,
+    end_offset,
+    true_severity_at,
+    world,
+)
 from .policy import Deadline, Policy, customer_notice_deadline, default_policy
 from .policy import required_escalations as policy_required_escalations
+from .scenario import Effect, Ramp, Surge
 from .vocabulary import Role, SecurityState, Severity
 
 PASS_MARK = 0.75
@@ -129,6 +141,53 @@ class Scorecard:
         }
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a drill passed, and every reason it did not (empty when it passed)."""
+
+    passed: bool
+    reasons: tuple[str, ...]
+
+
+def verdict(card: Scorecard | Mapping[str, Any]) -> Verdict:
+    """The one rule that decides whether a drill passed, for a scorecard or its stored dict.
+
+    A drill passes when the weighted score reaches the pass mark, no criterion is below its floor
+    and no critical item failed. The debrief, sign-off evidence, the cohort board and the reports
+    all ask this function, so a stored scorecard is judged by the same rule as a fresh one (its
+    stored `passed` flag is never trusted on its own)."""
+    if isinstance(card, Scorecard):
+        rows = [(c.title, c.score, c.weight, c.floor, tuple(c.critical_failures)) for c in card.criteria]
+        mark = card.pass_mark
+    else:
+        crit = card.get("criteria") or {}
+        if not isinstance(crit, Mapping) or not crit:
+            return Verdict(False, ("no scored criteria recorded",))
+        rows = [
+            (
+                str(c.get("title", key)),
+                float(c.get("score", 0.0)),
+                float(c.get("weight", 1.0)),
+                float(c.get("floor", FLOOR)),
+                tuple(str(x) for x in c.get("critical_failures", ())),
+            )
+            for key, c in crit.items()
+            if isinstance(c, Mapping)
+        ]
+        mark = float(card.get("pass_mark", PASS_MARK))
+    total_w = sum(w for _, _, w, _, _ in rows) or 1.0
+    mean = sum(s * w for _, s, w, _, _ in rows) / total_w
+    reasons = []
+    if mean < mark - 1e-9:
+        reasons.append(f"weighted score {mean:.2f} is below the pass mark {mark:.2f}")
+    for title, score, _, floor, critical in rows:
+        if score < floor - 1e-9:
+            reasons.append(f"{title}: {score:.2f} is below its floor {floor:.2f}")
+        for item in critical:
+            reasons.append(f"{title}: critical item failed — {item}")
+    return Verdict(not reasons, tuple(reasons))
+
+
 @dataclass
 class _Builder:
     """Collects evidence for one criterion; the score starts at `base` and deductions subtract."""
@@ -180,10 +239,15 @@ class _Run:
     acts: list
     end: float
     first_fired: float | None
-    t0: float  # reference for deadlines: the first firing, else the scenario start
+    t0: float  # reference for deadlines: the first firing, else a person's report, else the start
+    first_sign: float | None = None  # the first thing on the trainee's screens showing the incident
+    cause_seen: float | None = None  # the first moment the cause could be seen (see cause_evidence_at)
 
     def of(self, cls: type) -> list[tuple[float, Any]]:
         return [(e.at_offset, a) for e, a in self.acts if isinstance(a, cls)]
+
+    def acts_at(self) -> list[tuple[float, Any]]:
+        return [(e.at_offset, a) for e, a in self.acts]
 
     def first(self, cls: type) -> tuple[float, Any] | None:
         xs = self.of(cls)
@@ -209,7 +273,11 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
     end = end_offset(drill, events)
     w = world(drill, applied_mitigations(events))
     ff = w.timeline.first_firing()
-    run = _Run(drill, events, actions_of(events), end, ff, ff if ff is not None else 0.0)
+    # An alert-free incident (reported by a person) is timed from that report.
+    t0 = ff if ff is not None else (first_report_at(drill) or 0.0)
+    run = _Run(
+        drill, events, actions_of(events), end, ff, t0, first_sign_at(drill, w), cause_evidence_at(drill, w)
+    )
     criteria = (
         _acknowledge(run),
         _judgement(run),
@@ -221,35 +289,142 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
     )
     total_w = sum(c.weight for c in criteria)
     mean = sum(c.score * c.weight for c in criteria) / total_w
-    reasons = []
-    if mean < PASS_MARK:
-        reasons.append(f"weighted score {mean:.2f} is below the pass mark {PASS_MARK:.2f}")
-    for c in criteria:
-        if c.score < c.floor:
-            reasons.append(f"{c.title}: {c.score:.2f} is below its floor {c.floor:.2f}")
-        for item in c.critical_failures:
-            reasons.append(f"{c.title}: critical item failed — {item}")
-    return Scorecard(
+    card = Scorecard(
         drill.scenario.id,
         drill.loaded.content_hash,
         drill.seed,
         drill.policy.hash,
         criteria,
         round(mean, 6),
-        not reasons,
+        False,
         PASS_MARK,
-        tuple(reasons),
+    )
+    decided = verdict(card)
+    return replace(card, passed=decided.passed, reasons=decided.reasons)
+
+
+# --- what the trainee could know, and what the world did ----------------------------------------
+
+# Injects a person sends about the incident itself: an alert-free incident starts with one of these.
+REPORT_INJECTS = ("customer_report", "manager", "page", "email")
+# Consoles that show the metrics themselves: a look there after the fix is a look at the recovery.
+METRIC_CONSOLES = ("dashboards",)
+
+
+def first_report_at(drill: Drill) -> float | None:
+    """When a person first reported the incident (customer report, manager, page or email)."""
+    return min(
+        (float(i.at) for i in drill.scenario.injects if i.kind in REPORT_INJECTS and i.at >= 0), default=None
     )
 
 
-# --- 1. acknowledge --------------------------------------------------------------------------------
+def first_sign_at(drill: Drill, w: World) -> float | None:
+    """The first moment the trainee's screens showed anything of the incident: an effect starting
+    on the dashboards, an alert firing, or a person reporting it."""
+    times = [max(0.0, float(e.start)) for e in drill.scenario.incident]
+    fired = w.timeline.first_firing()
+    if fired is not None:
+        times.append(fired)
+    report = first_report_at(drill)
+    if report is not None:
+        times.append(report)
+    return min(times, default=None)
+
+
+def _console_first_line(drill: Drill, console: str) -> float | None:
+    """When `console` first showed a line of the scenario's evidence (None: it has none of its own)."""
+    ev = drill.scenario.evidence
+    times: list[float] = []
+    if console == "logs":
+        times = [float(x.at) for x in ev.logs]
+    elif console == "database" and ev.database is not None:
+        times = [float(x.started) for x in ev.database.sessions] + [
+            float(x.since) for x in ev.database.slow_queries
+        ]
+    elif console == "deploys":
+        times = [float(x.at) for x in ev.deploys]
+    elif console == "infrastructure":
+        times = [float(x.since or 0.0) for x in ev.infrastructure]
+    elif console == "third_party":
+        times = [float(x.since or 0.0) for x in ev.third_party]
+    return max(0.0, min(times)) if times else None
+
+
+def cause_evidence_at(drill: Drill, w: World) -> float | None:
+    """The first moment the cause could be seen: an incident was showing and a console the answer
+    names as evidence had a line about it. Before this a hypothesis or fix is a guess."""
+    sign = first_sign_at(drill, w)
+    if sign is None:
+        return None
+    diag = drill.scenario.answer.diagnosis
+    lines = [
+        t for t in (_console_first_line(drill, c) for c in (diag.evidence if diag else ())) if t is not None
+    ]
+    return max(sign, min(lines)) if lines else sign
+
+
+def _active_until(effect: Effect, horizon: float) -> float:
+    """When an effect stops moving its metric (a ramp holds its level, a surge eases back)."""
+    if isinstance(effect, Ramp):
+        return float(horizon if effect.hold_until is None else effect.hold_until)
+    end = float(horizon if effect.end is None else effect.end)
+    return end + float(effect.decay) if isinstance(effect, Surge) else end
+
+
+def harm_windows(drill: Drill, applied: Sequence[tuple[float, str]]) -> list[tuple[str, float, float]]:
+    """(metric, from, until) for every change the incident (or a harmful mitigation) made to the
+    world, as the trainee's mitigations left it. The incident's harm is what its fixes end: an
+    effect no correct mitigation ends is the trigger or the new normal (a surge of legitimate
+    traffic), not damage still to be repaired."""
+    ans = drill.scenario.answer
+    harm_ids = {i for m in ans.mitigations if m.outcome == "correct" for i in m.ends}
+    horizon = drill.duration
+    out = [
+        (e.metric, float(e.start), _active_until(e, horizon))
+        for e in effects_with_mitigations(drill, applied)
+        if e.id in harm_ids
+    ]
+    for at, mid in applied:
+        m = drill.mitigation(mid)
+        if m is not None and m.outcome == "harmful":
+            out += [(a.metric, float(a.start) + at, _active_until(a, horizon - at) + at) for a in m.adds]
+    return out
+
+
+def unrecovered_at(drill: Drill, w: World, at: float) -> list[str]:
+    """What still shows the incident at `at`: alerts firing, and metrics the incident (or a
+    harmful mitigation) is still moving in the drill's own trace. Empty once the world recovered."""
+    firing = sorted({a.name for a in w.timeline.firing_at(at)})
+    moving = sorted(
+        {metric for metric, start, until in harm_windows(drill, w.mitigations) if start <= at < until}
+    )
+    return [f"alert {a} firing" for a in firing] + [f"{m} not back to normal" for m in moving]
+
+
+def recovered_from(drill: Drill, w: World, after: float) -> float | None:
+    """The first moment at or after `after` when nothing shows the incident any more (None: never
+    within the run). Checked at the alert engine's evaluation steps."""
+    step = float(drill.scenario.clock.evaluation_interval) or 15.0
+    t = after
+    while t <= drill.duration:
+        if not unrecovered_at(drill, w, t):
+            return t
+        t += step
+    return None
+
+
+# --- 1. acknowledge ---# --- 1. acknowledge --------------------------------------------------------------------------------
 
 
 def _acknowledge(run: _Run) -> Criterion:
     b = _Builder(run.drill, "acknowledge", "Acknowledge time")
-    if run.first_fired is None:
-        b.note("page", "no alert fired in this run; nothing to acknowledge")
+    report = first_report_at(run.drill)
+    if run.first_fired is None and report is None:
+        b.note("page", "no alert fired in this run and nobody reported anything; nothing to acknowledge")
         return b.done()
+    if run.first_fired is None:
+        # Alert-free: a person reported it. Responding is the first thing the trainee did about it.
+        return _response_to_report(run, b, report)  # type: ignore[arg-type]
     sev = true_severity_at(run.drill, run.first_fired)
     target = run.drill.policy.ack_target[sev]
     hard = run.drill.policy.hard_limit[sev]
@@ -284,6 +459,40 @@ def _acknowledge(run: _Run) -> Criterion:
             ack,
             run.first_fired + target,
         )
+    return b.done()
+
+
+RESPONSE_ACTIONS = (Acknowledge, Judge, Classify, Declare, OpenChannel, Escalate, PostUpdate)
+
+
+def _response_to_report(run: _Run, b: _Builder, report: float) -> Criterion:
+    sev = true_severity_at(run.drill, report)
+    target = run.drill.policy.ack_target[sev]
+    hard = run.drill.policy.hard_limit[sev]
+    who = next(i for i in run.drill.scenario.injects if i.kind in REPORT_INJECTS and i.at == report)
+    responded = min(
+        (t for t, a in run.acts_at() if isinstance(a, RESPONSE_ACTIONS) and t >= report), default=None
+    )
+    if responded is None:
+        b.critical.append(f"nobody responded to {who.author}'s report")
+        b.note(
+            "response",
+            f"no response to {who.author}'s report; {sev.value} target is {target / 60:g} min from the report",
+            1.0,
+            None,
+            report + target,
+        )
+        return b.done()
+    taken = responded - report
+    lost = 0.0 if taken <= target else min(1.0, (taken - target) / max(hard - target, 1e-9))
+    b.note(
+        "response",
+        f"responded {taken / 60:.1f} min after {who.author}'s report (no alert fired; "
+        f"target {target / 60:g} min for {sev.value}" + (f", 0 at {hard / 60:g} min)" if lost else ")"),
+        lost,
+        responded,
+        report + target,
+    )
     return b.done()
 
 
@@ -326,10 +535,127 @@ def severity_call_score(called: Severity, truth: Severity) -> float:
     return max(0.0, 1.0 - w * (abs(delta) / 3.0) ** 2)
 
 
+def _standing_miscalls(run: _Run, calls: list[tuple[float, Any]]) -> list[str]:
+    """Spans where the trainee's standing severity call broke the rules for longer than the policy
+    gives to respond (at the more severe of the call and the truth): a CRITICAL handled as HIGH
+    (no incident commander, no customer notice) or any call two or more levels off. Each becomes
+    a critical item."""
+    d = run.drill
+    changes = sorted(d.scenario.answer.severity_changes, key=lambda c: c.at)
+    marks = sorted({t for t, _ in calls} | {float(c.at) for c in changes if c.at > calls[0][0]})
+    out: list[str] = []
+    bad_since: float | None = None
+    bad_pair: tuple[Severity, Severity] | None = None
+
+    def close(until: float) -> None:
+        if bad_since is None or bad_pair is None:
+            return
+        called, truth = bad_pair
+        # The grace to correct a wrong call is the response time of the more severe of the two.
+        grace = d.policy.ack_target[min(called, truth, key=lambda sev: sev.rank)]
+        if until - bad_since > grace:
+            off = abs(called.rank - truth.rank)
+            why = (
+                "a CRITICAL handled as HIGH: no incident commander, no customer notice"
+                if off == 1
+                else f"{off} levels off"
+            )
+            out.append(
+                f"called it {called.value} while it was {truth.value} from {d.hhmm(bad_since)} "
+                f"to {d.hhmm(until)} ({why})"
+            )
+
+    for i, t in enumerate(marks):
+        called = [a for at, a in calls if at <= t][-1].severity
+        truth = true_severity_at(d, t)
+        off = called.rank - truth.rank
+        bad = (truth == Severity.CRITICAL and called == Severity.HIGH) or abs(off) >= 2
+        pair = (called, truth) if bad else None
+        if pair != bad_pair:
+            close(t)
+            bad_since, bad_pair = (t, pair) if pair else (None, None)
+        if i == len(marks) - 1:
+            close(max(run.end, t))
+    return out
+
+
+def _incident_commander_levels(drill: Drill) -> set[Severity]:
+    """Severities at which the policy brings in an incident commander (the seed: CRITICAL only)."""
+    source = drill.policy.source
+    levels: set[Severity] = set()
+    for sev in Severity:
+        try:
+            if getattr(source.level(sev), "incident_commander", False):
+                levels.add(sev)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+    return levels or {Severity.CRITICAL}
+
+
+# A public status page is for incidents customers notice: HIGH and above (the seed's "major").
+STATUS_PAGE_FROM = Severity.HIGH
+OVER_RESPONSE_PER_LEVEL = 0.1
+
+
+def _over_response(run: _Run, b: _Builder) -> None:
+    """Responding to a LOW as if it were severe costs 0.1 per level between the truth and the
+    lowest level that calls for the response: an incident commander on a LOW (IC from CRITICAL:
+    3 levels) costs 0.3, a public status page on a LOW (from HIGH: 2 levels) 0.2."""
+    d = run.drill
+    required_roles = {req.role for req in required_escalations(d)}  # Deadline records (policy.Deadline)
+    ic_from = max(_incident_commander_levels(d), key=lambda s: s.rank)
+
+    def truth_at(t: float) -> Severity:
+        return true_severity_at(d, t) if d.scenario.answer.real else Severity.LOW
+
+    ic = next(
+        (
+            (t, a)
+            for t, a in run.of(Escalate)
+            if a.role == Role.INCIDENT_COMMANDER and truth_at(t) == Severity.LOW
+        ),
+        None,
+    )
+    if ic is not None and Role.INCIDENT_COMMANDER not in required_roles:
+        levels = Severity.LOW.rank - ic_from.rank
+        b.note(
+            "over-escalation",
+            f"brought in the incident commander on a LOW (the policy does that from {ic_from.value}, "
+            f"{levels} level(s) higher)",
+            OVER_RESPONSE_PER_LEVEL * levels,
+            ic[0],
+            None,
+        )
+    page = next(((t, a) for t, a in run.of(StatusPage) if truth_at(t) == Severity.LOW), None)
+    if page is not None:
+        levels = Severity.LOW.rank - STATUS_PAGE_FROM.rank
+        b.note(
+            "over-escalation",
+            f"posted on the public status page for a LOW (status pages are for {STATUS_PAGE_FROM.value} "
+            f"and above, {levels} level(s) higher)",
+            OVER_RESPONSE_PER_LEVEL * levels,
+            page[0],
+            None,
+        )
+
+
 def _severity(run: _Run) -> Criterion:
     b = _Builder(run.drill, "severity", "Severity classification")
     d = run.drill
     calls = run.of(Classify)
+    if run.first_sign is not None:
+        early = [(t, a) for t, a in calls if t < run.first_sign]
+        for t, a in early:
+            b.note(
+                "classify",
+                f"classified {a.severity.value} before anything showed an incident (first sign at "
+                f"{d.hhmm(run.first_sign)}): a guess earns nothing",
+                0.0,
+                t,
+                run.first_sign,
+            )
+        calls = [(t, a) for t, a in calls if t >= run.first_sign]
+    _over_response(run, b)
     judged_fp = any(a.verdict == "false_positive" for _, a in run.of(Judge))
     if not calls:
         if not d.scenario.answer.real and judged_fp:
@@ -385,6 +711,8 @@ def _severity(run: _Run) -> Criterion:
             later[0][0],
             ch.at + target,
         )
+    for item in _standing_miscalls(run, calls):
+        b.critical.append(item)
     final = sum(parts) / len(parts)
     if final < 1.0:
         b.note(
@@ -655,15 +983,37 @@ def _communication(run: _Run) -> Criterion:
 # --- 6. diagnosis and mitigation ------------------------------------------------------------------
 
 
-def _diagnosis(run: _Run, w) -> Criterion:
+def _diagnosis(run: _Run, w: World) -> Criterion:
     b = _Builder(run.drill, "diagnosis", "Diagnosis and mitigation")
     d = run.drill
     ans = d.scenario.answer
     diag = ans.diagnosis
+    seen_at = run.cause_seen
+
+    def guessed(t: float) -> bool:
+        return seen_at is not None and t < seen_at
+
     hyps = run.of(Hypothesis)
     if diag is not None:
+        for t, a in hyps:
+            if guessed(t):
+                b.note(
+                    "hypothesis",
+                    f"hypothesis {a.option!r} came before any evidence of the cause was on screen "
+                    f"(first at {d.hhmm(seen_at)}): a guess earns nothing",  # type: ignore[arg-type]
+                    0.0,
+                    t,
+                    seen_at,
+                )
+        hyps = [(t, a) for t, a in hyps if not guessed(t)]
         if not hyps:
-            b.note("hypothesis", "no root-cause hypothesis recorded", 0.3, None, None)
+            b.note(
+                "hypothesis",
+                "no root-cause hypothesis recorded after the evidence appeared",
+                0.3,
+                None,
+                seen_at,
+            )
         elif hyps[0][1].option == diag.correct:
             b.note("hypothesis", f"hypothesis {hyps[0][1].option!r} was right", 0.0, hyps[0][0], None)
         elif any(a.option == diag.correct for _, a in hyps):
@@ -695,37 +1045,89 @@ def _diagnosis(run: _Run, w) -> Criterion:
         (t, a) for t, a in mitigations if (m := d.mitigation(a.mitigation)) and m.outcome == "correct"
     ]
     if correct:
-        if applied_correct:
+        earned = [(t, a) for t, a in applied_correct if not guessed(t)]
+        if earned:
             b.note(
                 "mitigation",
-                f"applied {d.mitigation(applied_correct[0][1].mitigation).label}",
-                0.0,  # type: ignore[union-attr]
-                applied_correct[0][0],
+                f"applied {d.mitigation(earned[0][1].mitigation).label}",  # type: ignore[union-attr]
+                0.0,
+                earned[0][0],
                 None,
             )
+        elif applied_correct:
+            t, a = applied_correct[0]
+            b.note(
+                "mitigation",
+                f"applied {d.mitigation(a.mitigation).label} before any evidence pointed to it "  # type: ignore[union-attr]
+                f"(first at {d.hhmm(seen_at)}): a guess earns nothing",  # type: ignore[arg-type]
+                0.35,
+                t,
+                seen_at,
+            )
         else:
+            if ans.real:
+                b.critical.append(
+                    f"the fix was never applied ({correct[0].label}): the incident was never repaired"
+                )
             b.note("mitigation", f"the fix was never applied ({correct[0].label})", 0.35)
     for t, a in mitigations:
         m = d.mitigation(a.mitigation)
         if m is not None and m.outcome == "harmful":
             b.critical.append(f"harmful mitigation: {m.label}")
             b.note("harmful mitigation", f"{m.label} — {m.explanation}", 0.3, t, None)
+    _verification(run, b, w, mitigations)
+    return b.done()
+
+
+def _verification(run: _Run, b: _Builder, w: World, mitigations: list[tuple[float, Any]]) -> None:
+    """Resolve and verify judged against the world: resolving while the incident still shows
+    (alerts firing, metrics it moves not back to normal, in the trainee's own run) fails the
+    drill; verification credit needs a look at the metrics after they recovered, whatever the
+    trainee typed in "verify"."""
+    d = run.drill
     resolved = run.first(Resolve)
-    verifies = [t for t, _ in run.of(Verify)]
-    last_fix = max((t for t, _ in mitigations), default=0.0)
     if resolved is None:
         b.note("verify", "the incident was never resolved", 0.2)
+        return
+    rt = resolved[0]
+    still = unrecovered_at(d, w, rt)
+    if still:
+        b.critical.append(f"resolved at {d.hhmm(rt)} while the incident still showed: {'; '.join(still)}")
+        b.note("resolve", f"resolved while the incident still showed: {'; '.join(still)}", 0.2, rt, None)
+        return
+    last_fix = max((t for t, _ in mitigations), default=run.first_sign or 0.0)
+    back = recovered_from(d, w, last_fix)
+    back_at = "—" if back is None else d.hhmm(back)
+    looks = [
+        t for t, a in run.of(Look) if a.console in METRIC_CONSOLES and back is not None and back <= t <= rt
+    ]
+    claims = [t for t, _ in run.of(Verify) if t <= rt]
+    if looks:
+        b.note(
+            "verify",
+            f"looked at the {METRIC_CONSOLES[0]} after the metrics recovered at {back_at} "
+            "and before resolving",
+            0.0,
+            looks[0],
+            back,
+        )
+    elif claims:
+        b.note(
+            "verify",
+            "said recovery was verified, but never looked at the "
+            f"{METRIC_CONSOLES[0]} after the metrics recovered at {back_at}",
+            0.2,
+            claims[-1],
+            back,
+        )
     else:
-        rt = resolved[0]
-        ok_verify = [t for t in verifies if last_fix <= t <= rt]
-        still = sorted({a.name for a in w.timeline.firing_at(rt)})
-        if not ok_verify:
-            b.note("verify", "resolved without verifying recovery after the last change", 0.2, rt, None)
-        elif still:
-            b.note("verify", f"resolved while {', '.join(still)} was still firing", 0.2, rt, None)
-        else:
-            b.note("verify", "recovery verified before resolving", 0.0, ok_verify[0], None)
-    return b.done()
+        b.note(
+            "verify",
+            f"resolved without looking at the {METRIC_CONSOLES[0]} after the metrics recovered at {back_at}",
+            0.2,
+            rt,
+            back,
+        )
 
 
 # --- 7. post-incident report ----------------------------------------------------------------------

@@ -59,6 +59,29 @@ _FORMATS = [
 FORMATS: dict[str, Format] = {f.name: f for f in _FORMATS}
 
 
+# Scripted trainee responses: the built-in expert, a trainer's weak example, any other.
+RESPONSES_SUFFIXES = (".expert.yaml", ".weak.yaml", ".responses.yaml", ".expert.json", ".responses.json")
+
+
+def _looks_like_responses(data: Any) -> bool:
+    if isinstance(data, list):
+        return bool(data) and all(isinstance(x, dict) and "action" in x for x in data)
+    return isinstance(data, dict) and "actions" in data and "answer" not in data and "metrics" not in data
+
+
+def responses_hint(path: Path, data: Any) -> str:
+    """What a responses file is and which command takes it, for validate's messages."""
+    scenario = data.get("scenario") if isinstance(data, dict) else None
+    target = (
+        str(path.parent / f"{scenario}.yaml") if isinstance(scenario, str) and scenario else "SCENARIO.yaml"
+    )
+    return (
+        f"{path.name} is a drill responses file (a scripted trainee's timed actions, like *.expert.yaml "
+        f"or *.weak.yaml), not a scenario; it is played and scored with: firedrill drill {target} "
+        f"--responses {path}"
+    )
+
+
 def detect(path: Path, data: Any) -> str:
     """Guess a file's format from its name first, then from its top-level keys."""
     name = path.name
@@ -72,7 +95,7 @@ def detect(path: Path, data: Any) -> str:
         return "alertmanager"
     if path.parent.name == "runbooks":
         return "runbook"
-    if name.endswith((".expert.yaml", ".responses.yaml")):
+    if name.endswith(RESPONSES_SUFFIXES) or _looks_like_responses(data):
         return "responses"
     if name.endswith(".rules.yaml") or (isinstance(data, dict) and set(data) == {"groups"}):
         return "rules"
@@ -92,7 +115,16 @@ def validate_file(path: Path) -> str:
 
         promtool_tests.load_test_file(path)
         return kind
-    FORMATS[kind].validate(text, str(path), path.parent)
+    try:
+        FORMATS[kind].validate(text, str(path), path.parent)
+    except FormatError as exc:
+        if kind == "responses":
+            # Say what the file is: an author who meant to check a scenario learns which command
+            # takes this one instead of reading scenario errors about a file that is not one.
+            raise FormatError(
+                [*exc.problems, Problem(str(path), None, None, "", responses_hint(path, data))]
+            ) from None
+        raise
     return kind
 
 

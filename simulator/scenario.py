@@ -777,7 +777,7 @@ def scenario_files(folder: Path) -> list[Path]:
     """Scenario files in a folder: every *.yaml except rule files, expert responses and tests."""
     out = []
     for p in sorted(folder.glob("*.yaml")):
-        if p.name.endswith((".expert.yaml", ".rules.yaml", ".test.yaml")):
+        if p.name.endswith((".expert.yaml", ".weak.yaml", ".responses.yaml", ".rules.yaml", ".test.yaml")):
             continue
         out.append(p)
     return out

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import formats
-from ..yamlio import FormatError
+from ..yamlio import FormatError, load_yaml, read_text_limited
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,11 @@ def run(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
             continue
-        print(f"ok: {path} ({kind})")
+        if kind == "responses":
+            data, _ = load_yaml(read_text_limited(path), str(path))
+            print(f"ok: {path} (responses) — {formats.responses_hint(path, data)}")
+        else:
+            print(f"ok: {path} ({kind})")
     if checked == 0:
         print("error: no YAML files found in the given paths", file=sys.stderr)
         return 2

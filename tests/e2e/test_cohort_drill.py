@@ -8,16 +8,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from simulator.store import open_store, people
-from tests.e2e.conftest import (
-    open_page,
-    private_database,
-    sign_in,
-    start_server,
-    stop_server,
-    wait_idle,
-)
+from tests.e2e.conftest import PASSWORD, private_database, start_server, stop_server, wait_idle
 
 pytestmark = pytest.mark.e2e
 TRAINEES = {
@@ -43,28 +37,75 @@ def cohort_server(tmp_path_factory):
     stop_server(proc)
 
 
+# Every wait below is for a condition the user would see, never a fixed sleep, and each allows a
+# busy machine (other test runs, CPU-burning neighbours) several times the usual time.
+STEP_MS = 120_000
+
+_CONFIRMATION = """(previous) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText)
+                  .filter(t => /Recorded at \\d\\d:\\d\\d:\\d\\d/.test(t));
+    return shown.length > 0 && shown[0] !== previous; }"""
+
+
+def _sign_in(page, base_url: str, username: str) -> None:
+    page.goto(base_url)
+    wait_idle(page, timeout=STEP_MS)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for(timeout=STEP_MS)
+    wait_idle(page, timeout=STEP_MS)
+
+
+def _open_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
+    wait_idle(page, timeout=STEP_MS)
+
+
 def _select(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.keyboard.type(option)
     page.get_by_role("option").first.click()
 
 
+def _tab(page, name: str) -> None:
+    # A tab may rerun the page when chosen: let that run finish before typing into the tab.
+    page.get_by_role("tab", name=name, exact=True).last.click()
+    wait_idle(page, timeout=STEP_MS)
+
+
+def _last_confirmation(page) -> str:
+    texts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    return next((t for t in texts if re.search(r"Recorded at \d\d:\d\d:\d\d", t)), "")
+
+
 def _recorded(page, button: str) -> None:
+    """Press an action button and wait for *its* confirmation: a "Recorded at …" line other than the
+    one shown before the press, with the script idle (a slow rerun cannot pass off the old one)."""
+    previous = _last_confirmation(page)
     page.get_by_role("button", name=button, exact=True).click()
-    wait_idle(page)
-    page.get_by_text(re.compile(r"Recorded at \d\d:\d\d:\d\d")).first.wait_for()
+    page.wait_for_function(_CONFIRMATION, arg=previous, timeout=STEP_MS)
+    wait_idle(page, timeout=STEP_MS)
 
 
 def _acknowledge(page) -> None:
-    """Acknowledge once the page has arrived on the shared clock (the drill refuses it before)."""
-    for _ in range(30):
-        page.get_by_role("button", name="Acknowledge the page", exact=True).click()
-        wait_idle(page)
-        if not page.get_by_text("There is no page to acknowledge yet.").count():
-            page.get_by_text(re.compile(r"Recorded at \d\d:\d\d:\d\d")).first.wait_for()
+    """Acknowledge once the page has arrived on the shared clock: wait until the pager shows it
+    (the live view redraws on its own), then press; press again if a rerun raced the arrival."""
+    page.get_by_text("NOT ACKNOWLEDGED").first.wait_for(timeout=STEP_MS)
+    button = page.get_by_role("button", name="Acknowledge the page", exact=True)
+    for _ in range(5):
+        previous = _last_confirmation(page)
+        button.click()
+        wait_idle(page, timeout=STEP_MS)
+        try:
+            page.wait_for_function(_CONFIRMATION, arg=previous, timeout=STEP_MS)
             return
-        page.wait_for_timeout(2000)
-    raise AssertionError("no page arrived to acknowledge")
+        except PlaywrightTimeout:
+            if not page.get_by_text("There is no page to acknowledge yet.").count():
+                raise
+    raise AssertionError("the arrived page could not be acknowledged in five presses")
 
 
 def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_server, playwright_browser):
@@ -75,48 +116,50 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
             ctx = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
             contexts.append(ctx)
             p = ctx.new_page()
-            p.set_default_timeout(45_000)
+            p.set_default_timeout(STEP_MS)
             return p
 
         trainer = new_page()
-        sign_in(trainer, cohort_server, "trainer")
-        open_page(trainer, "Live drill board")
+        _sign_in(trainer, cohort_server, "trainer")
+        _open_page(trainer, "Live drill board")
         # A scenario whose first page comes early (T+05:10), at 10×: pages arrive while trainees join.
         _select(trainer, "Scenario", "vulnerability-disclosed")
         speed = trainer.get_by_role("slider").first
         speed.focus()
         speed.press("End")  # 10×
         trainer.get_by_role("button", name="Schedule drill").click()
-        wait_idle(trainer)
-        trainer.get_by_role("button", name="Start drill").click()
-        wait_idle(trainer)
-        trainer.get_by_text("status running").first.wait_for()
+        start = trainer.get_by_role("button", name="Start drill")
+        start.wait_for(timeout=STEP_MS)
+        wait_idle(trainer, timeout=STEP_MS)
+        start.click()
+        trainer.get_by_text("status running").first.wait_for(timeout=STEP_MS)
+        wait_idle(trainer, timeout=STEP_MS)
 
         for username, (_name, severity) in TRAINEES.items():
             page = new_page()
-            sign_in(page, cohort_server, username)
-            open_page(page, "Cohort drill")
+            _sign_in(page, cohort_server, username)
+            _open_page(page, "Cohort drill")
             page.get_by_role("button", name="Join the drill").click()
-            wait_idle(page)
-            page.wait_for_url(re.compile(r"attempt=\d+"))
-            page.get_by_text("Cohort drill: the trainer runs the clock.").wait_for()
+            page.wait_for_url(re.compile(r"attempt=\d+"), timeout=STEP_MS)
+            page.get_by_text("Cohort drill: the trainer runs the clock.").wait_for(timeout=STEP_MS)
+            wait_idle(page, timeout=STEP_MS)
             _select(page, "Severity", severity)
             _recorded(page, "Classify")
-            page.get_by_role("tab", name="Communicate", exact=True).last.click()
+            _tab(page, "Communicate")
             page.get_by_label("Update (impact, what you are doing, when the next update comes)").fill(
                 f"<script>alert('{username}')</script> checking the pool"
             )
             _recorded(page, "Post update")
-            page.get_by_role("tab", name="Triage", exact=True).last.click()
+            _tab(page, "Triage")
             _acknowledge(page)
 
         # The board refreshes itself every two seconds: no reload, no click.
         for username, (name, severity) in TRAINEES.items():
-            trainer.get_by_text(re.compile(rf"{name} · classify: {severity}")).first.wait_for(timeout=30_000)
-            trainer.get_by_text(re.compile(rf"{name} · acknowledge")).first.wait_for(timeout=30_000)
+            trainer.get_by_text(re.compile(rf"{name} · classify: {severity}")).first.wait_for(timeout=STEP_MS)
+            trainer.get_by_text(re.compile(rf"{name} · acknowledge")).first.wait_for(timeout=STEP_MS)
             trainer.get_by_text(
                 f"{name} · post update: <script>alert('{username}')</script> checking the pool", exact=False
-            ).first.wait_for(timeout=30_000)
+            ).first.wait_for(timeout=STEP_MS)
         assert trainer.locator('[data-testid="stException"]').count() == 0
 
         store = open_store(_DB["url"])
@@ -127,9 +170,9 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
             store.dispose()
 
         trainer.get_by_role("button", name="End drill").click()
-        wait_idle(trainer, timeout=90_000)
-        trainer.get_by_text("Debrief: the cohort side by side").wait_for()
-        trainer.get_by_text("Agreement (quadratic weighted κ)").wait_for()
+        trainer.get_by_text("Debrief: the cohort side by side").wait_for(timeout=STEP_MS)
+        wait_idle(trainer, timeout=STEP_MS)
+        trainer.get_by_text("Agreement (quadratic weighted κ)").wait_for(timeout=STEP_MS)
         assert trainer.locator('[data-testid="stException"]').count() == 0
     finally:
         for ctx in contexts:

@@ -36,9 +36,18 @@ def check_text(text: str, base_dir: Path | None, source: str = "editor") -> Text
     if not text.strip():
         return TextCheck(None, (Problem(source, 1, 1, "", "the editor is empty; start from a template"),))
     try:
-        return TextCheck(parse_scenario(text, source, base_dir=base_dir))
+        loaded = parse_scenario(text, source, base_dir=base_dir)
     except FormatError as exc:
         return TextCheck(None, tuple(exc.problems))
+    # The same checks as `firedrill validate`: an answer the policy contradicts, a loosened
+    # deadline or an authoring slip is shown at its line instead of being saved.
+    from .policy import default_policy
+    from .scenario_checks import check
+    from .yamlio import load_yaml
+
+    _, positions = load_yaml(text, source)
+    problems = check(loaded, positions, default_policy())
+    return TextCheck(None, tuple(problems)) if problems else TextCheck(loaded)
 
 
 def problem_rows(problems: tuple[Problem, ...] | list[Problem]) -> list[dict[str, Any]]:

@@ -342,3 +342,14 @@ def test_a_valid_responses_file_says_which_command_plays_it(capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"firedrill drill {SCENARIOS / 'db-pool-exhaustion.yaml'} --responses {path}" in out
+
+
+def test_the_scenario_studio_shows_a_policy_disagreement_at_its_line():
+    from simulator.studio import check_text
+
+    text = _edited("db-pool-exhaustion", "  severity_reason: core_functionality_impaired\n", "")
+    result = check_text(text, SCENARIOS)
+    assert not result.ok
+    [p] = result.problems
+    assert (p.line, p.field) == (_line_of(text, "  severity: HIGH\n  title:"), "answer.severity")
+    assert check_text(_text("db-pool-exhaustion"), SCENARIOS).ok

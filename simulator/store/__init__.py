@@ -6,6 +6,7 @@ this package: callers load values here, hand them to pure core functions, and sa
 Each area has its own module (attempts, people, scenarios, curriculum); `db` holds the engine.
 """
 
-from .db import Base, Store, database_url, open_store
+from .db import Base, Store, database_url
+from .migrate import open_store
 
 __all__ = ["Base", "Store", "database_url", "open_store"]

@@ -74,18 +74,5 @@ class Store:
         finally:
             s.close()
 
-    def create_schema(self) -> None:
-        """Bring the schema to the newest migration (creates it on a new database)."""
-        from .migrate import upgrade
-
-        upgrade(self)
-
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
-    store = Store(url or database_url())
-    if create:
-        store.create_schema()
-    return store

@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .db import Base, Store, database_url
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-    from .db import Store
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # One upgrade at a time per process (AppTest, the CLI and the server may open stores in threads);
@@ -30,13 +30,21 @@ _PG_LOCK_KEY = 0x46495245  # "FIRE": any constant works, every firedrill server 
 log = logging.getLogger("firedrill.migrate")
 
 
-def load_models() -> None:
-    """Import every store module so all tables are registered on Base.metadata."""
-    from .. import store as pkg
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """A store on `url` (FIREDRILL_DATABASE_URL, else the default SQLite file), its schema brought
+    to the newest migration first unless `create=False`."""
+    store = Store(url or database_url())
+    if create:
+        upgrade(store)
+    return store
 
-    for info in pkgutil.iter_modules(pkg.__path__):
+
+def load_models() -> None:
+    """Import every store module so all tables are registered on Base.metadata. By name, found on
+    disk: the package lists its modules, and this module must not import the package back."""
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if info.name not in ("db", "migrate", "migrations") and not info.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
+            importlib.import_module(f"{__package__}.{info.name}")
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Any:
@@ -92,8 +100,6 @@ def upgrade(store: Store, revision: str = "head", *, complete: bool = True) -> N
 def _create_unmigrated_tables(conn: Connection) -> None:
     from sqlalchemy import inspect
 
-    from .db import Base
-
     have = set(inspect(conn).get_table_names())
     missing = [t for t in Base.metadata.sorted_tables if t.name not in have]
     if missing:
@@ -111,8 +117,6 @@ def _adopt_legacy(conn: Connection, cfg: Any, names: set[str]) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from .db import Base
-
     log.warning("database without a migration history (%d tables): completing and stamping it", len(names))
     Base.metadata.create_all(conn)
     base = ScriptDirectory.from_config(cfg).get_base()
@@ -124,8 +128,6 @@ def schema_differences(store: Store) -> list[Any]:
     """What differs between the database and the models (empty when the migrations are complete)."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
-
-    from .db import Base
 
     load_models()
     with store.engine.connect() as conn:
@@ -141,8 +143,6 @@ def _ignorable(diff: Any) -> bool:
 def new_revision(message: str) -> str:
     """Autogenerate the next revision from the models against a fresh SQLite at head; returns its path."""
     from alembic import command
-
-    from .db import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'rev.db'}")
@@ -169,8 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "revision":
         print(new_revision(args.message))
         return 0
-    from .db import Store, database_url
-
     store = Store(args.url or database_url())
     try:
         upgrade(store)

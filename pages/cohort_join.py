@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator.accounts import AccountError
+from simulator.spoilers import trainee_title
 from simulator.store import people
 from ui import auth
 from ui.cohorts import drill_engine, md_escape, now, scenario_choices
@@ -36,7 +37,8 @@ scenarios = scenario_choices(store)
 cohort_names = {c.id: c.name for c in people.cohorts_of(store, user.username)}
 for cd in open_drills:
     loaded = scenarios.get(cd.scenario_id)
-    title = loaded.scenario.title if loaded else cd.scenario_id
+    # The real title names the cause; the trainee sees the symptom as first reported.
+    title = trainee_title(loaded.scenario) if loaded else "Scenario not available on this server"
     with st.container(border=True):
         st.markdown(f"**{md_escape(title)}** — cohort {md_escape(cohort_names.get(cd.cohort_id, '?'))}")
         status = {

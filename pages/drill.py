@@ -27,6 +27,7 @@ from simulator.drill import (
 from simulator.drill import state_at as drill_state_at
 from simulator.drill import world as drill_world
 from simulator.reports import action_label, customer_notice_template, draft_post_incident_report
+from simulator.spoilers import shuffled, trainee_title
 from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
@@ -108,7 +109,7 @@ if attempt is None:
             "Scenario",
             ids,
             format_func=lambda i: (
-                f"{scenarios[i].scenario.title} (difficulty {scenarios[i].scenario.difficulty})"
+                f"{trainee_title(scenarios[i].scenario)} (difficulty {scenarios[i].scenario.difficulty})"
             ),
         )
         # The library's "Drill this scenario" link passes the variant the trainee was looking at.
@@ -145,7 +146,7 @@ drill = _drill(aid, attempt.content_hash, attempt.seed)
 sc = drill.scenario
 
 if attempt.status == "finished":
-    st.title(sc.title)
+    st.title(trainee_title(sc))
     st.success("This drill is over.")
     if st.button("Open the debrief", type="primary"):
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
@@ -154,10 +155,11 @@ if attempt.status == "finished":
 events = store_att.events_for(store, aid)
 clock = DrillClock.from_events(events, drill.duration)
 
-st.title(sc.title)
+# The real title names the cause: it waits for the debrief.
+st.title(trainee_title(sc))
 st.caption(f"Attempt {aid} · seed {attempt.seed} · scenario version {attempt.content_hash}")
 with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
-    st.text(sc.briefing or sc.summary)
+    st.text(sc.briefing or trainee_title(sc))
 
 if msg := st.session_state.pop("drill_confirm", None):
     st.success(msg, icon=":material/check_circle:")
@@ -287,20 +289,30 @@ with t_triage:
         else:
             st.warning("There is no page to acknowledge yet.")
     with st.form("judge"):
+        # No choice is made for the trainee, and the order changes per attempt, so neither a
+        # default nor a position hints at the answer.
         verdict = st.radio(
             "Is this a real incident?",
-            ["real", "false_positive"],
+            shuffled(["real", "false_positive"], attempt.seed, f"{aid}/verdict"),
             horizontal=True,
+            index=None,
             format_func=lambda v: v.replace("_", " ").capitalize(),
         )
         reason = st.text_input("Why?", key="judge_reason")
         if st.form_submit_button("Record judgement"):
-            _record(drill, aid, A.Judge(action="judge", verdict=verdict, reason=reason))
+            if verdict is None:
+                st.warning("Choose real or false positive first.")
+            else:
+                _record(drill, aid, A.Judge(action="judge", verdict=verdict, reason=reason))
     with st.form("classify"):
-        sev = st.selectbox("Severity", [s.value for s in SEVERITIES])
+        # An ordered scale stays in order; it is only not preselected.
+        sev = st.selectbox("Severity", [s.value for s in SEVERITIES], index=None, placeholder="Choose")
         why = st.text_input("Reason (impact you see)", key="classify_reason")
         if st.form_submit_button("Classify"):
-            _record(drill, aid, A.Classify(action="classify", severity=sev, reason=why))
+            if sev is None:
+                st.warning("Choose a severity first.")
+            else:
+                _record(drill, aid, A.Classify(action="classify", severity=sev, reason=why))
     with st.form("declare"):
         title = st.text_input("Incident title", key="declare_title")
         if st.form_submit_button("Declare incident"):
@@ -313,11 +325,18 @@ with t_triage:
             _record(drill, aid, A.OpenChannel(action="open_channel", name=name.strip()))
 with t_esc, st.form("escalate"):
     role = st.selectbox(
-        "Call", [r.value for r in Role if r != Role.PRIMARY], format_func=lambda r: Role(r).title
+        "Call",
+        [r.value for r in Role if r != Role.PRIMARY],
+        index=None,
+        placeholder="Choose who to call",
+        format_func=lambda r: Role(r).title,
     )
     reason = st.text_input("Reason", key="esc_reason")
     if st.form_submit_button("Page / call"):
-        _record(drill, aid, A.Escalate(action="escalate", role=role, reason=reason))
+        if role is None:
+            st.warning("Choose who to call first.")
+        else:
+            _record(drill, aid, A.Escalate(action="escalate", role=role, reason=reason))
 with t_comm:
     with st.form("update"):
         channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel")
@@ -349,26 +368,35 @@ with t_fix:
         with st.form("hypothesis"):
             option = st.radio(
                 "Most likely root cause",
-                [o.id for o in diag.options],
+                shuffled([o.id for o in diag.options], attempt.seed, f"{aid}/hypothesis"),
+                index=None,
                 format_func=lambda i: next(o.text for o in diag.options if o.id == i),
             )
             conf = st.select_slider("Confidence", ["low", "medium", "high"], value="medium")
             evidence = st.text_input("Evidence", key="hyp_evidence")
             if st.form_submit_button("Record hypothesis"):
-                _record(
-                    drill,
-                    aid,
-                    A.Hypothesis(action="hypothesis", option=option, confidence=conf, evidence=evidence),
-                )
+                if option is None:
+                    st.warning("Choose the cause you think most likely first.")
+                else:
+                    _record(
+                        drill,
+                        aid,
+                        A.Hypothesis(action="hypothesis", option=option, confidence=conf, evidence=evidence),
+                    )
     with st.form("mitigate"):
         # Labels only: whether an option is right or harmful is for the debrief.
         mid = st.selectbox(
             "Mitigation",
-            [m.id for m in sc.answer.mitigations],
+            shuffled([m.id for m in sc.answer.mitigations], attempt.seed, f"{aid}/mitigation"),
+            index=None,
+            placeholder="Choose a mitigation",
             format_func=lambda i: drill.mitigation(i).label,
         )  # type: ignore[union-attr]
         if st.form_submit_button("Apply mitigation"):
-            _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
+            if mid is None:
+                st.warning("Choose a mitigation first.")
+            else:
+                _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
     with st.form("verify"):
         what = st.text_input("What did you check?", key="verify_what")
         if st.form_submit_button("Verify recovery"):

@@ -87,6 +87,7 @@ _COMMON = frozenset(
         "requests",
         "every",
         "affected",
+        "post",
     ]
 )
 _WORD = re.compile(r"[a-z0-9]+")

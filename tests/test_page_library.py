@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import app_test
+
+
+def plain(markdown: str) -> str:
+    """Text as a reader sees it: without the escapes and word joiners of ui.markdown."""
+    return markdown.replace("\\", "").replace("\u2060", "")
 
 
 def test_library_lists_the_pack_and_shows_the_chosen_scenarios_charts():
@@ -12,15 +19,37 @@ def test_library_lists_the_pack_and_shows_the_chosen_scenarios_charts():
     assert at.title[0].value == "Scenario library"
     assert len(at.radio[0].options) >= 5
     at.radio[0].set_value("db-pool-exhaustion").run()
-    assert at.header[0].value == "Database connection pool exhaustion"
+    assert plain(at.header[0].value) == "API: database connection pool usage climbing"
     assert len(at.get("plotly_chart")) >= 4
 
 
 def test_search_narrows_the_list():
-    at = app_test("pages/library.py", role="trainee")
+    at = app_test("pages/library.py", role="trainer")
     at.run()
     at.text_input(key="lib_query").set_value("certificate").run()
     assert at.radio[0].options == ["Complete API outage after a certificate expiry  ·  difficulty 2"]
+
+
+def test_a_trainees_search_looks_only_at_what_a_trainee_sees():
+    at = app_test("pages/library.py", role="trainee")
+    at.run()
+    # "certificate" is the outage's cause: only its trainer-facing text says so.
+    at.text_input(key="lib_query").set_value("certificate").run()
+    assert any("Nothing matches" in w.value for w in at.warning)
+    at.text_input(key="lib_query").set_value("every request failing").run()
+    assert at.radio[0].options == ["Public API: every request failing  ·  difficulty 2"]
+    assert not at.multiselect  # tags like "false-positive" would name answers
+
+
+def test_a_trainees_traces_stop_where_the_incident_starts():
+    at = app_test("pages/library.py", role="trainee")
+    at.run()
+    at.radio[0].set_value("db-pool-exhaustion").run()
+    # The bulk traffic starts 5 minutes in (14:20); nothing after it is drawn for a trainee.
+    assert any("Traces up to 14:20 UTC" in c.value for c in at.caption)
+    for chart in at.get("plotly_chart"):
+        xs = [x for line in json.loads(chart.proto.spec)["data"] for x in line.get("x") or []]
+        assert xs and max(xs)[:19] <= "2026-03-10T14:20:00"
 
 
 def test_a_trainee_never_sees_the_answer_or_incident_windows():

@@ -47,6 +47,11 @@ _CONVENTIONAL = {
     ),
     "p95_ms": (("http_request_duration_p95_seconds",), "max(http_request_duration_p95_seconds) * 1000"),
 }
+_NO_SIGNALS = (
+    "; this scenario gives the classifier nothing to read: add a `signals:` section naming the PromQL "
+    "for error_ratio, traffic_affected, successful_requests, p95_ms or resource_utilization, and facts "
+    "(security, data_loss, legit_traffic_rate_limited, warning) with the time they become observable"
+)
 _METRIC_SIGNALS = ("error_ratio", "traffic_affected", "successful_requests", "p95_ms", "resource_utilization")
 
 
@@ -158,7 +163,8 @@ def sustained_levels(levels: list[LevelAt]) -> list[LevelAt]:
     out = []
     for i, lv in enumerate(levels):
         window = [w for w in levels[: i + 1] if w.at >= lv.at - SUSTAINED]
-        out.append(max(window, key=lambda w: (w.severity.rank, -w.at)))
+        held = max(window, key=lambda w: (w.severity.rank, -w.at))
+        out.append(LevelAt(lv.at, held.classification, held.signals))
     return out
 
 
@@ -205,6 +211,11 @@ def check_severity(loaded: LoadedScenario, policy: Policy, positions: Positions)
     scenario's signals over its span, unless it names a policy clause of that level."""
     sc = loaded.scenario
     levels = sustained_levels(classifier_levels(loaded, policy))
+    reads_anything = (
+        bool(signal_expressions(sc))
+        or bool(sc.signals and sc.signals.facts)
+        or (sc.answer.security != SecurityState.NONE)
+    )
     segments = _segments(sc)
     problems: list[Problem] = []
     for k, (start, end, sev, reason, path) in enumerate(segments):
@@ -248,6 +259,7 @@ def check_severity(loaded: LoadedScenario, policy: Policy, positions: Positions)
         if peak.severity == sev:
             continue
         here = [c for c in policy.clause_ids() if (policy.clause(c) or (None,))[0] == sev]
+        blind = "" if reads_anything else _NO_SIGNALS
         problems.append(
             Problem(
                 loaded.source,
@@ -258,7 +270,7 @@ def check_severity(loaded: LoadedScenario, policy: Policy, positions: Positions)
                 f"{_describe(peak)} between {format_duration(start)} and "
                 f"{format_duration(min(end, sc.clock.duration))}; set {peak.severity.value}, or name "
                 f"the policy clause that makes it {sev.value} in {_field(reason_path)} "
-                f"(one of: {', '.join(here)})",
+                f"(one of: {', '.join(here)}){blind}",
             )
         )
     return problems

@@ -353,3 +353,35 @@ def test_the_scenario_studio_shows_a_policy_disagreement_at_its_line():
     [p] = result.problems
     assert (p.line, p.field) == (_line_of(text, "  severity: HIGH\n  title:"), "answer.severity")
     assert check_text(_text("db-pool-exhaustion"), SCENARIOS).ok
+
+
+def test_classify_with_a_scenario_prints_the_level_over_time_beside_the_answer(capsys):
+    assert main(["classify", "--scenario", str(SCENARIOS / "waf-rule-cpu-escalation.yaml")]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    levels = [(x["severity"], x["matched"]) for x in lines[:-1]]
+    assert levels == [
+        ("LOW", []),
+        ("HIGH", ["major_traffic_affected"]),
+        ("CRITICAL", ["all_traffic_affected"]),
+    ]
+    assert [a["severity"] for a in lines[-1]["answer"]] == ["HIGH", "CRITICAL"]
+
+
+def test_classify_with_a_scenario_without_signals_says_what_to_add(tmp_path, capsys):
+    text = _text("memory-warning-worker")
+    start = text.index("# What the policy classifier reads")
+    end = text.index("\nanswer:\n")
+    path = tmp_path / "memory-warning-worker.yaml"
+    path.write_text(text[:start] + text[end:])
+    assert main(["classify", "--scenario", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "no signals to read; add a `signals:` section" in err and "Traceback" not in err
+
+
+def test_a_scenario_with_nothing_for_the_classifier_to_read_is_told_to_add_signals(tmp_path):
+    text = _text("memory-warning-worker")
+    start = text.index("# What the policy classifier reads")
+    text = text[:start] + text[text.index("\nanswer:\n") :]
+    [p] = _problems(tmp_path, text)
+    assert p.field == "answer.severity" and "computes LOW" in p.message
+    assert "add a `signals:` section" in p.message

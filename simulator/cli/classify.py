@@ -1,4 +1,5 @@
-"""`firedrill classify`: the policy's severity for observed signals (one JSON object on stdin)."""
+"""`firedrill classify`: the policy's severity for observed signals (one JSON object on stdin), or
+with `--scenario FILE` the level the policy gives a scenario's own traces over time."""
 
 from __future__ import annotations
 
@@ -20,10 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         + '. Prints {"severity": ..., "matched": [...]}.',
     )
     p.add_argument("--policy", type=Path, help="policy file (default data/policy.yaml)")
+    p.add_argument(
+        "--scenario",
+        type=Path,
+        metavar="FILE",
+        help="instead of stdin: the level over time computed from this scenario's signals, "
+        "beside its answer (what firedrill validate compares)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scenario is not None:
+        return _scenario(args.scenario, load_policy(args.policy))
     text = sys.stdin.read()
     try:
         data = json.loads(text)
@@ -32,4 +42,42 @@ def run(args: argparse.Namespace) -> int:
     signals = parse_signals(data, "<stdin>")
     result = classify(signals, load_policy(args.policy))
     print(json.dumps(result.model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _scenario(path: Path, policy) -> int:
+    """One JSON line per change of the sustained level, then the answer's levels."""
+    from ..durations import format_duration
+    from ..scenario import load_scenario
+    from ..scenario_checks import classifier_levels, signal_expressions, sustained_levels
+
+    loaded = load_scenario(path)
+    if not signal_expressions(loaded.scenario) and not (
+        loaded.scenario.signals and loaded.scenario.signals.facts
+    ):
+        raise CliError(
+            f"{path}: no signals to read; add a `signals:` section (see `firedrill schema scenario`)"
+        )
+    previous = None
+    for lv in sustained_levels(classifier_levels(loaded, policy)):
+        if lv.severity == previous:
+            continue
+        previous = lv.severity
+        print(
+            json.dumps(
+                {
+                    "at": format_duration(lv.at),
+                    "severity": lv.severity.value,
+                    "matched": [m.condition_id for m in lv.classification.matched if m.level == lv.severity],
+                    "signals": lv.signals,
+                }
+            )
+        )
+    ans = loaded.scenario.answer
+    answer = [{"at": "0s", "severity": ans.severity.value, "severity_reason": ans.severity_reason}]
+    answer += [
+        {"at": format_duration(c.at), "severity": c.severity.value, "severity_reason": c.severity_reason}
+        for c in sorted(ans.severity_changes, key=lambda c: c.at)
+    ]
+    print(json.dumps({"answer": answer}))
     return 0

@@ -43,7 +43,17 @@ from .traces import generate_trace
 from .vocabulary import IncidentStatus, Role, SecurityState, Severity
 
 SPEEDS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
-CLOCK_KINDS = ("clock.start", "clock.pause", "clock.resume", "clock.speed", "clock.end")
+CLOCK_KINDS = ("clock.start", "clock.pause", "clock.resume", "clock.speed", "clock.end", "clock.seen")
+# A live drill page records `clock.seen` at least this often (wall seconds) while the clock runs:
+# the log then shows when a server held the session, and the gaps when none did.
+HEARTBEAT_EVERY = 10.0
+# A gap between two signs of life longer than this (wall seconds) means nobody held the session
+# (server down, browser closed): the clock stood still from the last sign of life. Generous, so
+# a browser that throttles a background tab to one timer a minute keeps its clock running.
+SILENCE_LIMIT = 90.0
+# A `clock.seen` marked `resumed` is a new server session picking the drill up (a restart or a
+# reload); a gap before it longer than this is downtime, not thinking time.
+RESUME_LIMIT = 1.5 * HEARTBEAT_EVERY
 
 
 # --- the policy as the drill needs it -------------------------------------------------------------
@@ -207,7 +217,12 @@ class Event:
 
 @dataclass(frozen=True)
 class DrillClock:
-    """Simulated time from stored clock events: offset = anchor + (wall − anchor_wall) × speed."""
+    """Simulated time from stored clock events: offset = anchor + (wall − anchor_wall) × speed.
+
+    Once a live page has recorded a `clock.seen` heartbeat, time nobody held the session does not
+    count: every event's wall time is a sign of life, and a silence longer than `SILENCE_LIMIT`
+    (or than `RESUME_LIMIT` before a session resumed) leaves the clock where it was. The same log
+    always gives the same clock."""
 
     anchor_wall: datetime | None
     anchor_offset: float
@@ -216,12 +231,18 @@ class DrillClock:
     ended: bool
     duration: float
     started: bool
+    last_seen: datetime | None = None  # the latest sign of life, once heartbeats are recorded
+    downtime: float = 0.0  # wall seconds of silence not counted
 
     @classmethod
     def from_events(cls, events: Iterable[Event], duration: float) -> DrillClock:
         clock = cls(None, 0.0, 1.0, False, False, duration, False)
-        for e in sorted((e for e in events if e.kind in CLOCK_KINDS), key=lambda e: e.seq):
-            clock = clock.apply(e)
+        # Every event with a wall time is a sign of life; only clock events move the clock.
+        timed = (e for e in events if e.wall is not None or e.kind in CLOCK_KINDS)
+        for e in sorted(timed, key=lambda e: e.seq):
+            clock = clock._after_silence(e)
+            if e.kind in CLOCK_KINDS:
+                clock = clock.apply(e)
         return clock
 
     def apply(self, e: Event) -> DrillClock:
@@ -248,13 +269,54 @@ class DrillClock:
             return replace(self, anchor_wall=wall, anchor_offset=now, running=False, ended=True)
         return self
 
+    def _after_silence(self, e: Event) -> DrillClock:
+        """The clock with a too-long silence before `e` taken out, and `e` as the last sign of life."""
+        if e.wall is None:
+            return self
+        if self.last_seen is None:
+            return replace(self, last_seen=e.wall) if e.kind == "clock.seen" else self
+        gap = (e.wall - self.last_seen).total_seconds()
+        limit = RESUME_LIMIT if e.kind == "clock.seen" and e.payload.get("resumed") else SILENCE_LIMIT
+        if gap > limit and self.running and self.anchor_wall is not None and not self.ended:
+            return replace(
+                self,
+                anchor_offset=self.offset_at(self.last_seen),
+                anchor_wall=e.wall,
+                last_seen=e.wall,
+                downtime=self.downtime + gap,
+            )
+        return replace(self, last_seen=max(self.last_seen, e.wall))
+
     def offset_at(self, wall: datetime) -> float:
         if not self.started or self.anchor_wall is None:
             return 0.0
         off = self.anchor_offset
         if self.running:
+            if self.last_seen is not None and (wall - self.last_seen).total_seconds() > SILENCE_LIMIT:
+                wall = self.last_seen  # nobody has held the session since: time stood still
             off += max(0.0, (wall - self.anchor_wall).total_seconds()) * self.speed
         return min(off, self.duration)
+
+    def time_left(self, wall: datetime) -> float:
+        """Simulated seconds until the scenario's end."""
+        return max(0.0, self.duration - self.offset_at(wall))
+
+    def out_of_time(self, wall: datetime) -> bool:
+        """The scenario's time has run out (the clock stopped at its end, not ended by anyone)."""
+        return self.started and self.offset_at(wall) >= self.duration - 1e-9
+
+    def wall_until(self, offset: float, wall: datetime) -> float | None:
+        """Wall seconds from `wall` until the clock shows `offset` (None: paused, ended or past)."""
+        if not self.running or self.ended:
+            return None
+        ahead = offset - self.offset_at(wall)
+        return None if ahead < 0 else ahead / self.speed
+
+    def needs_heartbeat(self, wall: datetime) -> bool:
+        """Whether a live page should record `clock.seen` now to keep the clock counting."""
+        if not self.running or self.ended:
+            return False
+        return self.last_seen is None or (wall - self.last_seen).total_seconds() >= HEARTBEAT_EVERY
 
     @property
     def paused(self) -> bool:
@@ -491,14 +553,40 @@ class DrillState:
         return [m for m in self.chat if m.channel == channel]
 
 
+# The trainee as every pager line, chat line and escalation names them.
+TRAINEE = "You"
+
+
+def trainee_seat(drill: Drill, at: float) -> Any:
+    """The rotation's primary at a simulated time, whose seat the trainee takes (None: no team,
+    or nobody is primary then). That person is the trainee for the drill, never a second voice."""
+    if drill.team is None:
+        return None
+    return oncall.on_call(drill.team, drill.wall(at)).primary
+
+
 def person_for(drill: Drill, role: Role | str, at: float) -> str:
-    """Who holds `role` at a simulated time, from the team rotation when it is there."""
+    """Who answers for `role` at a simulated time: the trainee for the primary; otherwise the
+    team rotation's holder, skipping the person whose seat the trainee took (paging "the
+    database expert" never pages yourself). Subject-matter experts whose area the scenario is
+    about come first. The same role and time always give the same name."""
     role = Role(role)
+    if role == Role.PRIMARY:
+        return TRAINEE
     if drill.team is not None:
+        seat = trainee_seat(drill, at)
         holders = oncall.on_call(drill.team, drill.wall(at)).holders(role)
-        if holders:
-            return str(holders[0][0].name)
-    # No team file, or nobody holds the role then: a stand-in name keeps the drill readable.
+        topics = {t.lower() for t in (*drill.scenario.tags, drill.scenario.service or "")}
+        holders.sort(key=lambda h: not any(t in h[1].lower() for t in topics if t))
+        for person, _ in holders:
+            if seat is None or person.id != seat.id:
+                return str(person.name)
+        if role == Role.SME and seat is not None:
+            # The only expert is the trainee's own seat: the backup covers, as a team would.
+            backup = oncall.on_call(drill.team, drill.wall(at)).backup
+            if backup is not None and backup.id != seat.id:
+                return str(backup.name)
+    # No team file, or nobody else holds the role then: a stand-in name keeps the drill readable.
     return _DEFAULT_PEOPLE[role]
 
 
@@ -510,6 +598,13 @@ _DEFAULT_PEOPLE = {
     Role.SECURITY_LEAD: "Morgan (security lead)",
     Role.SME: "Jordan (subject-matter expert)",
 }
+
+
+def _inject_author(drill: Drill, inject: Any) -> str:
+    """A manager's inject speaks as the team's on-call manager, the person escalations page."""
+    if inject.kind == "manager" and drill.team is not None:
+        return f"{person_for(drill, Role.MANAGER, inject.at)} (on-call manager)"
+    return str(inject.author)
 
 
 def true_severity_at(drill: Drill, at: float) -> Severity:
@@ -558,6 +653,7 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
         drill.policy.source, drill.team, severity, drill.wall(triggered), ack_after, security
     )
     out = []
+    seen: set[tuple[float, str, str]] = set()
     for p in plan:
         at = triggered + p.offset
         role = Role(p.role).value
@@ -565,7 +661,18 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
         # the escalation ladder re-paging them, which the trainee should see.
         if at > now or (role == Role.PRIMARY.value and at <= triggered + 1e-6):
             continue
-        out.append(Page(float(at), str(p.who), role, str(p.channel), str(p.reason), kind="escalation"))
+        seat = trainee_seat(drill, at)
+        if role == Role.PRIMARY.value and (seat is None or p.person_id == seat.id):
+            who = TRAINEE
+        elif role == Role.PRIMARY.value:
+            who = str(p.who)  # the outgoing primary during a handoff overlap: a real second person
+        else:
+            # The same name the chat uses when the trainee pages this role themselves.
+            who = person_for(drill, role, at)
+        if (at, role, who) in seen:
+            continue
+        seen.add((at, role, who))
+        out.append(Page(float(at), who, role, str(p.channel), str(p.reason), kind="escalation"))
     return out
 
 
@@ -594,7 +701,9 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
     pages.sort(key=lambda p: (p.at, p.kind))
 
     chat: list[ChatMessage] = [
-        ChatMessage(i.at, i.channel, i.author, i.text, i.kind) for i in drill.scenario.injects if i.at <= now
+        ChatMessage(i.at, i.channel, _inject_author(drill, i), i.text, i.kind)
+        for i in drill.scenario.injects
+        if i.at <= now
     ]
     seen: set[tuple[float, str]] = set()
     for p in pages:

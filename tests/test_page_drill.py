@@ -55,7 +55,7 @@ def test_acknowledging_is_confirmed_and_survives_reopening_the_attempt():
     assert any("Acknowledged the page" in str(df.value) for df in again.dataframe)
 
 
-def test_acknowledging_before_any_page_is_refused():
+def test_acknowledge_is_disabled_until_a_page_has_arrived():
     store = helpers.test_store()
     person = ensure_user(store, "trainee3", "trainee")
     drill = Drill.create(
@@ -68,8 +68,9 @@ def test_acknowledging_before_any_page_is_refused():
         "pages/drill.py", role="trainee", username="trainee3", query_params={"attempt": str(aid)}, timeout=60
     )
     at.run()
-    next(b for b in at.button if b.label == "Acknowledge the page").click().run()
-    assert any("no page to acknowledge" in w.value for w in at.warning)
+    ack = next(b for b in at.button if b.label == "Acknowledge the page")
+    assert ack.disabled
+    assert "once a page has arrived" in (ack.help or "")
     assert not [e for e in attempts.events_for(store, aid) if e.is_action]
 
 

@@ -1,4 +1,4 @@
-"""People (administrators): create accounts, change roles, reset passwords, deactivate — all audited."""
+"""People (administrators): create accounts, change roles, reset passwords, deactivate, unlock — all audited."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from simulator.accounts import ROLES, AccountError
-from simulator.store import people
+from simulator.store import accounts
+from simulator.store.accounts import MAX_DISPLAY_NAME
 from ui import auth
 from ui.services import get_store
 
-user = auth.require_role("admin")
+user = auth.require_page("pages/admin.py")
 store = get_store()
 st.title("People")
 
@@ -30,7 +31,7 @@ flash = st.session_state.pop("admin_flash", None)
 if flash:
     st.success(flash)
 
-everyone = people.list_users(store)
+everyone = accounts.list_users(store)
 st.dataframe(
     pd.DataFrame(
         [
@@ -47,21 +48,24 @@ st.dataframe(
     width="stretch",
 )
 
-create, role_tab, reset_tab, active_tab = st.tabs(
-    ["Create account", "Change role", "Reset password", "Deactivate / reactivate"]
+create, role_tab, reset_tab, active_tab, unlock_tab = st.tabs(
+    ["Create account", "Change role", "Reset password", "Deactivate / reactivate", "Unlock"]
 )
 
 with create, st.form("create_user", clear_on_submit=True):
-    username = st.text_input("Username", help="lowercase letters, digits, '.', '_' or '-'")
-    display = st.text_input("Display name")
+    username = st.text_input("Username", max_chars=40, help="lowercase letters, digits, '.', '_' or '-'")
+    display = st.text_input("Display name", max_chars=MAX_DISPLAY_NAME)
     role = st.selectbox("Role", ROLES, index=ROLES.index("trainee"))
     password = st.text_input(
-        "Initial password", type="password", help="at least 10 characters; tell it to the person privately"
+        "Initial password",
+        type="password",
+        max_chars=200,
+        help="at least 10 characters; tell it to the person privately",
     )
     if st.form_submit_button("Create account", type="primary"):
         auth.require_action(user, "manage_users")
         try:
-            person = people.add_user(store, user.username, username, password, role, now(), display)
+            person = accounts.add_user(store, user.username, username, password, role, now(), display)
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -75,7 +79,7 @@ with role_tab, st.form("change_role"):
     if st.form_submit_button("Change role"):
         auth.require_action(user, "change_role")
         try:
-            people.set_role(store, user.username, who, new_role, now())
+            accounts.set_role(store, user.username, who, new_role, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -83,11 +87,11 @@ with role_tab, st.form("change_role"):
 
 with reset_tab, st.form("reset_password", clear_on_submit=True):
     who = st.selectbox("Person", names, key="reset_who")
-    new_password = st.text_input("New password", type="password")
+    new_password = st.text_input("New password", type="password", max_chars=200)
     if st.form_submit_button("Reset password"):
         auth.require_action(user, "reset_password")
         try:
-            people.reset_password(store, user.username, who, new_password, now())
+            accounts.reset_password(store, user.username, who, new_password, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -99,8 +103,26 @@ with active_tab, st.form("set_active"):
     if st.form_submit_button("Apply"):
         auth.require_action(user, "manage_users")
         try:
-            people.set_active(store, user.username, who, make_active == "Active", now())
+            accounts.set_active(store, user.username, who, make_active == "Active", now())
         except AccountError as exc:
             st.error(str(exc))
         else:
             done(f"{who} is now {'active' if make_active == 'Active' else 'deactivated'}.")
+
+with unlock_tab:
+    locked = accounts.locked_accounts(store)
+    if not locked:
+        st.caption(
+            "No account is locked. Accounts lock only after many failed sign-ins from several addresses."
+        )
+    else:
+        with st.form("unlock"):
+            who = st.selectbox("Locked account", locked, key="unlock_who")
+            if st.form_submit_button("Unlock"):
+                auth.require_action(user, "manage_users")
+                try:
+                    accounts.unlock(store, user.username, who, now())
+                except AccountError as exc:
+                    st.error(str(exc))
+                else:
+                    done(f"{who} can sign in again.")

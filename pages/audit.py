@@ -1,15 +1,15 @@
-"""Audit log (trainers and administrators): who changed what, when — newest first."""
+"""Audit log (trainers and administrators): who changed what, when — newest first, page by page."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from simulator.store import people
+from simulator.store import audit as store_audit
 from ui import auth
 from ui.services import get_store
 
-user = auth.require_role("admin", "trainer")
+user = auth.require_page("pages/audit.py")
 auth.require_action(user, "read_audit")
 store = get_store()
 st.title("Audit log")
@@ -19,18 +19,21 @@ st.caption(
 )
 
 left, mid, right = st.columns(3)
-actions = people.audit_actions(store)
+actions = store_audit.audit_actions(store)
 action = left.selectbox("Action", ["(all)", *actions], key="audit_action")
-actor = mid.text_input("By (username)", key="audit_actor").strip()
-target = right.text_input("About (target)", key="audit_target").strip()
+actor = mid.text_input("By (username)", key="audit_actor", max_chars=120).strip()
+target = right.text_input("About (target)", key="audit_target", max_chars=200).strip()
 
-entries = people.audit_log(
-    store,
-    actor=actor or None,
-    action=None if action == "(all)" else action,
-    target=target or None,
-    limit=1000,
+PAGE_SIZE = 200
+filters = {"actor": actor or None, "action": None if action == "(all)" else action, "target": target or None}
+total = store_audit.count_audit(store, **filters)
+pages = max(1, -(-total // PAGE_SIZE))
+page = (
+    st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="audit_page")
+    if pages > 1
+    else 1
 )
+entries = store_audit.audit_log(store, **filters, limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
 if not entries:
     st.info(
         "No entries match." if (actor or target or action != "(all)") else "Nothing has been recorded yet."
@@ -48,6 +51,9 @@ frame = pd.DataFrame(
         }
         for e in entries
     ]
+)
+st.caption(
+    f"Entries {(int(page) - 1) * PAGE_SIZE + 1}–{(int(page) - 1) * PAGE_SIZE + len(entries)} of {total}."
 )
 # A data grid renders every value as text: HTML or script typed by anyone stays inert.
 st.dataframe(frame, hide_index=True, width="stretch")

@@ -33,10 +33,10 @@ from ui import auth
 from ui.scenario_catalog import sync_pack
 from ui.services import SCENARIO_DIR, get_store
 
-user = auth.require_role("trainer", "admin")
+user = auth.require_page("pages/authoring.py")
 auth.require_action(user, "edit_scenario")
 store = get_store()
-is_admin = user.role == "admin"
+is_admin = user.may("manage_any_scenario")
 DRAFT_KEY = "editor"
 TEXT = "studio_text"
 

@@ -25,11 +25,12 @@ from simulator.drill import DrillClock, true_severity_at
 from simulator.store import attempts as store_att
 from simulator.store import people
 from ui import auth
-from ui.cohorts import board_rows, cohort_logs, drill_engine, md_escape, now, pick_cohort, scenario_choices
+from ui.cohorts import board_rows, cohort_logs, drill_engine, now, pick_cohort, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.markdown import md_text
 from ui.services import get_store
 
-user = auth.require_role("admin", "trainer")
+user = auth.require_page("pages/cohort_board.py")
 auth.require_action(user, "run_cohort_drill")
 store = get_store()
 st.title("Live drill board")
@@ -132,7 +133,7 @@ def score_everyone() -> None:
 
 
 st.markdown(
-    f"**{md_escape(cohort.name)}** · {md_escape(loaded.scenario.title if loaded else cd.scenario_id)} · "
+    f"**{md_text(cohort.name)}** · {md_text(loaded.scenario.title if loaded else cd.scenario_id)} · "
     f"seed {cd.seed} · {cd.speed:g}× · status **{cd.status}**"
 )
 if loaded is None:

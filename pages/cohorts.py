@@ -8,12 +8,14 @@ import streamlit as st
 
 from simulator.accounts import AccountError
 from simulator.cohort import planned_day
-from simulator.store import people
+from simulator.store import accounts as store_accounts
+from simulator.store import cohorts as store_cohorts
 from ui import auth
-from ui.cohorts import md_escape, now, pick_cohort
+from ui.cohorts import now, pick_cohort
+from ui.markdown import md_text
 from ui.services import get_store
 
-user = auth.require_role("admin", "trainer")
+user = auth.require_page("pages/cohorts.py")
 auth.require_action(user, "manage_cohorts")
 store = get_store()
 st.title("Cohorts")
@@ -23,14 +25,14 @@ if flash:
     st.success(flash)
 
 with (
-    st.expander("Create a cohort", expanded=not people.list_cohorts(store)),
+    st.expander("Create a cohort", expanded=not store_cohorts.list_cohorts(store)),
     st.form("new_cohort", clear_on_submit=True),
 ):
-    name = st.text_input("Cohort name", placeholder="e.g. 2026-Q2 on-call intake")
+    name = st.text_input("Cohort name", max_chars=120, placeholder="e.g. 2026-Q2 on-call intake")
     start = st.date_input("Curriculum start date (Day 1)", value=now().date())
     if st.form_submit_button("Create cohort", type="primary"):
         try:
-            made = people.create_cohort(store, name, start, user.username, now())
+            made = store_cohorts.create_cohort(store, name, start, user.username, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -44,12 +46,12 @@ cohort = pick_cohort(
     "No cohort yet: create one above, then add trainees to it.",
     label=lambda c: f"{c.name} (from {c.start_date})",
 )
-members = people.cohort_members(store, cohort.id)
+members = store_cohorts.cohort_members(store, cohort.id)
 
 left, right = st.columns(2)
 with left, st.form("members"):
     st.markdown("**Members**")
-    trainees = [p for p in people.list_users(store, role="trainee") if p.active]
+    trainees = [p for p in store_accounts.list_users(store, role="trainee") if p.active]
     member_names = {m.username for m in members}
     to_add = st.multiselect(
         "Add trainees", [p.username for p in trainees if p.username not in member_names], key="cohort_add"
@@ -58,9 +60,9 @@ with left, st.form("members"):
     if st.form_submit_button("Apply membership changes"):
         try:
             for u in to_add:
-                people.add_member(store, cohort.id, u, user.username, now())
+                store_cohorts.add_member(store, cohort.id, u, user.username, now())
             for u in to_remove:
-                people.remove_member(store, cohort.id, u, user.username, now())
+                store_cohorts.remove_member(store, cohort.id, u, user.username, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -70,11 +72,11 @@ with right, st.form("start_date"):
     st.markdown("**Curriculum start**")
     new_start = st.date_input("Day 1 is", value=cohort.start_date, key="cohort_start")
     if st.form_submit_button("Save start date") and new_start != cohort.start_date:
-        people.set_cohort_start(store, cohort.id, new_start, user.username, now())
+        store_cohorts.set_cohort_start(store, cohort.id, new_start, user.username, now())
         st.session_state["cohorts_flash"] = f"Start date set to {new_start}."
         st.rerun()
 
-st.subheader(f"{md_escape(cohort.name)} — progress")
+st.subheader(f"{md_text(cohort.name)} — progress")
 today = now().date()
 should = planned_day(cohort.start_date, today)
 st.caption(
@@ -132,7 +134,7 @@ if problem:
 else:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-drills = people.cohort_drills(store, cohort.id)
+drills = store_cohorts.cohort_drills(store, cohort.id)
 if drills:
     st.subheader("Cohort drills")
     st.dataframe(

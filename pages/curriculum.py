@@ -16,7 +16,7 @@ cur = curriculum()
 store = get_store()
 
 username = user.username
-if user.role in ("admin", "trainer"):
+if user.may("see_others_results"):
     people = sorted({user.username, *store_cur.usernames_with_evidence(store)})
     username = st.selectbox("Show progress of", people, index=people.index(user.username))
 

@@ -24,6 +24,7 @@ from simulator.store import attempts as store_att
 from simulator.yamlio import FormatError
 from ui import auth
 from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.markdown import md_text
 from ui.services import SCENARIO_DIR, get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -175,13 +176,15 @@ if c1.button("Check against the log and save"):
             "and a due date."
         )
     for s in check.missing_sections:
-        st.warning(f"Missing or still a placeholder: {s}")
+        st.warning(f"Missing or still a placeholder: {md_text(s)}")
     for e in check.timeline:
         if not e.matched:
-            st.warning(f"Timeline {e.written} “{e.text}” is not within ±2 min of anything in the log")
+            st.warning(
+                f"Timeline {md_text(e.written)} “{md_text(e.text)}” is not within ±2 min of anything in the log"
+            )
     for i in check.action_items:
         if not (i.owner and i.due):
-            st.warning(f"Action item “{i.text}” needs an owner and a due date")
+            st.warning(f"Action item “{md_text(i.text)}” needs an owner and a due date")
     if not check.action_items:
         st.warning("No action items with an owner and a due date")
 c2.download_button(

@@ -16,11 +16,12 @@ from simulator.library import before_incident, filter_scenarios, incident_window
 from simulator.spoilers import trainee_title
 from simulator.thresholds import alert_thresholds
 from ui import auth
+from ui.markdown import md_lines, md_text
 from ui.navigation import pages_for
 from ui.services import builtin_scenarios, trace_for
 
 user = auth.require_role("admin", "trainer", "trainee")
-is_staff = user.role in ("admin", "trainer")
+is_staff = user.may("see_answers")
 
 st.title("Scenario library")
 scenarios = builtin_scenarios()
@@ -64,7 +65,7 @@ loaded = scenarios[chosen_id]
 sc = loaded.scenario
 
 st.divider()
-st.header(shown_title(loaded))
+st.header(md_text(shown_title(loaded)))
 meta = [f"Difficulty {'●' * sc.difficulty}{'○' * (5 - sc.difficulty)}", f"Service `{sc.service}`"]
 if sc.tags and is_staff:
     meta.append("Tags: " + ", ".join(f"`{t}`" for t in sc.tags))
@@ -73,9 +74,11 @@ if is_staff:
     # The summary and the source are written for trainers and usually say what went wrong.
     st.write(sc.summary)
 if sc.briefing:
-    st.info(sc.briefing, icon=":material/campaign:")
+    st.info(md_lines(sc.briefing), icon=":material/campaign:")
 if sc.source and is_staff:
-    st.caption(f"Modelled on: {sc.source.title}" + (f" — {sc.source.url}" if sc.source.url else ""))
+    st.caption(
+        f"Modelled on: {md_text(sc.source.title)}" + (f" — {md_text(sc.source.url)}" if sc.source.url else "")
+    )
 
 c1, c2, c3 = st.columns([1, 1, 2])
 seed = c1.number_input(

@@ -126,5 +126,5 @@ if result is not None:
         ),
         hide_index=True,
     )
-    if user.role in ("admin", "trainer") or result.passed:
+    if user.may("see_answers") or result.passed:
         st.caption("Expert path: " + " → ".join(rb.action(a).label for a in expert_path(rb)))

@@ -9,10 +9,11 @@ from simulator.signoff import SignoffError, decide
 from simulator.signoff_report import cohort_csv, render_html, render_pdf
 from simulator.store import curriculum as store_cur
 from ui import auth
+from ui.markdown import md_text
 from ui.services import get_store
-from ui.training import audit, curriculum, known_people, md_escape, now
+from ui.training import audit, curriculum, known_people, now
 
-user = auth.require_role("admin", "trainer")
+user = auth.require_page("pages/signoff.py")
 store = get_store()
 cur = curriculum()
 st.title("Sign-off")
@@ -28,7 +29,7 @@ username = st.selectbox(
 report = store_cur.trainee_report(store, cur, username, now())
 a = report.assessment
 
-st.subheader(f"{md_escape(report.display_name)} — {report.status}")
+st.subheader(f"{md_text(report.display_name)} — {report.status}")
 st.caption(
     f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
     f"{report.progress.done if report.progress else 0} exercises passed"

@@ -12,7 +12,7 @@ from ui import auth
 from ui.services import get_store
 from ui.training import curriculum, known_people, now
 
-user = auth.require_role("admin", "trainer")
+user = auth.require_page("pages/team_overview.py")
 store = get_store()
 cur = curriculum()
 at = now()

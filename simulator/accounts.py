@@ -1,35 +1,22 @@
-"""Account rules: roles, what each role may do, the password and username policy, session expiry.
+"""Account rules: the password and username policy, sign-in guessing limits, session expiry.
 
-Owns the pure decisions behind sign-in and permissions so the UI and the store can share them and
+Owns the pure decisions behind sign-in so the UI and the store can share them and
 tests can check them without a browser. It does not hash passwords or touch the database
-(`simulator.store.people` does) and never reads the clock: `now` is passed in.
+(`simulator.store.accounts` does) and never reads the clock: `now` is passed in.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 
-ROLES: tuple[str, ...] = ("admin", "trainer", "trainee")
-STAFF: tuple[str, ...] = ("admin", "trainer")
+# Roles and who may do what live in `simulator.permissions` (the one permission table); the
+# names are re-exported here because account code and older callers import them from this module.
+from .permissions import CAPABILITIES as PERMISSIONS
+from .permissions import ROLES, STAFF, may
 
-# Who may do what. Pages check the role on entry; actions that change data check again here,
-# because a page that shows a button to the wrong role must still not let the action through.
-PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "manage_users": ("admin",),
-    "change_role": ("admin",),
-    "reset_password": ("admin",),
-    "read_audit": STAFF,
-    "manage_cohorts": STAFF,
-    "run_cohort_drill": STAFF,
-    "see_answers": STAFF,
-    "see_others_results": STAFF,
-    "sign_off": STAFF,
-    "override_score": STAFF,
-    "edit_scenario": STAFF,
-    "join_cohort_drill": ("trainee", "trainer", "admin"),
-    "run_drill": ROLES,
-}
+__all__ = ["PERMISSIONS", "ROLES", "STAFF", "AccountError", "may"]
 
 ROLE_PLURAL = {"admin": "administrators", "trainer": "trainers", "trainee": "trainees"}
 
@@ -38,13 +25,33 @@ DEFAULT_IDLE_TIMEOUT = timedelta(hours=8)
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
 
 
+# Online password guessing (see `simulator.store.sign_in_guard`): each source (client address) has
+# a few free failures per window, then waits 2 s, 4 s, 8 s … (at most the window) before its next
+# try, so one source gets roughly a dozen guesses per quarter hour and cannot lock anyone out. Only
+# failures from many sources against one account lock it, until an administrator unlocks it.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+FREE_FAILURES_PER_SOURCE = 5
+ACCOUNT_LOCK_FAILURES = 50
+
+
+def source_delay(failures: int) -> timedelta:
+    """How long a source waits before its next sign-in try after `failures` failures this window."""
+    if failures < FREE_FAILURES_PER_SOURCE:
+        return timedelta(0)
+    exponent = min(failures - FREE_FAILURES_PER_SOURCE + 1, 20)  # 2**20 s is far past the cap
+    return min(SIGN_IN_WINDOW, timedelta(seconds=2**exponent))
+
+
+def wait_text(wait: timedelta) -> str:
+    """'12 seconds' / '3 minutes': how long someone has to wait, rounded up."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
 class AccountError(ValueError):
     """A request the account rules refuse; the message is shown to the person as is."""
-
-
-def may(role: str | None, action: str) -> bool:
-    """True when `role` may perform `action` (unknown actions are refused, never allowed)."""
-    return role is not None and role in PERMISSIONS.get(action, ())
 
 
 def check_role(role: str) -> str:

@@ -54,7 +54,7 @@ def _now() -> datetime:
 
 def ensure_user(
     store: Store, username: str, role: str, display_name: str | None = None, password: str = PASSWORD
-) -> people.Person:
+) -> people.Account:
     """The user with this name, created with `role` if missing (an existing user keeps theirs)."""
     found = people.get_user_by_username(store, username)
     if found is not None:
@@ -74,7 +74,7 @@ def ensure_user(
         )
         s.add(row)
         s.flush()
-        return people.Person(row.id, row.username, row.display_name, row.role, True)
+        return people.Account(row.id, row.username, row.display_name, row.role, True)
 
 
 _HASH: list[str] = []
@@ -86,7 +86,7 @@ def _test_hash() -> str:
     return _HASH[0]
 
 
-def make_users(store: Store) -> dict[str, people.Person]:
+def make_users(store: Store) -> dict[str, people.Account]:
     """admin, trainer, trainee1..3, all with the password `firedrill-test-pw`."""
     return {u: ensure_user(store, u, role, name) for u, role, name in TEST_USERS}
 

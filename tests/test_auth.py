@@ -189,23 +189,3 @@ def test_a_visitor_who_is_not_signed_in_is_refused_on_a_page(tmp_store):
     at = page_test("pages/signoff.py", role=None)
     at.run()
     assert [e.value for e in at.error] == ["Please sign in to use this page."]
-
-
-def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(tmp_store):
-    make_users(tmp_store)
-    for n in range(5):
-        with pytest.raises(AccountError, match="Wrong username or password"):
-            people.sign_in(tmp_store, "trainee1", f"guess-number-{n}", T0 + timedelta(minutes=n))
-    with pytest.raises(AccountError, match=r"Too many failed sign-ins.*try again in 10 minute"):
-        people.sign_in(tmp_store, "trainee1", PASSWORD, T0 + timedelta(minutes=5))
-    assert people.sign_in(tmp_store, "trainee1", PASSWORD, T0 + timedelta(minutes=16)).username == "trainee1"
-    actions = [e.action for e in people.audit_log(tmp_store, target="trainee1")]
-    assert actions.count("sign_in_failed") == 5 and actions[0] == "sign_in"
-
-
-def test_failed_sign_ins_for_one_account_do_not_lock_another(tmp_store):
-    make_users(tmp_store)
-    for n in range(5):
-        with pytest.raises(AccountError):
-            people.sign_in(tmp_store, "trainee1", f"guess-number-{n}", T0)
-    assert people.sign_in(tmp_store, "trainee2", PASSWORD, T0).username == "trainee2"

@@ -153,5 +153,5 @@ def test_a_cohort_name_with_html_is_shown_as_text(cohort, tmp_store):
     at.run()
     assert not at.exception
     heading = next(h.value for h in at.subheader if "progress" in h.value)
-    assert heading.startswith("Spring \\<b\\>intake\\</b\\>")  # escaped markdown: the browser shows <b>
+    assert heading.startswith("Spring \\<b\\>intake\\<\\/b\\>")  # escaped markdown: the browser shows <b>
     assert at.dataframe[0].value["username"].tolist() == ["trainee1", "trainee2", "trainee3"]

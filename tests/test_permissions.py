@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulator.accounts import PERMISSIONS, ROLES, may
+from simulator.permissions import STAFF
 from simulator.store import people
 from tests.helpers import ROOT, app_test, make_users, page_test
-from ui.navigation import PAGES, STAFF, pages_for
+from ui.navigation import PAGES, pages_for
 
 STAFF_PAGES = [p.path for p in PAGES if set(p.roles) <= set(STAFF)]
 ADMIN_PAGES = [p.path for p in PAGES if tuple(p.roles) == ("admin",)]

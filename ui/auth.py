@@ -1,9 +1,11 @@
 """Sign-in, sign-out and the role check every page makes on the server side.
 
-Owns the browser session's link to an account: a session token kept in `st.session_state`
-(`SESSION_KEY`), re-checked against the database and the idle limit on every run, so a role change,
-a deactivation or a password reset applies at once. Accounts, hashing and expiry rules live in
-`simulator.store.people` / `simulator.accounts`; this module only renders and decides who is here.
+Owns the browser session's link to an account: a random session token kept in `st.session_state`
+(`SESSION_KEY`) and mirrored in the address as `?session=…` (`TOKEN_PARAM`) so a browser reload
+keeps the person signed in. The token is re-checked against the database (where only its hash is
+stored) and the idle limit on every run, so a sign-out, a role change, a deactivation or a password
+reset applies at once. Accounts, hashing and expiry rules live in `simulator.store.accounts` /
+`simulator.store.sessions` / `simulator.accounts`; this module only renders and decides who is here.
 """
 
 from __future__ import annotations
@@ -14,12 +16,23 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from simulator.accounts import DEFAULT_IDLE_TIMEOUT, AccountError, may, needed_roles_text
+from simulator.accounts import DEFAULT_IDLE_TIMEOUT, AccountError, needed_roles_text
 from simulator.durations import parse_duration
-from simulator.store import people
+from simulator.permissions import ROLES, may, page_roles
+from simulator.store import accounts, sessions
+from simulator.store.accounts import Account
+from ui.markdown import md_text
 from ui.services import get_store
 
 SESSION_KEY = "firedrill_session_token"
+# Streamlit cannot set an httpOnly cookie from Python, so the token lives in the address (see the
+# README's Security section for why and what limits the risk).
+TOKEN_PARAM = "session"
+SIGNED_OUT_REASON = "firedrill_signed_out_reason"
+# The token that was in the address when it stopped working: whose it was decides whether the
+# next sign-in may keep the address (the same person) or starts on Home (someone else).
+_STALE_TOKEN = "firedrill_stale_token"
+_START_ON_HOME = "firedrill_start_on_home"
 IDLE_ENV = "FIREDRILL_SESSION_IDLE"  # e.g. "8h", "30m"
 
 
@@ -32,10 +45,11 @@ class User:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("admin", "trainer")
+        """Trains others: sees answers and other people's results (from the permission table)."""
+        return may(self.role, "see_others_results")
 
     def may(self, action: str) -> bool:
-        """Whether this person may perform `action` (see `simulator.accounts.PERMISSIONS`)."""
+        """Whether this person may perform `action` (see `simulator.permissions.CAPABILITIES`)."""
         return may(self.role, action)
 
 
@@ -54,38 +68,75 @@ def idle_timeout() -> timedelta:
         return DEFAULT_IDLE_TIMEOUT
 
 
-def _user(p: people.Person) -> User:
+def _user(p: Account) -> User:
     return User(p.id, p.username, p.display_name, p.role)
 
 
+def client_source() -> str:
+    """The client address the sign-in guard throttles by (Streamlit's view of the connection; a
+    proxy's X-Forwarded-For is not trusted, since any client could write it)."""
+    try:
+        return st.context.ip_address or "unknown"
+    except Exception:  # no browser connection (a bare script run)
+        return "unknown"
+
+
 def current_user() -> User | None:
-    """The signed-in person, or None (never signed in, signed out, expired, deactivated)."""
-    token = st.session_state.get(SESSION_KEY)
+    """The signed-in person, or None (never signed in, signed out, expired, deactivated).
+
+    The token comes from this browser session, or after a reload from the address."""
+    from_state = st.session_state.get(SESSION_KEY)
+    token = from_state or st.query_params.get(TOKEN_PARAM)
     if not token:
         return None
-    person = people.session_user(get_store(), token, _now(), idle_timeout())
+    person = accounts.session_user(get_store(), token, _now(), idle_timeout())
     if person is None:
         st.session_state.pop(SESSION_KEY, None)
-        st.session_state["firedrill_signed_out_reason"] = "Your session ended; please sign in again."
+        if TOKEN_PARAM in st.query_params:
+            del st.query_params[TOKEN_PARAM]
+        st.session_state[_STALE_TOKEN] = token
+        st.session_state[SIGNED_OUT_REASON] = "Your session ended; please sign in again."
         return None
+    st.session_state[SESSION_KEY] = token
+    # Switching pages drops query parameters; putting the token back keeps a reload signed in.
+    if st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
     return _user(person)
 
 
-def sign_in_as(person: people.Person | User) -> User:
-    """Start a session for an authenticated person in this browser session."""
-    token = people.start_session(get_store(), person.id, _now())
+def sign_in_as(person: Account | User) -> User:
+    """Start a session for an authenticated person in this browser session.
+
+    Someone other than the owner of the session that ended here starts on Home with a clean
+    address and state: they never land on the previous person's attempt or half-filled forms. A
+    deep link without a session (a link someone was sent) keeps its address. (Signing out already
+    clears the address and state, so the next person starts clean either way.)"""
+    store = get_store()
+    stale = st.session_state.get(_STALE_TOKEN) or st.query_params.get(TOKEN_PARAM)
+    if stale is not None and sessions.session_owner(store, stale) != person.id:
+        _forget_everything()
+        st.session_state[_START_ON_HOME] = True
+    token = sessions.start_session(store, person.id, _now())
     st.session_state[SESSION_KEY] = token
-    st.session_state.pop("firedrill_signed_out_reason", None)
+    st.query_params[TOKEN_PARAM] = token
+    st.session_state.pop(SIGNED_OUT_REASON, None)
+    st.session_state.pop(_STALE_TOKEN, None)
     return User(person.id, person.username, person.display_name, person.role)
 
 
-def sign_out() -> None:
-    token = st.session_state.pop(SESSION_KEY, None)
-    if token:
-        people.end_session(get_store(), token, _now())
-    # Everything this person had in the tab goes with them (answers seen, forms half filled).
+def _forget_everything() -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.query_params.clear()
+
+
+def sign_out() -> None:
+    """End the session in the database (the token in any copied address stops working), then
+    forget this tab's state and address."""
+    token = st.session_state.get(SESSION_KEY) or st.query_params.get(TOKEN_PARAM)
+    if token:
+        sessions.end_session(get_store(), token, _now())
+    _forget_everything()
 
 
 def _leave_legacy_multipage() -> None:
@@ -112,7 +163,7 @@ def require_role(*roles: str) -> User:
     if user is None:
         st.error("Please sign in to use this page.", icon=":material/lock:")
         st.stop()
-    allowed = roles or ("admin", "trainer", "trainee")
+    allowed = roles or ROLES
     if user.role not in allowed:
         st.error(
             f"This page is for {needed_roles_text(allowed)}. You are signed in as "
@@ -121,6 +172,12 @@ def require_role(*roles: str) -> User:
         )
         st.stop()
     return user  # type: ignore[return-value]
+
+
+def require_page(path: str) -> User:
+    """`require_role` with the roles the permission table gives the page at `path` (e.g.
+    "pages/admin.py"): call it first thing on the page."""
+    return require_role(*page_roles(path))
 
 
 def require_action(user: User, action: str) -> None:
@@ -134,10 +191,10 @@ def sign_in_page() -> None:
     """The only page a visitor sees: sign in, or on the very first start, create the first admin."""
     store = get_store()
     st.title("firedrill")
-    if not people.has_admin(store):
+    if not accounts.has_admin(store):
         _first_admin_form(store)
         return
-    reason = st.session_state.get("firedrill_signed_out_reason")
+    reason = st.session_state.get(SIGNED_OUT_REASON)
     if reason:
         st.info(reason)
     st.subheader("Sign in")
@@ -147,7 +204,7 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            person = people.sign_in(store, username, password, _now())
+            person = accounts.sign_in(store, username, password, _now(), client_source())
         except AccountError as exc:
             st.error(str(exc))
             return
@@ -172,7 +229,7 @@ def _first_admin_form(store) -> None:
             st.error("The two passwords differ.")
             return
         try:
-            person = people.create_first_admin(store, username, password, _now(), display)
+            person = accounts.create_first_admin(store, username, password, _now(), display)
         except AccountError as exc:
             st.error(str(exc))
             return
@@ -181,21 +238,15 @@ def _first_admin_form(store) -> None:
 
 
 def sidebar(user: User) -> None:
-    """Who is signed in, with which role, and the sign-out button."""
+    """Who is signed in, with which role, and the sign-out button.
+
+    Runs after the menu exists, which makes it the first place a fresh sign-in can be sent Home
+    (during the sign-in run only the sign-in form is a page)."""
+    if st.session_state.pop(_START_ON_HOME, False):
+        st.switch_page("pages/home.py")
     with st.sidebar:
-        st.markdown(f"**{_md_escape(user.display_name)}**")
-        st.caption(f"{user.username} · {user.role}")
+        st.markdown(f"**{md_text(user.display_name)}**")
+        st.caption(f"{md_text(user.username)} · {user.role}")
         if st.button("Sign out", key="firedrill_sign_out", icon=":material/logout:"):
             sign_out()
-            st.rerun()
-
-
-def _md_escape(text: str) -> str:
-    """Display names are typed by people: keep markdown and HTML in them literal."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|<>~$":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+            st.switch_page("pages/home.py")

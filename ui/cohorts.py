@@ -1,7 +1,7 @@
 """Shared pieces of the cohort pages: which scenarios a cohort drill can use, the drill engine for
-one, the cohort's live board rows, and escaping trainer-typed names for markdown.
+one and the cohort's live board rows.
 
-Owns nothing persistent (`simulator.store.people` / `attempts`) and no rules (`simulator.cohort`);
+Owns nothing persistent (`simulator.store.cohorts` / `attempts`) and no rules (`simulator.cohort`);
 just the glue the cohort, board and join pages would otherwise repeat.
 """
 
@@ -14,18 +14,15 @@ import streamlit as st
 from simulator.cohort import BoardRow, board_row
 from simulator.drill import Drill, load_default_policy, load_default_team
 from simulator.scenario import LoadedScenario
-from simulator.store import Store, people
+from simulator.store import Store
+from simulator.store import accounts as store_accounts
 from simulator.store import attempts as store_att
+from simulator.store import cohorts as store_cohorts
 from ui.services import SCENARIO_DIR, builtin_scenarios, scenario_from_text
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def md_escape(text: str) -> str:
-    """Keep markdown and HTML typed by people (cohort and display names) literal."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in str(text))
 
 
 def scenario_choices(store: Store) -> dict[str, LoadedScenario]:
@@ -54,9 +51,9 @@ def drill_engine(loaded: LoadedScenario, seed: int) -> Drill:
 def cohort_logs(store: Store, cohort_id: int, drill_id: int) -> list[tuple[str, str, list | None]]:
     """(username, display name, attempt events or None when not joined) for every member, plus
     anyone who joined and was later removed from the cohort (they still did the drill)."""
-    joined = people.drill_participants(store, drill_id)
+    joined = store_cohorts.drill_participants(store, drill_id)
     out: list[tuple[str, str, list | None]] = []
-    for member in people.cohort_members(store, cohort_id):
+    for member in store_cohorts.cohort_members(store, cohort_id):
         aid = joined.get(member.username)
         out.append(
             (
@@ -68,7 +65,7 @@ def cohort_logs(store: Store, cohort_id: int, drill_id: int) -> list[tuple[str, 
     listed = {u for u, _, _ in out}
     for username, aid in joined.items():
         if username not in listed:
-            person = people.get_user_by_username(store, username)
+            person = store_accounts.get_user_by_username(store, username)
             out.append(
                 (username, person.display_name if person else username, store_att.events_for(store, aid))
             )
@@ -83,7 +80,7 @@ def board_rows(store: Store, cohort_id: int, drill_id: int) -> list[BoardRow]:
 def pick_cohort(store: Store, key: str, empty_message: str, label=lambda c: c.name):
     """A cohort chooser that opens on `?cohort=<id>` when given; stops the page with
     `empty_message` when there is no cohort yet. Returns the chosen cohort."""
-    cohorts = people.list_cohorts(store)
+    cohorts = store_cohorts.list_cohorts(store)
     if not cohorts:
         st.info(empty_message)
         st.stop()

@@ -1,16 +1,15 @@
-"""Which pages exist, in which section, and who may open them.
+"""Which pages exist, in which section, with which title and icon.
 
-The navigation menu is built from this table filtered by the signed-in role; every page also
-checks the role itself on the server side (`ui.auth.require_role`), because a hidden menu entry
-is not a permission check.
+Who may open a page is not decided here but by the permission table (`simulator.permissions`):
+the menu is this list filtered through it, and every page checks the same table itself on the
+server side (`ui.auth.require_page`), because a hidden menu entry is not a permission check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-EVERYONE = ("admin", "trainer", "trainee")
-STAFF = ("admin", "trainer")
+from simulator.permissions import may_open, page_roles
 
 
 @dataclass(frozen=True)
@@ -19,8 +18,12 @@ class PageEntry:
     title: str
     icon: str
     section: str
-    roles: tuple[str, ...] = EVERYONE
     default: bool = False
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Who may open it, from the permission table."""
+        return page_roles(self.path)
 
 
 PAGES: list[PageEntry] = [
@@ -40,17 +43,17 @@ PAGES: list[PageEntry] = [
     PageEntry("pages/library.py", "Scenario library", ":material/library_books:", "Learn"),
     PageEntry("pages/alerts.py", "Alerts", ":material/notifications_active:", "Learn"),
     PageEntry("pages/oncall.py", "On-call", ":material/calendar_month:", "Learn"),
-    PageEntry("pages/authoring.py", "Scenario studio", ":material/edit_note:", "Train", STAFF),
-    PageEntry("pages/cohorts.py", "Cohorts", ":material/diversity_3:", "Train", STAFF),
-    PageEntry("pages/cohort_board.py", "Live drill board", ":material/monitor_heart:", "Train", STAFF),
-    PageEntry("pages/signoff.py", "Sign-off", ":material/verified:", "Train", STAFF),
-    PageEntry("pages/team_overview.py", "Team overview", ":material/dashboard:", "Train", STAFF),
-    PageEntry("pages/audit.py", "Audit log", ":material/policy:", "Admin", STAFF),
-    PageEntry("pages/admin.py", "People", ":material/manage_accounts:", "Admin", ("admin",)),
+    PageEntry("pages/authoring.py", "Scenario studio", ":material/edit_note:", "Train"),
+    PageEntry("pages/cohorts.py", "Cohorts", ":material/diversity_3:", "Train"),
+    PageEntry("pages/cohort_board.py", "Live drill board", ":material/monitor_heart:", "Train"),
+    PageEntry("pages/signoff.py", "Sign-off", ":material/verified:", "Train"),
+    PageEntry("pages/team_overview.py", "Team overview", ":material/dashboard:", "Train"),
+    PageEntry("pages/audit.py", "Audit log", ":material/policy:", "Admin"),
+    PageEntry("pages/admin.py", "People", ":material/manage_accounts:", "Admin"),
 ]
 
 
 def pages_for(role: str | None) -> list[PageEntry]:
     if role is None:
         return []
-    return [p for p in PAGES if role in p.roles]
+    return [p for p in PAGES if may_open(role, p.path)]

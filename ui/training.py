@@ -147,13 +147,6 @@ def known_people(store) -> list[str]:
 
 def audit(store, actor: str, action: str, target: str, detail: str) -> None:
     """Record a trainer's decision in the audit log."""
-    from simulator.store import people
+    from simulator.store import audit as store_audit
 
-    people.record_audit(store, actor, action, target, detail, at=now())
-
-
-def md_escape(text: str) -> str:
-    """Text a person typed (a display name), shown inside Markdown as plain characters."""
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+    store_audit.record_audit(store, actor, action, target, detail, at=now())

@@ -1,4 +1,4 @@
-"""`firedrill users`: accounts from the command line (list, add, set-role, reset-password), for
+"""`firedrill users`: accounts from the command line (list, add, set-role, reset-password, unlock), for
 teams that provision people by script. Passwords are read from stdin or a prompt, never argv
 (which other users of the machine can see); every change is audited with actor `cli:<os user>`."""
 
@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("role", choices=["admin", "trainer", "trainee"])
     w = cmds.add_parser("reset-password", help="set a new password (ends their open sessions)")
     w.add_argument("username")
+    u = cmds.add_parser("unlock", help="lift the lock many failed sign-ins put on an account")
+    u.add_argument("username")
     p.set_defaults(func=run)
 
 
@@ -41,26 +43,29 @@ def _password() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..accounts import AccountError
-    from ..store import database_url, open_store, people
+    from ..store import accounts, database_url, open_store
 
     store = open_store(args.url or database_url())
     now = datetime.now(UTC)
     actor = f"cli:{os.environ.get('USER') or getpass.getuser()}"
     try:
         if args.users_cmd == "list":
-            for p in people.list_users(store):
+            for p in accounts.list_users(store):
                 print(f"{p.username}\t{p.role}\t{'active' if p.active else 'deactivated'}\t{p.display_name}")
         elif args.users_cmd == "add":
-            person = people.add_user(
+            person = accounts.add_user(
                 store, actor, args.username, _password(), args.role, now, args.display_name or None
             )
             print(f"created {person.username} ({person.role})")
         elif args.users_cmd == "set-role":
-            people.set_role(store, actor, args.username, args.role, now)
+            accounts.set_role(store, actor, args.username, args.role, now)
             print(f"{args.username} is now {args.role}")
         elif args.users_cmd == "reset-password":
-            people.reset_password(store, actor, args.username, _password(), now)
+            accounts.reset_password(store, actor, args.username, _password(), now)
             print(f"password of {args.username} reset")
+        elif args.users_cmd == "unlock":
+            accounts.unlock(store, actor, args.username, now)
+            print(f"{args.username} can sign in again")
     except AccountError as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.permissions import STAFF
 from tests.e2e.conftest import PASSWORD, prepare_database, sign_in, start_server, stop_server, wait_idle
-from ui.navigation import PAGES, STAFF
+from ui.navigation import PAGES
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

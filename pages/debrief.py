@@ -19,7 +19,7 @@ from simulator.reports import (
     draft_post_incident_report,
     timeline_figure,
 )
-from simulator.scoring import RATING_WORDS, score_drill
+from simulator.scoring import RATING_WORDS, score_drill, verdict
 from simulator.store import attempts as store_att
 from simulator.yamlio import FormatError
 from ui import auth
@@ -83,11 +83,11 @@ if Path(expert_file).is_file():
 d = debrief(drill, events, card, expert)
 
 st.subheader(drill.scenario.title)
-verdict = "PASSED" if card.passed else "NOT PASSED"
-(st.success if card.passed else st.error)(
-    f"{verdict} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})"
+decided = verdict(card)  # the one pass rule, shared with sign-off, the cohort board and reports
+(st.success if decided.passed else st.error)(
+    f"{'PASSED' if decided.passed else 'NOT PASSED'} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})"
 )
-for reason in card.reasons:
+for reason in decided.reasons:
     st.text(f"• {reason}")
 
 st.subheader("Timeline")

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .scoring import verdict
 from .vocabulary import Severity
 
 SEVERITIES: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: s.rank))
@@ -313,7 +314,9 @@ def comparison_rows(
         if card:
             total = card.get("score")
             row["score"] = f"{float(total):.0%}" if isinstance(total, int | float) else "—"
-            row["passed"] = "yes" if card.get("passed") else "no"
+            decided = verdict(card)  # the one pass rule, as on the trainee's own debrief
+            row["passed"] = "yes" if decided.passed else "no"
+            row["why not"] = "; ".join(decided.reasons) or "—"
         out.append(row)
     return out
 

@@ -417,6 +417,10 @@ class RequirementResult:
     missing: str = ""
 
 
+# Just below the S band (0.75): the highest score an unmet sign-off criterion can show.
+UNMET_SCORE_CAP = 0.74
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     id: str
@@ -511,7 +515,10 @@ def _require_runbooks(
 
 
 def _require_drill_criterion(req: DrillCriterionRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
-    drills = [r for r in ev if r.kind == "drill" and req.criterion in r.criteria]
+    # Only drills that passed count: a good communication score inside a failed drill (a trainee
+    # who never fixed the incident) is no evidence that the trainee can run an incident's comms.
+    failed = [r for r in ev if r.kind == "drill" and not r.passed and req.criterion in r.criteria]
+    drills = [r for r in ev if r.kind == "drill" and r.passed and req.criterion in r.criteria]
     # Best qualifying drill per scenario: "two drills of different types" means two scenarios.
     best: dict[str, EvidenceRecord] = {}
     for r in drills:
@@ -519,7 +526,7 @@ def _require_drill_criterion(req: DrillCriterionRequirement, ev: list[EvidenceRe
         if s >= req.min_score and (r.ref not in best or s > float(best[r.ref].criteria[req.criterion])):
             best[r.ref] = r
     chosen = sorted(best.values(), key=lambda r: -float(r.criteria[req.criterion]))[: req.count]
-    desc = f"{req.criterion} ≥ {req.min_score:.0%} in {req.count} drill" + (
+    desc = f"{drill_criterion_title(req.criterion)} ≥ {req.min_score:.0%} in {req.count} passed drill" + (
         "s of different scenarios" if req.count > 1 else ""
     )
     if len(chosen) >= req.count:
@@ -527,13 +534,20 @@ def _require_drill_criterion(req: DrillCriterionRequirement, ev: list[EvidenceRe
         return RequirementResult(desc, True, score, tuple(chosen))
     all_scores = sorted((float(r.criteria[req.criterion]) for r in drills), reverse=True)[: req.count]
     score = sum(all_scores) / req.count if all_scores else 0.0
-    return RequirementResult(
-        desc,
-        False,
-        score,
-        tuple(chosen),
-        f"{len(chosen)} of {req.count} qualifying drill(s)" if drills else "no drill recorded",
-    )
+    if drills:
+        missing = f"{len(chosen)} of {req.count} qualifying passed drill(s)"
+    elif failed:
+        missing = f"{len(failed)} drill(s) recorded, none passed"
+    else:
+        missing = "no drill recorded"
+    return RequirementResult(desc, False, score, tuple(chosen), missing)
+
+
+def drill_criterion_title(key: str) -> str:
+    """A drill scorecard criterion in words ("communication" → "Communication")."""
+    from .scoring import CRITERIA
+
+    return dict(CRITERIA).get(key, key.replace("_", " ").capitalize())
 
 
 def _require_drill_passed(req: DrillPassedRequirement, ev: list[EvidenceRecord]) -> RequirementResult:
@@ -589,6 +603,10 @@ def evaluate_signoff(curriculum: Curriculum, evidence: Iterable[EvidenceRecord])
                 reqs.append(_require_consoles(r, ev))
         met = all(q.met for q in reqs) and all(q.evidence for q in reqs)
         score = sum(q.score for q in reqs) / len(reqs)
+        if not met:
+            # An unmet criterion never shows a score that reads as met ("85%, met: no"): it is
+            # held below the S band, matching its rating, which never rises above M.
+            score = min(score, UNMET_SCORE_CAP)
         results.append(CriterionResult(c.id, c.title, met, score, tuple(reqs)))
     return SignoffAssessment(tuple(results))
 

@@ -483,15 +483,18 @@ def debrief(
 
 def after_action_markdown(d: Debrief) -> str:
     """The after-action report: strengths, areas for improvement, ratings with evidence, improvement plan."""
+    from .scoring import verdict
+
     sc = d.scorecard
+    decided = verdict(sc)  # the one pass rule, as the debrief page and sign-off apply it
     lines = [
         f"# After-action report: {d.title}",
         "",
-        f"Result: **{'PASSED' if sc.passed else 'NOT PASSED'}** — score {sc.score:.2f} (pass mark {sc.pass_mark})",
+        f"Result: **{'PASSED' if decided.passed else 'NOT PASSED'}** — score {sc.score:.2f} (pass mark {sc.pass_mark})",
         "",
     ]
-    if sc.reasons:
-        lines += ["Why not passed:", *[f"- {r}" for r in sc.reasons], ""]
+    if decided.reasons:
+        lines += ["Why not passed:", *[f"- {r}" for r in decided.reasons], ""]
     lines += ["## Ratings", "", "| Criterion | Score | Rating |", "|---|---|---|"]
     lines += [f"| {c.title} | {c.score:.2f} | {c.rating} |" for c in sc.criteria]
     lines += ["", "## Strengths", "", *([f"- {s}" for s in d.strengths] or ["- none recorded"])]

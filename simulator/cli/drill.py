@@ -9,14 +9,14 @@ from pathlib import Path
 from ..actions import load_responses
 from ..drill import Drill, Event, events_from_responses, load_default_policy, load_default_team
 from ..scenario import LoadedScenario, load_scenario
-from ..scoring import RATING_WORDS, Scorecard, score_drill
+from ..scoring import RATING_WORDS, Scorecard, score_drill, verdict
 from ..yamlio import read_text_limited
 from . import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("drill", help="score a scripted drill response headless")
-    p.add_argument("scenario", metavar="SCENARIO", help="path to a scenario YAML file")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", help="path to a scenario YAML file")
     p.add_argument(
         "--responses",
         metavar="FILE",
@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--seed", type=int, help="override the seed (default: the response's, else the scenario's)"
     )
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    p.add_argument(
+        "--rubric",
+        action="store_true",
+        help="print the rubric incident updates are judged by (impact, action, next update, no blame, …)",
+    )
     p.add_argument(
         "--draft-expert",
         action="store_true",
@@ -54,7 +59,8 @@ def run_headless(
 def format_scorecard(card: Scorecard) -> str:
     lines = [
         f"{card.scenario_id} ({card.content_hash}, seed {card.seed})",
-        f"{'PASSED' if card.passed else 'NOT PASSED'}  score {card.score:.2f}  (pass mark {card.pass_mark:.2f})",
+        f"{'PASSED' if verdict(card).passed else 'NOT PASSED'}  score {card.score:.2f}  (pass mark {card.pass_mark:.2f})",
+        *[f"  why not: {reason}" for reason in verdict(card).reasons],
         "",
     ]
     for c in card.criteria:
@@ -72,6 +78,13 @@ def format_scorecard(card: Scorecard) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.rubric:
+        from ..update_rubric import rubric_markdown
+
+        print(rubric_markdown(), end="")
+        return 0
+    if not args.scenario:
+        raise CliError("give a SCENARIO file (or --rubric to print the update rubric)")
     if args.draft_expert:
         from ..actions import responses_yaml
         from ..drill import expert_actions
@@ -92,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(card.to_dict(), indent=2, ensure_ascii=False))
     else:
         print(format_scorecard(card))
-    return 0 if card.passed else 1
+    return 0 if verdict(card).passed else 1

@@ -120,7 +120,10 @@ class Attempt:
     # The shape `store.curriculum` reads for sign-off evidence.
     @property
     def passed(self) -> bool:
-        return bool(self.score and self.score.get("passed"))
+        # Decided by the one pass rule from the stored criteria, never by the stored flag alone.
+        from ..scoring import verdict
+
+        return bool(self.score) and verdict(self.score).passed  # type: ignore[arg-type]
 
     @property
     def total(self) -> float | None:

@@ -32,6 +32,7 @@ from ui import auth
 from ui.consoles import render_consoles
 from ui.drill_live import render_cast, render_live
 from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.markdown import md_text
 from ui.scenario_catalog import playable_scenarios, requested_version
 from ui.services import builtin_scenarios, get_store
 
@@ -145,7 +146,7 @@ drill = _drill(aid, attempt.content_hash, attempt.seed)
 sc = drill.scenario
 
 if attempt.status == "finished":
-    st.title(trainee_title(sc))
+    st.title(md_text(trainee_title(sc)))
     st.success("This drill is over.")
     if st.button("Open the debrief", type="primary"):
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
@@ -155,7 +156,7 @@ events = store_att.events_for(store, aid)
 clock = DrillClock.from_events(events, drill.duration)
 
 # The real title names the cause: it waits for the debrief.
-st.title(trainee_title(sc))
+st.title(md_text(trainee_title(sc)))
 st.caption(f"Attempt {aid} · seed {attempt.seed} · scenario version {attempt.content_hash}")
 with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
     render_cast(drill)

@@ -23,6 +23,7 @@ from simulator.cohort import (
 )
 from simulator.drill import DrillClock, true_severity_at
 from simulator.store import attempts as store_att
+from simulator.store import cohorts as store_cohorts
 from simulator.store import people
 from ui import auth
 from ui.cohorts import board_rows, cohort_logs, drill_engine, now, pick_cohort, scenario_choices
@@ -123,13 +124,9 @@ def control(kind: str) -> None:
 
 
 def score_everyone() -> None:
-    """Score each trainee's attempt once the shared clock has ended (the debrief compares scores)."""
-    assert loaded is not None
-    engine = drill_engine(loaded, cd.seed)
-    for aid in people.drill_participants(store, cd.id).values():
-        att = store_att.get_attempt(store, aid)
-        if att is not None and att.status == "running":
-            store_att.finish_and_score(store, aid, engine, now())
+    """Score each trainee's attempt once the shared clock has ended, against the scenario version
+    that attempt ran (the debrief compares scores)."""
+    store_cohorts.score_cohort_drill(store, cd.id, now())
 
 
 st.markdown(

@@ -413,3 +413,19 @@ def open_drills_for(store: Store, username: str) -> list[CohortDrill]:
             .order_by(CohortDrillRow.id.desc())
         )
         return [_drill(r) for r in rows]
+
+
+def score_cohort_drill(store: Store, drill_id: int, now: datetime) -> dict[str, dict[str, Any]]:
+    """Finish and score every joined attempt still running, each against the scenario version it
+    ran: the attempt stored that version's text when its trainee joined, so a trainer editing the
+    scenario mid-drill changes nobody's score, and the debrief (which re-scores from the same
+    stored text) shows the score that was stored. Returns username → scorecard for those scored."""
+    from . import attempts
+
+    scored: dict[str, dict[str, Any]] = {}
+    for username, aid in drill_participants(store, drill_id).items():
+        att = attempts.get_attempt(store, aid)
+        if att is None or att.status != "running":
+            continue
+        scored[username] = attempts.finish_and_score(store, aid, attempts.drill_for(att), now)
+    return scored

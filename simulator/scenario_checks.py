@@ -20,6 +20,7 @@ from .actions import CONSOLES
 from .durations import format_duration
 from .policy import (
     Classification,
+    Deadline,
     Policy,
     Signals,
     classify,
@@ -283,6 +284,35 @@ def answer_levels(sc: Scenario, t0: float) -> list[tuple[float, Severity]]:
     for ch in sorted(sc.answer.severity_changes, key=lambda c: c.at):
         out.append((max(t0, float(ch.at)), ch.severity))
     return out
+
+
+def escalation_deadlines(
+    sc: Scenario, policy: Policy, t0: float, until: float | None = None
+) -> list[Deadline]:
+    """Who must be brought in and by when (offsets from the scenario start): the policy's own
+    requirements for this incident's levels, security and customer notice, tightened (never
+    loosened) by the scenario's `answer.escalations`, whose `within` runs from `t0` (the first
+    alert, or the first report).
+
+    `until` is when the incident stopped being open (None: the whole scenario), which decides
+    whether a HIGH's "customers told if longer than 30 min" — and so the manager — applies.
+    """
+    ans = sc.answer
+    end = float(sc.clock.duration) if until is None else until
+    security = t0 if ans.security != SecurityState.NONE else None
+    by_role = {d.role: d for d in required_escalations(policy, answer_levels(sc, t0), end, security)}
+    for e in ans.escalations:
+        due = t0 + float(e.within)
+        have = by_role.get(e.role)
+        if have is None or due < have.due:
+            by_role[e.role] = Deadline(
+                role=e.role,
+                due=due,
+                since=t0,
+                clause=f"scenario answer.escalations ({e.role.value})",
+                reason=e.reason or (have.reason if have else "required by the scenario"),
+            )
+    return list(by_role.values())
 
 
 def check_deadlines(loaded: LoadedScenario, policy: Policy, positions: Positions, t0: float) -> list[Problem]:

@@ -42,9 +42,9 @@ from .drill import (
     world,
 )
 from .policy import Deadline, Policy, customer_notice_deadline, default_policy
-from .policy import required_escalations as policy_required_escalations
 from .scenario import Effect, Ramp, Surge
-from .vocabulary import Role, SecurityState, Severity
+from .scenario_checks import answer_levels, escalation_deadlines
+from .vocabulary import Role, Severity
 
 PASS_MARK = 0.75
 FLOOR = 0.5
@@ -736,11 +736,7 @@ def open_until(run: _Run) -> float:
 def severity_levels(drill: Drill, t0: float) -> list[tuple[float, Severity]]:
     """The answer's level over time for deadline clocks: the first from `t0` (the first alert or
     report), each re-classification from its own moment — never from the first alert of any level."""
-    ans = drill.scenario.answer
-    out = [(t0, ans.severity)]
-    for ch in sorted(ans.severity_changes, key=lambda c: c.at):
-        out.append((max(t0, float(ch.at)), ch.severity))
-    return out
+    return answer_levels(drill.scenario, t0)
 
 
 def _policy(drill: Drill) -> Policy:
@@ -756,25 +752,7 @@ def required_escalations(drill: Drill, t0: float = 0.0, until: float | None = No
     `until` is when the incident stopped being open (None: the whole scenario), which decides
     whether a HIGH's "customers told if longer than 30 min" — and so the manager — applies.
     """
-    ans = drill.scenario.answer
-    end = float(drill.scenario.clock.duration) if until is None else until
-    security = t0 if ans.security != SecurityState.NONE else None
-    by_role = {
-        d.role: d
-        for d in policy_required_escalations(_policy(drill), severity_levels(drill, t0), end, security)
-    }
-    for e in ans.escalations:
-        due = t0 + float(e.within)
-        have = by_role.get(e.role)
-        if have is None or due < have.due:
-            by_role[e.role] = Deadline(
-                role=e.role,
-                due=due,
-                since=t0,
-                clause=f"scenario answer.escalations ({e.role.value})",
-                reason=e.reason or (have.reason if have else "required by the scenario"),
-            )
-    return list(by_role.values())
+    return escalation_deadlines(drill.scenario, _policy(drill), t0, until)
 
 
 def _escalation(run: _Run) -> Criterion:

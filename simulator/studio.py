@@ -155,13 +155,31 @@ def answer_summary(sc: Scenario) -> list[str]:
     if a.security.value != "none":
         out.append(f"Security: {a.security.value.replace('_', ' ')}")
     out.append(f"Root cause: {a.root_cause.strip()}")
-    for e in a.escalations:
-        out.append(
-            f"Escalate to {e.role.value.replace('_', ' ')} within {format_duration(e.within)}"
-            + (f": {e.reason}" if e.reason else "")
-        )
-    if not a.escalations:
+    # What the drill will score: the policy's requirements tightened by the scenario's own, counted
+    # from the scenario start (a scenario's own `within` runs from the first alert; here it is
+    # shown as if that alert fired at the start). A requirement that holds only for an incident
+    # left open (a HIGH past 30 minutes) is marked so: resolved by the expected time, it lapses.
+    from .policy import customer_notice_deadline, default_policy
+    from .scenario_checks import answer_levels, escalation_deadlines
+
+    policy = default_policy()
+    end = float(sc.clock.duration)
+    by = float(a.expected_resolution) if a.expected_resolution else end
+    deadlines = sorted(escalation_deadlines(sc, policy, 0.0), key=lambda d: d.due) if a.real else []
+    in_time = {d.role for d in escalation_deadlines(sc, policy, 0.0, by)}
+    for d in deadlines:
+        role = d.role.value.replace("_", " ") if d.role else "customers"
+        when = "" if d.role in in_time else " if still open then"
+        out.append(f"Escalate to {role} by {format_duration(d.due)}{when}: {d.reason} ({d.clause})")
+    if not deadlines:
         out.append("No escalation required")
+    levels = answer_levels(sc, 0.0)
+    notice = customer_notice_deadline(policy, levels, end) if a.real else None
+    if notice is not None:
+        when = "" if customer_notice_deadline(policy, levels, by) else " if still open then"
+        out.append(
+            f"Tell customers by {format_duration(notice.due)}{when}: {notice.reason} ({notice.clause})"
+        )
     if a.diagnosis:
         right = next(o.text for o in a.diagnosis.options if o.id == a.diagnosis.correct)
         out.append(
@@ -173,12 +191,10 @@ def answer_summary(sc: Scenario) -> list[str]:
     if not any(m.outcome == "correct" for m in a.mitigations):
         out.append("No correct mitigation yet: the trainee cannot fix this scenario")
     cn = a.customer_notification
-    if cn is not None:
-        out.append(
-            "Customers must be told" + (f" within {format_duration(cn.within)}" if cn.within else "")
-            if cn.required
-            else "No customer notification required"
-        )
+    if cn is not None and cn.required and cn.within:
+        out.append(f"The scenario requires the customer notice within {format_duration(cn.within)}")
+    elif notice is None:
+        out.append("No customer notification required")
     if a.expected_resolution:
         out.append(f"Expected resolution: {format_duration(a.expected_resolution)}")
     return out

@@ -385,3 +385,15 @@ def test_a_scenario_with_nothing_for_the_classifier_to_read_is_told_to_add_signa
     [p] = _problems(tmp_path, text)
     assert p.field == "answer.severity" and "computes LOW" in p.message
     assert "add a `signals:` section" in p.message
+
+
+def test_the_studio_summary_lists_the_deadlines_the_drill_will_score():
+    from simulator.studio import answer_summary
+
+    waf = answer_summary(parse_scenario(_text("waf-rule-cpu-escalation"), "waf", SCENARIOS).scenario)
+    assert any(
+        line.startswith("Escalate to incident commander by 15m") and "critical_incident" in line
+        for line in waf
+    )
+    pool = answer_summary(parse_scenario(_text("db-pool-exhaustion"), "seed", SCENARIOS).scenario)
+    assert any(line.startswith("Tell customers by 30m if still open then") for line in pool)

@@ -17,6 +17,7 @@ from simulator.alerts import RuleEvaluationError, scenario_timeline
 from simulator.charts import alert_bands, alert_bands_chart, alerts_by_metric, metric_chart, query_chart
 from simulator.library import incident_windows, panels
 from simulator.routing import DEFAULT_CONFIG, load_config, match_routes, scenario_notifications
+from simulator.spoilers import trainee_title
 from simulator.thresholds import alert_thresholds
 from simulator.yamlio import FormatError
 from ui import auth
@@ -42,7 +43,11 @@ if "alerts_scenario" not in st.session_state and wanted in scenarios:
     st.session_state["alerts_scenario"] = wanted
 c1, c2 = st.columns([3, 1])
 chosen = c1.selectbox(
-    "Scenario", ids, format_func=lambda i: scenarios[i].scenario.title, key="alerts_scenario"
+    "Scenario",
+    ids,
+    # Trainees see the neutral title: the real one names the cause.
+    format_func=lambda i: scenarios[i].scenario.title if is_staff else trainee_title(scenarios[i].scenario),
+    key="alerts_scenario",
 )
 loaded = scenarios[chosen]
 sc = loaded.scenario

@@ -18,6 +18,7 @@ from simulator.consoles import CONSOLE_ACTION, MITIGATE, ConsoleWorld
 from simulator.drill import Drill
 from simulator.drill import world as drill_world
 from simulator.durations import format_duration
+from simulator.spoilers import trainee_title
 from simulator.store.curriculum import DRILL_CONSOLE_TOOLS, record_console_use
 from ui import auth
 from ui.consoles import TITLES, render_consoles
@@ -39,7 +40,11 @@ if not scenarios:
 
 c1, c2, c3 = st.columns([3, 2, 1])
 chosen = c1.selectbox(
-    "Scenario", list(scenarios), key="sandbox_scenario", format_func=lambda i: scenarios[i].scenario.title
+    "Scenario",
+    list(scenarios),
+    key="sandbox_scenario",
+    # The real title names the cause; the neutral one is the symptom as first reported.
+    format_func=lambda i: trainee_title(scenarios[i].scenario),
 )
 loaded = scenarios[chosen]
 sc = loaded.scenario
@@ -92,7 +97,7 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
 
 
 st.markdown(
-    f"**{sc.title}** · {world.wall_now.strftime('%a %d %b %Y, %H:%M UTC')} "
+    f"**{trainee_title(sc)}** · {world.wall_now.strftime('%a %d %b %Y, %H:%M UTC')} "
     f"({format_duration(now)} into the scenario)"
 )
 if sc.briefing:

@@ -30,7 +30,7 @@ def test_trainee_investigates_the_pool_incident_with_every_console(app_server, b
     sign_in(page, app_server, "trainee1")
     open_page(page, "Consoles sandbox")
     page.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="Database connection pool exhaustion").click()
+    page.get_by_role("option", name="API: database connection pool usage climbing").click()
     wait_idle(page)
 
     # Dashboards: the board with its five panels and the pool threshold.

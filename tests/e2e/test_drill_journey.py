@@ -66,7 +66,7 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
     page = browser_page
     sign_in(page, drill_server, "trainee2")
     open_page(page, "Drill")
-    _select(page, "Scenario", "Database connection pool exhaustion (difficulty 3)")
+    _select(page, "Scenario", "API: database connection pool usage climbing (difficulty 3)")
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("End")  # 60×

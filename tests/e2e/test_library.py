@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import open_page, sign_in, wait_idle
@@ -13,8 +15,12 @@ def test_trainee_opens_the_library_and_sees_a_scenarios_chart(app_server, browse
     page = browser_page
     sign_in(page, app_server, "trainee1")
     open_page(page, "Scenario library")
-    page.get_by_text("Database connection pool exhaustion  ·  difficulty 3").click()
+    page.get_by_text("API: database connection pool usage climbing  ·  difficulty 3").click()
     wait_idle(page)
-    assert page.get_by_role("heading", name="Database connection pool exhaustion").is_visible()
+    # The neutral title, never "Database connection pool exhaustion" (the answer).
+    assert page.get_by_role(
+        "heading", name=re.compile("database connection pool usage climbing")
+    ).is_visible()
+    assert page.get_by_text("exhaustion").count() == 0
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=20_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4

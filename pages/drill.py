@@ -32,6 +32,7 @@ from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
 from ui.consoles import render_consoles
+from ui.drill_procedure import render_bridge_forms, render_resolution_forms, render_update_rubric
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
 from ui.scenario_catalog import playable_scenarios, requested_version
@@ -338,7 +339,10 @@ with t_esc, st.form("escalate"):
             st.warning("Choose who to call first.")
         else:
             _record(drill, aid, A.Escalate(action="escalate", role=role, reason=reason))
+with t_esc:
+    render_bridge_forms(drill, lambda a: _record(drill, aid, a))
 with t_comm:
+    render_update_rubric(str(aid))
     with st.form("update"):
         channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel")
         text = st.text_area("Update (impact, what you are doing, when the next update comes)", key="upd_text")
@@ -406,6 +410,7 @@ with t_fix:
         summary = st.text_input("Resolution summary", key="resolve_summary")
         if st.form_submit_button("Resolve incident"):
             _record(drill, aid, A.Resolve(action="resolve", summary=summary))
+    render_resolution_forms(drill, t_now, lambda a: _record(drill, aid, a))
 with t_report:
     st.caption("Drafted from your log in the team's template. Fill in the <placeholders>, then save it.")
     with st.form("report"):

@@ -1,7 +1,8 @@
 """The trainee's action vocabulary and the scripted-responses file format.
 
 Owns what a trainee can *do* in a drill (acknowledge, judge, classify, declare, open a channel,
-escalate, communicate, hypothesise, mitigate, look, verify, resolve, write the report) as pydantic
+escalate, join the bridge, communicate, hypothesise, mitigate, look, verify, announce the resolution,
+resolve, watch for a relapse, write the report) as pydantic
 models discriminated by `action`, and the `Responses` file (`{at, action, ...}` items). Does not
 decide what an action does to the world (`simulator.drill`) or what it is worth (`simulator.scoring`).
 """
@@ -20,6 +21,13 @@ from .yamlio import FormatError, Positions, Problem, load_yaml, parse_model
 STATUS_PAGE_STATES = ("Investigating", "Identified", "Monitoring", "Resolved")
 CONSOLES = ("dashboards", "logs", "database", "deploys", "infrastructure", "third_party", "alerts", "runbook")
 
+# Every free-text field has a cap (a 20 MB incident title was once stored): a name or title is a
+# line, a reason or note a paragraph, a message a few paragraphs. The Drill page's inputs use the
+# same numbers as `max_chars`, so the limit is visible before anything is refused.
+MAX_NAME = 200
+MAX_REASON = 2000
+MAX_MESSAGE = 4000
+
 
 class _Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -27,24 +35,26 @@ class _Action(BaseModel):
 
 class Acknowledge(_Action):
     action: Literal["acknowledge"]
-    alert: str | None = Field(None, description="Alert name of the page; default: the first page")
+    alert: str | None = Field(
+        None, max_length=MAX_NAME, description="Alert name of the page; default: the first page"
+    )
 
 
 class Judge(_Action):
     action: Literal["judge"]
     verdict: Literal["real", "false_positive"]
-    reason: str = ""
+    reason: str = Field("", max_length=MAX_REASON)
 
 
 class Classify(_Action):
     action: Literal["classify"]
     severity: Severity
-    reason: str = ""
+    reason: str = Field("", max_length=MAX_REASON)
 
 
 class Declare(_Action):
     action: Literal["declare"]
-    title: str = ""
+    title: str = Field("", max_length=MAX_NAME)
 
 
 class OpenChannel(_Action):
@@ -55,20 +65,22 @@ class OpenChannel(_Action):
 class Escalate(_Action):
     action: Literal["escalate"]
     role: Role
-    person: str | None = None
-    reason: str = ""
+    person: str | None = Field(None, max_length=MAX_NAME)
+    reason: str = Field("", max_length=MAX_REASON)
 
 
 class PostUpdate(_Action):
     action: Literal["post_update"]
     text: str = Field(min_length=1, max_length=4000)
-    channel: str | None = Field(None, description="Default: the incident channel, else #incidents")
+    channel: str | None = Field(
+        None, max_length=80, description="Default: the incident channel, else #incidents"
+    )
 
 
 class StatusPage(_Action):
     action: Literal["status_page"]
     status: Literal["Investigating", "Identified", "Monitoring", "Resolved"]
-    message: str = ""
+    message: str = Field("", max_length=MAX_MESSAGE)
 
 
 class NotifyCustomers(_Action):
@@ -79,30 +91,64 @@ class NotifyCustomers(_Action):
 
 class Hypothesis(_Action):
     action: Literal["hypothesis"]
-    option: str
+    option: str = Field(max_length=MAX_NAME)
     confidence: Literal["high", "medium", "low"] = "medium"
-    evidence: str = ""
+    evidence: str = Field("", max_length=MAX_REASON)
 
 
 class Mitigate(_Action):
     action: Literal["mitigate"]
-    mitigation: str
+    mitigation: str = Field(max_length=MAX_NAME)
 
 
 class Look(_Action):
     action: Literal["look"]
-    console: str
-    detail: str = ""
+    console: str = Field(max_length=MAX_NAME)
+    detail: str = Field("", max_length=MAX_REASON)
 
 
 class Verify(_Action):
     action: Literal["verify"]
-    what: str = ""
+    what: str = Field("", max_length=MAX_REASON)
 
 
 class Resolve(_Action):
     action: Literal["resolve"]
-    summary: str = ""
+    summary: str = Field("", max_length=MAX_MESSAGE)
+
+
+class JoinBridge(_Action):
+    """Join the bridge call (Slack huddle or Zoom) the incident commander opens for a CRITICAL."""
+
+    action: Literal["join_bridge"]
+    link: str = Field(
+        "", max_length=300, description="Where the bridge is, e.g. a Zoom link or 'Slack huddle'"
+    )
+
+
+class BridgeUpdate(_Action):
+    """A spoken status update on the bridge (the seed: every 5 minutes while it is ongoing)."""
+
+    action: Literal["bridge_update"]
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class AnnounceResolution(_Action):
+    """The seed's resolution announcement in the incident channel: "Issue resolved at HH:MM UTC"."""
+
+    action: Literal["announce_resolution"]
+    text: str = Field(min_length=1, max_length=4000)
+    channel: str | None = Field(
+        None, max_length=80, description="Default: the incident channel, else #incidents"
+    )
+
+
+class Watch(_Action):
+    """Stand-down: keep watching for a resurrection of the issue before walking away."""
+
+    action: Literal["watch"]
+    minutes: int = Field(30, ge=1, le=1440, description="How long the trainee commits to watch")
+    note: str = Field("", max_length=2000)
 
 
 class WriteReport(_Action):
@@ -125,7 +171,11 @@ Action = Annotated[
     | Look
     | Verify
     | Resolve
-    | WriteReport,
+    | WriteReport
+    | JoinBridge
+    | BridgeUpdate
+    | AnnounceResolution
+    | Watch,
     Field(discriminator="action"),
 ]
 ACTION_NAMES: tuple[str, ...] = (
@@ -144,6 +194,10 @@ ACTION_NAMES: tuple[str, ...] = (
     "verify",
     "resolve",
     "write_report",
+    "join_bridge",
+    "bridge_update",
+    "announce_resolution",
+    "watch",
 )
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Action)
 
@@ -190,6 +244,10 @@ _TIMED = [
         Verify,
         Resolve,
         WriteReport,
+        JoinBridge,
+        BridgeUpdate,
+        AnnounceResolution,
+        Watch,
     )
 ]
 TimedAction = Annotated[
@@ -207,7 +265,11 @@ TimedAction = Annotated[
     | _TIMED[11]
     | _TIMED[12]
     | _TIMED[13]
-    | _TIMED[14],  # type: ignore[valid-type]
+    | _TIMED[14]
+    | _TIMED[15]
+    | _TIMED[16]
+    | _TIMED[17]
+    | _TIMED[18],  # type: ignore[valid-type]
     Field(discriminator="action"),
 ]
 

@@ -20,10 +20,13 @@ from . import alerts as alerts_mod
 from . import content, escalation, oncall, routing
 from .actions import (
     Action,
+    AnnounceResolution,
+    BridgeUpdate,
     Classify,
     Declare,
     Escalate,
     Hypothesis,
+    JoinBridge,
     Judge,
     Look,
     Mitigate,
@@ -33,6 +36,7 @@ from .actions import (
     Resolve,
     StatusPage,
     Verify,
+    Watch,
     WriteReport,
     action_payload,
     parse_action,
@@ -96,6 +100,12 @@ class PolicyView:
     source: Any = None  # the policy object itself, for escalation.plan
 
     security_within: float = 300.0
+    # The seed's bridge and resolution rules (communication) and post-incident meetings.
+    bridge_update_every: float = 300.0
+    confirm_before_announcing: float = 300.0
+    monitor_after_resolution: float = 1800.0
+    rca_meeting_within: float = 86400.0
+    follow_up_meeting_after: float = 604800.0
 
     @classmethod
     def from_policy(cls, policy: Any | None) -> PolicyView:
@@ -126,17 +136,39 @@ class PolicyView:
             if str(getattr(dec, "role", "")) in ("security_lead", "Role.SECURITY_LEAD"):
                 security = _seconds(dec.within) or security
                 break
+        post = getattr(policy, "post_incident", None)
+        timings = {
+            "bridge_update_every": _seconds(getattr(comm, "bridge_update_cadence", None)),
+            "confirm_before_announcing": _seconds(getattr(comm, "confirm_before_announcing", None)),
+            "monitor_after_resolution": _seconds(getattr(comm, "monitor_after_resolution", None)),
+            "rca_meeting_within": _seconds(getattr(post, "rca_meeting_within", None)),
+            "follow_up_meeting_after": _seconds(getattr(post, "follow_up_meeting_after", None)),
+        }
         try:
             phash = "sha256:" + hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
         except AttributeError:
             phash = "policy"
-        return cls(ack, hard, cust, float(umin), float(umax), float(backup), phash, policy, float(security))
+        view = cls(ack, hard, cust, float(umin), float(umax), float(backup), phash, policy, float(security))
+        return replace(view, **{k: float(v) for k, v in timings.items() if v})
 
     def incident_id(self, date: datetime, n: int = 1) -> str:
         fn = getattr(self.source, "incident_id", None)
         if fn is not None:
             return str(fn(date.date(), n))
         return f"INC-{date:%Y-%m-%d}-{n:03d}"
+
+    def check_incident_id(self, incident_id: str, date: datetime | None = None) -> str | None:
+        """None when `incident_id` is well formed (and names `date` when given), else what is wrong."""
+        fn = getattr(self.source, "check_incident_id", None)
+        if fn is not None:
+            ok, why = fn(incident_id, None if date is None else date.date())
+            return None if ok else str(why)
+        m = re.fullmatch(r"INC-(\d{4}-\d{2}-\d{2})-(\d{3})", incident_id.strip())
+        if not m:
+            return f"incident id {incident_id!r} does not follow INC-YYYY-MM-DD-NNN"
+        if date is not None and m.group(1) != f"{date:%Y-%m-%d}":
+            return f"incident id {incident_id!r} names {m.group(1)}, not {date:%Y-%m-%d}"
+        return None
 
     def channel_name(self, date: datetime, n: int = 1) -> str:
         fn = getattr(self.source, "incident_channel_name", None)
@@ -145,7 +177,14 @@ class PolicyView:
         return f"#incident-{date:%Y%m%d}-{n:03d}"
 
     def check_channel_name(self, name: str, date: datetime) -> str | None:
-        """None when `name` is a correct incident channel for `date`, else what is wrong."""
+        """None when `name` is a correct incident channel for `date`, else what is wrong.
+
+        The seed spells the channel both `#incident-20260310-001` (its format line) and
+        `#incident-2026-03-10-001` (its phase-1 checklist); a trainee following either is right."""
+        dashed = re.fullmatch(r"(#incident-)(\d{4})-(\d{2})-(\d{2})(-\d{3})", name.strip())
+        if dashed:
+            problem = self.check_channel_name("".join(dashed.groups()), date)
+            return None if problem is None else problem.replace("".join(dashed.groups()), name.strip())
         fn = getattr(self.source, "check_channel_name", None)
         if fn is not None:
             ok, why = fn(name, date.date())
@@ -502,6 +541,7 @@ class Page:
     alert: str = ""
     kind: str = "page"  # page | escalation | resolved
     acknowledged_at: float | None = None
+    room: str = ""  # the chat channel an alert notification is posted in ("" when not a chat)
 
 
 @dataclass(frozen=True)
@@ -529,6 +569,9 @@ class IncidentView:
     verified_at: float | None = None
     resolved_at: float | None = None
     report_written_at: float | None = None
+    bridge_joined_at: float | None = None
+    resolution_announced_at: float | None = None
+    watch_until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -615,6 +658,16 @@ def true_severity_at(drill: Drill, at: float) -> Severity:
     return sev
 
 
+def critical_from(drill: Drill) -> float | None:
+    """When the incident is (or becomes) CRITICAL, None when it never is (or is not real)."""
+    ans = drill.scenario.answer
+    if not ans.real:
+        return None
+    if ans.severity == Severity.CRITICAL:
+        return 0.0
+    return min((float(c.at) for c in ans.severity_changes if c.severity == Severity.CRITICAL), default=None)
+
+
 def first_ack(events: Iterable[Event], until: float, after: float | None = None) -> float | None:
     """The first acknowledgement of a page that had arrived: an acknowledge pressed before any
     page existed acknowledges nothing."""
@@ -628,8 +681,9 @@ def first_ack(events: Iterable[Event], until: float, after: float | None = None)
 
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
     """The alert notifications the on-call engineer gets, as the team's Alertmanager routes them."""
+    config = content.routing()
     notes = routing.notifications(
-        content.routing(),
+        config,
         timeline,
         drill.scenario.clock.start,
         drill.scenario.runbook,
@@ -640,8 +694,36 @@ def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: 
         if n.at > now:
             continue
         kind = "resolved" if n.status == "resolved" else "page"
-        out.append(Page(float(n.at), str(n.receiver), "primary", str(n.channel), n.chat_text or "", "", kind))
+        out.append(
+            Page(
+                float(n.at),
+                str(n.receiver),
+                "primary",
+                str(n.channel),
+                n.chat_text or "",
+                "",
+                kind,
+                room=_chat_room(config, n),
+            )
+        )
     return out
+
+
+def _chat_room(config: Any, note: Any) -> str:
+    """Where a notification shows up in the drill's chat: a chat integration's own `channel`
+    (e.g. `#incidents`), a ticket queue under its receiver's name; pagers and e-mail are not chat."""
+    if note.channel == "ticket":
+        return str(note.receiver)
+    if note.channel != "chat":
+        return ""
+    receiver = config.receiver(note.receiver)
+    kind, _, index = str(note.integration).partition("[")
+    settings: dict[str, Any] = {}
+    if receiver is not None:
+        configs = getattr(receiver, kind, None) or []
+        i = int(index.rstrip("]") or 0)
+        settings = configs[i] if i < len(configs) else {}
+    return str(settings.get("channel") or f"#{note.receiver}")
 
 
 def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: float) -> list[Page]:
@@ -705,12 +787,13 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
         for i in drill.scenario.injects
         if i.at <= now
     ]
-    seen: set[tuple[float, str]] = set()
+    seen: set[tuple[float, str, str]] = set()
     for p in pages:
-        # One chat line per notification, however many receivers (pager and chat) it went to.
-        if p.kind in ("page", "resolved") and p.text and (p.at, p.text) not in seen:
-            seen.add((p.at, p.text))
-            chat.append(ChatMessage(p.at, "#monitoring", "Alertmanager", p.text, "alert"))
+        # Each alert appears in the channel Alertmanager routed it to (data/alertmanager.yml),
+        # once per channel however many integrations delivered it there.
+        if p.kind in ("page", "resolved") and p.text and p.room and (p.at, p.text, p.room) not in seen:
+            seen.add((p.at, p.text, p.room))
+            chat.append(ChatMessage(p.at, p.room, "Alertmanager", p.text, "alert"))
 
     inc: dict[str, Any] = {}
     escalated: list[tuple[float, str, str]] = []
@@ -772,6 +855,33 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
             inc.setdefault("resolved_at", t)
             if inc.get("status") is not None:
                 inc["status"] = IncidentStatus.RESOLVED
+        elif isinstance(a, JoinBridge):
+            inc.setdefault("bridge_joined_at", t)
+            where = f" ({a.link})" if a.link else ""
+            chat.append(
+                ChatMessage(
+                    t, inc.get("channel") or "#incidents", "You", f"Joined the bridge call{where}.", "system"
+                )
+            )
+        elif isinstance(a, BridgeUpdate):
+            chat.append(ChatMessage(t, "bridge call", "You", a.text, "update"))
+        elif isinstance(a, AnnounceResolution):
+            inc.setdefault("resolution_announced_at", t)
+            chat.append(
+                ChatMessage(t, a.channel or inc.get("channel") or "#incidents", "You", a.text, "update")
+            )
+        elif isinstance(a, Watch):
+            inc["watch_until"] = t + 60.0 * a.minutes
+            note = f" {a.note}" if a.note else ""
+            chat.append(
+                ChatMessage(
+                    t,
+                    inc.get("channel") or "#incidents",
+                    "You",
+                    f"Standing down: watching for a relapse until {drill.wall(t + 60.0 * a.minutes):%H:%M} UTC.{note}",
+                    "update",
+                )
+            )
         elif isinstance(a, WriteReport):
             inc["report_written_at"] = t
             if inc.get("status") == IncidentStatus.RESOLVED:
@@ -928,6 +1038,7 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
         t_ok += 30
     t = max(t, t_ok)
     add(0, action="verify", what="alerts resolved and error rate back to baseline")
+    verified_at = t
     if major:
         add(10, action="status_page", status="Monitoring", message="A fix is in place; we are monitoring.")
     if ans.real:
@@ -937,6 +1048,14 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
             channel=channel,
             text=f"Resolved: {fix.label if fix else 'mitigated'}. Impact: {impact}. "
             "Final update; the post-incident report follows within 24 hours.",
+        )
+        # The seed's phase 4: wait for the metrics to confirm, then announce the resolution time.
+        t = max(t, verified_at + drill.policy.confirm_before_announcing)
+        add(
+            0,
+            action="announce_resolution",
+            channel=channel,
+            text=f"Issue resolved at {drill.wall(verified_at):%H:%M} UTC. Metrics confirmed stable since.",
         )
     if major:
         add(
@@ -953,9 +1072,18 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
             body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}",
         )
     # Scoring credits verification only for a look at the metrics after they recovered.
-    add(10, action="look", console="dashboards", detail="a last look at the recovered metrics before resolving")
+    add(
+        10,
+        action="look",
+        console="dashboards",
+        detail="a last look at the recovered metrics before resolving",
+    )
     add(0, action="resolve", summary=ans.root_cause.strip())
-    res = [(a, pa(k)) for a, k in out]
+    if ans.real:
+        watch = round(drill.policy.monitor_after_resolution / 60)
+        add(10, action="watch", minutes=watch, note="watching for a relapse or cascading failures")
+    _join_the_bridge(drill, out, t0)
+    res = [(a, pa(k)) for a, k in sorted(out, key=lambda x: x[0])]
     if ans.real:
         from .reports import draft_post_incident_report
 
@@ -965,6 +1093,32 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
         md = draft_post_incident_report(drill, events, expert=True)
         res.append((t + 30, pa({"action": "write_report", "markdown": md})))
     return [(min(a, drill.duration), act) for a, act in res]
+
+
+def _join_the_bridge(drill: Drill, out: list[tuple[float, dict[str, Any]]], t0: float) -> None:
+    """A CRITICAL's bridge call, woven into an expert path: join once it is CRITICAL (after the
+    incident commander is paged), then a status update on the bridge within every cadence window."""
+    became = critical_from(drill)
+    if became is None:
+        return
+    ic = [a for a, k in out if k["action"] == "escalate" and k.get("role") == Role.INCIDENT_COMMANDER.value]
+    join = max([t0, became, *ic[:1]]) + 10
+    stop = max((a for a, k in out if k["action"] == "resolve"), default=drill.duration)
+    out.append((join, {"action": "join_bridge", "link": "Slack huddle in the incident channel"}))
+    step = max(60.0, drill.policy.bridge_update_every - 30)
+    at = join + 30
+    while at < stop:
+        out.append(
+            (
+                at,
+                {
+                    "action": "bridge_update",
+                    "text": "Status for the bridge: impact unchanged or improving; working the fix; "
+                    "next bridge update in 5 minutes.",
+                },
+            )
+        )
+        at += step
 
 
 def page_has_arrived(drill: Drill, events: Sequence[Event], now: float) -> bool:

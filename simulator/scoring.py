@@ -11,14 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
+from . import update_rubric as _rubric
 from .actions import (
     Acknowledge,
+    AnnounceResolution,
+    BridgeUpdate,
     Classify,
     Declare,
     Escalate,
     Hypothesis,
+    JoinBridge,
     Judge,
     Look,
     Mitigate,
@@ -28,6 +33,7 @@ from .actions import (
     Resolve,
     StatusPage,
     Verify,
+    Watch,
     WriteReport,
 )
 from .drill import (
@@ -36,6 +42,7 @@ from .drill import (
     World,
     actions_of,
     applied_mitigations,
+    critical_from,
     effects_with_mitigations,
     end_offset,
     true_severity_at,
@@ -791,34 +798,9 @@ def _escalation(run: _Run) -> Criterion:
 # --- 5. communication -----------------------------------------------------------------------------
 
 
-_IMPACT = re.compile(
-    r"\b(impact|customers?|users?|requests?|traffic|errors?|failing|failed|latency|slow|down|"
-    r"outage|unavailable|degraded|affected|\d+(\.\d+)?\s*%)",
-    re.I,
-)
-_ACTION = re.compile(
-    r"\b(investigat\w*|identif\w*|mitigat\w*|restart\w*|kill\w*|terminat\w*|deploy\w*|"
-    r"revert\w*|roll\w*|rolling|fix\w*|monitor\w*|working|checking|apply\w*|applied|scal\w*|"
-    r"renew\w*|resolv\w*|analy[sz]\w*|failover|patch\w*)",
-    re.I,
-)
-_NEXT = re.compile(
-    r"(next update|update (again )?(in|at|by|within)|will update|final update|"
-    r"post-incident report follows)",
-    re.I,
-)
-
-
-def update_content_gaps(text: str) -> list[str]:
-    """Which of impact, current action and next-update time an update leaves out."""
-    missing = []
-    if not _IMPACT.search(text):
-        missing.append("impact")
-    if not _ACTION.search(text):
-        missing.append("current action")
-    if not _NEXT.search(text):
-        missing.append("next update time")
-    return missing
+# The update rubric (impact, current action, next update, no blame, no internals in public) lives
+# in `simulator.update_rubric`, where the drill page and the CLI read the same words.
+update_content_gaps = _rubric.update_content_gaps
 
 
 def _communication(run: _Run) -> Criterion:
@@ -867,7 +849,9 @@ def _communication(run: _Run) -> Criterion:
         else:
             b.note("first update", "first internal update in time", 0.0, updates[0][0], due)
     if major and updates:
-        times = [t for t, _ in updates if t <= stop] or [updates[0][0]]
+        # The resolution announcement is an update in the channel too.
+        said = [*updates, *run.of(AnnounceResolution)]
+        times = sorted(t for t, _ in said if t <= stop) or [updates[0][0]]
         start = times[0]
         windows = max(
             1, int((stop - start) // policy.update_max) + (1 if (stop - start) % policy.update_max else 0)
@@ -892,16 +876,17 @@ def _communication(run: _Run) -> Criterion:
     if updates_needed and updates:
         ok = 0
         for t, a in updates:
-            missing = update_content_gaps(a.text)
-            if missing:
-                b.note("update content", f"update leaves out: {', '.join(missing)}", 0.0, t, None)
+            problems = _rubric.rubric_problems(a.text)
+            if problems:
+                b.note("update content", f"update {'; '.join(problems)}", 0.0, t, None)
             else:
                 ok += 1
         share = ok / len(updates)
         if share < 1:
             b.note(
                 "update content",
-                f"{ok} of {len(updates)} updates state impact, current action and next update time",
+                f"{ok} of {len(updates)} updates meet the update rubric (impact, current action, "
+                "next update time, no blame)",
                 round(0.15 * (1 - share), 4),
             )
 
@@ -955,7 +940,129 @@ def _communication(run: _Run) -> Criterion:
             break
     if major and pages and resolved and pages[-1][1].status != "Resolved":
         b.note("status page", "resolved, but the status page never said Resolved", 0.05, resolved[0], None)
+    _public_messages(run, b)
+    _bridge_call(run, b)
+    _resolution_steps(run, b)
     return b.done()
+
+
+# The seed's phase 1 ("Detection & Initial Response, 0-5 minutes") includes joining the call.
+BRIDGE_JOIN_WITHIN = 300.0
+# "Issue resolved at HH:MM UTC" may name any minute from the fix to the announcement, give or take.
+ANNOUNCED_TIME_SLACK = 120.0
+_RESOLVED_AT = re.compile(r"resolved at (\d{1,2}):(\d{2})\s*UTC", re.I)
+
+
+def _public_messages(run: _Run, b: _Builder) -> None:
+    """The status page and customer e-mails: no blame and no internal detail (update rubric)."""
+    public = [(t, "status page", a.message) for t, a in run.of(StatusPage) if a.message]
+    public += [(t, "customer e-mail", f"{a.subject}\n{a.body}") for t, a in run.of(NotifyCustomers)]
+    lost = 0.0
+    for t, where, text in public:
+        problems = [p for p in _rubric.rubric_problems(text, public=True) if not p.startswith("leaves out")]
+        if problems:
+            ded = min(0.05, max(0.0, 0.1 - lost))
+            lost += ded
+            b.note("public message", f"{where}: {'; '.join(problems)}", ded, t, None)
+
+
+def _bridge_call(run: _Run, b: _Builder) -> None:
+    """CRITICAL: the incident commander calls a bridge; the on-call joins it and speaks a status
+    update every `bridge_update_cadence` (5 min) while it is ongoing."""
+    became = critical_from(run.drill)
+    if became is None:
+        return
+    policy = run.drill.policy
+    due = max(run.t0, became) + BRIDGE_JOIN_WITHIN
+    joined = run.first(JoinBridge)
+    if joined is None:
+        b.note("bridge call", "never joined the bridge call a CRITICAL incident needs", 0.1, None, due)
+        return
+    if joined[0] > due:
+        b.note("bridge call", "joined the bridge call late", 0.05, joined[0], due)
+    else:
+        b.note("bridge call", "joined the bridge call in time", 0.0, joined[0], due)
+    resolved = run.first(Resolve)
+    stop = resolved[0] if resolved else run.end
+    every = policy.bridge_update_every
+    times = [t for t, _ in run.of(BridgeUpdate) if joined[0] <= t <= stop]
+    # Every stretch longer than the cadence without a bridge update is a missed update.
+    marks = [joined[0], *times, stop]
+    gaps = [(b2 - a2, a2) for a2, b2 in pairwise(marks)]
+    expected = max(1, int((stop - joined[0]) // every))
+    missed = min(expected, sum(int(g // every) for g, _ in gaps))
+    gap, gap_at = max(gaps)
+    ded = round(0.1 * missed / expected, 4)
+    b.note(
+        "bridge updates",
+        f"{len(times)} bridge updates; {missed} of {expected} expected every {every / 60:g} min were missed "
+        f"(largest gap {gap / 60:.1f} min)",
+        ded,
+        gap_at + gap if ded else None,
+        gap_at + every if ded else None,
+    )
+
+
+def _resolution_steps(run: _Run, b: _Builder) -> None:
+    """The seed's phase 4: wait for the metrics to confirm, announce "Issue resolved at HH:MM UTC",
+    then watch for a relapse (30 min) before standing down."""
+    d = run.drill
+    if not d.scenario.answer.real:
+        return
+    policy = d.policy
+    announced = run.first(AnnounceResolution)
+    fixes = [t for t, _ in run.of(Mitigate)]
+    if announced is None:
+        b.note("resolution announcement", 'never announced "Issue resolved at HH:MM UTC"', 0.1)
+    else:
+        at, a = announced
+        m = _RESOLVED_AT.search(a.text)
+        verified = [t for t, _ in run.of(Verify) if t >= (max(fixes) if fixes else 0.0) and t <= at]
+        if not m:
+            b.note(
+                "resolution announcement",
+                f'the announcement does not say "Issue resolved at HH:MM UTC": {a.text[:80]!r}',
+                0.05,
+                at,
+                None,
+            )
+        else:
+            named = d.wall(0).replace(hour=int(m.group(1)) % 24, minute=int(m.group(2)) % 60, second=0)
+            off = (named - d.wall(0)).total_seconds()
+            low = (min(fixes) if fixes else 0.0) - ANNOUNCED_TIME_SLACK
+            if not low <= off <= at + ANNOUNCED_TIME_SLACK:
+                b.note(
+                    "resolution announcement",
+                    f"announced resolution at {m.group(1)}:{m.group(2)} UTC, a time outside the fix "
+                    f"({d.hhmm(max(0.0, low + ANNOUNCED_TIME_SLACK))}) to the announcement",
+                    0.05,
+                    at,
+                    None,
+                )
+            else:
+                b.note("resolution announcement", f"announced: {a.text[:80]}", 0.0, at, None)
+        confirm_due = verified[0] + policy.confirm_before_announcing if verified else None
+        if confirm_due is None or at + 1e-6 < confirm_due:
+            b.note(
+                "wait for confirmation",
+                f"announced without waiting {policy.confirm_before_announcing / 60:g} min after verifying "
+                "recovery for the metrics to confirm it",
+                0.05,
+                at,
+                confirm_due,
+            )
+    watch = run.first(Watch)
+    need = policy.monitor_after_resolution
+    if watch is None:
+        b.note("watch", f"no {need / 60:g}-min watch for a relapse before standing down", 0.1)
+    else:
+        at, w = watch
+        if w.minutes * 60 < need:
+            b.note("watch", f"watched {w.minutes} min; the policy asks {need / 60:g} min", 0.05, at, None)
+        elif announced is not None and at < announced[0]:
+            b.note("watch", "stood down to watch before announcing the resolution", 0.05, at, announced[0])
+        else:
+            b.note("watch", f"watched {w.minutes} min for a relapse", 0.0, at, None)
 
 
 # --- 6. diagnosis and mitigation ------------------------------------------------------------------
@@ -1111,6 +1218,11 @@ def _verification(run: _Run, b: _Builder, w: World, mitigations: list[tuple[floa
 # --- 7. post-incident report ----------------------------------------------------------------------
 
 
+# Each wrong header fact (id, severity, start, end, duration, impact) costs this much, up to the cap.
+REPORT_FACT_DEDUCTION = 0.1
+REPORT_FACTS_CAP = 0.4
+
+
 def _report(run: _Run) -> Criterion:
     from .reports import check_report
 
@@ -1141,7 +1253,7 @@ def _report(run: _Run) -> Criterion:
         for e in bad:
             b.note(
                 "timeline",
-                f"'{e.text}' at {e.written} matches nothing in the log within ±2 min",
+                f"'{e.written} - {e.text}': {e.why or 'matches nothing in the log within ±2 min'}",
                 0.0,
                 e.offset,
                 e.nearest,
@@ -1149,9 +1261,24 @@ def _report(run: _Run) -> Criterion:
         if bad:
             b.note(
                 "timeline",
-                f"{len(bad)} of {len(check.timeline)} timeline entries are off by more than 2 min",
+                f"{len(bad)} of {len(check.timeline)} timeline entries match no recorded event",
                 round(0.3 * len(bad) / len(check.timeline), 4),
             )
+    # Header facts against the simulation and the log: each wrong one costs, up to a cap.
+    lost = 0.0
+    for f in check.facts:
+        if f.ok:
+            b.note("facts", f"{f.field}: {f.written} — matches the run", 0.0)
+            continue
+        ded = min(REPORT_FACT_DEDUCTION, max(0.0, REPORT_FACTS_CAP - lost))
+        lost += ded
+        b.note("facts", f"{f.field}: {f.written!r} — {f.why}", ded)
+    # A report is the record: stating an action nobody took is a critical failure, not a typo.
+    for c in check.false_claims:
+        b.critical.append(f"the report claims {c.claim}; {c.why}")
+        b.note("false claim", f"'{c.line[:160]}' — {c.why}", 0.15)
+    for m in check.missing_meetings:
+        b.note("meetings", m, 0.1)
     if not check.action_items:
         b.note("action items", "no follow-up action items", 0.3)
     else:

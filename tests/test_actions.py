@@ -54,6 +54,8 @@ def test_every_action_name_parses_from_an_event_payload():
         "mitigate": {"mitigation": "m"},
         "look": {"console": "logs"},
         "write_report": {"markdown": "# r"},
+        "bridge_update": {"text": "still mitigating; next bridge update in 5 min"},
+        "announce_resolution": {"text": "Issue resolved at 14:32 UTC"},
     }
     for name in ACTION_NAMES:
         assert parse_action({"action": name, **samples.get(name, {})}).action == name

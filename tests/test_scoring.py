@@ -32,6 +32,17 @@ def _score(drill: Drill, items: list[dict]):
     return score_drill(drill, events_from_responses(drill, responses))
 
 
+def _truthful_report(drill: Drill, items: list[dict]) -> list[dict]:
+    """The items with the expert's report re-drafted from the changed log: the report is checked
+    against the log, so a test of another criterion keeps the report telling the truth."""
+    from simulator.reports import draft_post_incident_report
+
+    others = [it for it in items if it["action"] != "write_report"]
+    responses = load_responses(yaml.safe_dump({"actions": others}), "test", drill.scenario)
+    md = draft_post_incident_report(drill, events_from_responses(drill, responses), expert=True)
+    return [{**it, "markdown": md} if it["action"] == "write_report" else it for it in items]
+
+
 def _changed(expert, mistaken) -> dict[str, float]:
     return {
         c.key: c.score for c, e in zip(mistaken.criteria, expert.criteria, strict=True) if c.score != e.score
@@ -60,7 +71,7 @@ def test_late_acknowledgement_lowers_only_the_acknowledge_criterion():
     for it in items:
         if it["action"] == "acknowledge":
             it["at"] = f"{int(fired + 240)}s"  # 4 min after firing: CRITICAL target is 2 min
-    card = _score(drill, items)
+    card = _score(drill, _truthful_report(drill, items))
     assert set(_changed(expert, card)) == {"acknowledge"}
     ack = card.criterion("acknowledge")
     assert ack.rating != "P"
@@ -146,7 +157,7 @@ def test_harmful_mitigation_lowers_only_diagnosis_and_fails_a_critical_item():
     fix = next(i for i, it in enumerate(items) if it["action"] == "mitigate")
     items.insert(fix, {"at": items[fix]["at"], "action": "mitigate", "mitigation": "restart-db"})
     # Give the world time to recover from the outage the restart causes before verifying.
-    card = _score(drill, items)
+    card = _score(drill, _truthful_report(drill, items))
     assert set(_changed(expert, card)) == {"diagnosis"}
     diag = card.criterion("diagnosis")
     assert diag.rating in ("M", "U")
@@ -170,7 +181,7 @@ def test_missing_customer_notification_on_a_critical_lowers_only_communication()
     items = _expert_items("complete-outage")
     expert = _score(drill, items)
     items = [it for it in items if it["action"] != "notify_customers"]
-    card = _score(drill, items)
+    card = _score(drill, _truthful_report(drill, items))
     assert set(_changed(expert, card)) == {"communication"}
     comm = card.criterion("communication")
     assert comm.rating in ("M", "U") and comm.critical_failures
@@ -184,11 +195,23 @@ def test_wrong_channel_name_lowers_only_communication():
     expert = _score(drill, items)
     for it in items:
         if it["action"] == "open_channel":
-            it["name"] = "#incident-2026-03-10-001"  # the seed's own slip: dashes in the date
+            it["name"] = "#incident-20260311-001"  # the day after the incident
     card = _score(drill, items)
     assert set(_changed(expert, card)) == {"communication"}
     ded = [e for e in card.criterion("communication").deductions if e.item == "channel"]
     assert ded and "#incident-20260310-001" in ded[0].note and ded[0].trainee_time
+
+
+def test_the_seeds_dashed_channel_spelling_scores_like_the_canonical_one():
+    drill = _drill("db-pool-exhaustion")
+    items = _expert_items("db-pool-exhaustion")
+    expert = _score(drill, items)
+    for it in items:
+        if it["action"] == "open_channel":
+            it["name"] = "#incident-2026-03-10-001"  # the seed's phase-1 checklist spells it so
+    card = _score(drill, items)
+    assert _changed(expert, card) == {} and card.passed
+    assert not [e for e in card.criterion("communication").deductions if e.item == "channel"]
 
 
 def test_false_positive_judged_real_fails_the_judgement():

@@ -300,7 +300,7 @@ with t_triage:
             index=None,
             format_func=lambda v: v.replace("_", " ").capitalize(),
         )
-        reason = st.text_input("Why?", key="judge_reason")
+        reason = st.text_input("Why?", key="judge_reason", max_chars=A.MAX_REASON)
         if st.form_submit_button("Record judgement"):
             if verdict is None:
                 st.warning("Choose real or false positive first.")
@@ -309,19 +309,19 @@ with t_triage:
     with st.form("classify"):
         # An ordered scale stays in order; it is only not preselected.
         sev = st.selectbox("Severity", [s.value for s in SEVERITIES], index=None, placeholder="Choose")
-        why = st.text_input("Reason (impact you see)", key="classify_reason")
+        why = st.text_input("Reason (impact you see)", key="classify_reason", max_chars=A.MAX_REASON)
         if st.form_submit_button("Classify"):
             if sev is None:
                 st.warning("Choose a severity first.")
             else:
                 _record(drill, aid, A.Classify(action="classify", severity=sev, reason=why))
     with st.form("declare"):
-        title = st.text_input("Incident title", key="declare_title")
+        title = st.text_input("Incident title", key="declare_title", max_chars=A.MAX_NAME)
         if st.form_submit_button("Declare incident"):
             _record(drill, aid, A.Declare(action="declare", title=title))
     with st.form("channel"):
         name = st.text_input(
-            "Incident channel name", placeholder="#incident-YYYYMMDD-NNN", key="channel_name"
+            "Incident channel name", placeholder="#incident-YYYYMMDD-NNN", key="channel_name", max_chars=80
         )
         if st.form_submit_button("Open channel") and name.strip():
             _record(drill, aid, A.OpenChannel(action="open_channel", name=name.strip()))
@@ -333,7 +333,7 @@ with t_esc, st.form("escalate"):
         placeholder="Choose who to call",
         format_func=lambda r: Role(r).title,
     )
-    reason = st.text_input("Reason", key="esc_reason")
+    reason = st.text_input("Reason", key="esc_reason", max_chars=A.MAX_REASON)
     if st.form_submit_button("Page / call"):
         if role is None:
             st.warning("Choose who to call first.")
@@ -344,8 +344,10 @@ with t_esc:
 with t_comm:
     render_update_rubric(str(aid))
     with st.form("update"):
-        channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel")
-        text = st.text_area("Update (impact, what you are doing, when the next update comes)", key="upd_text")
+        channel = st.text_input("Channel (blank: the incident channel)", key="upd_channel", max_chars=80)
+        text = st.text_area(
+            "Update (impact, what you are doing, when the next update comes)", key="upd_text", max_chars=4000
+        )
         if st.form_submit_button("Post update") and text.strip():
             _record(
                 drill,
@@ -354,13 +356,14 @@ with t_comm:
             )
     with st.form("status_page"):
         status = st.selectbox("Status page", list(A.STATUS_PAGE_STATES))
-        message = st.text_input("Public message", key="sp_message")
+        message = st.text_input("Public message", key="sp_message", max_chars=A.MAX_MESSAGE)
         if st.form_submit_button("Update status page"):
             _record(drill, aid, A.StatusPage(action="status_page", status=status, message=message))
     subject0, body0 = customer_notice_template(drill, t_now)
     with st.form("customers"):
-        subject = st.text_input("Subject", value=subject0, key="cust_subject")
-        body = st.text_area("Customer e-mail", value=body0, height=220, key="cust_body")
+        subject = st.text_input("Subject", value=subject0, key="cust_subject", max_chars=300)
+            max_chars=100_000,
+        body = st.text_area("Customer e-mail", value=body0, height=220, key="cust_body", max_chars=10000)
         if st.form_submit_button("Send customer notification"):
             _record(
                 drill,
@@ -378,7 +381,7 @@ with t_fix:
                 format_func=lambda i: next(o.text for o in diag.options if o.id == i),
             )
             conf = st.select_slider("Confidence", ["low", "medium", "high"], value="medium")
-            evidence = st.text_input("Evidence", key="hyp_evidence")
+            evidence = st.text_input("Evidence", key="hyp_evidence", max_chars=A.MAX_REASON)
             if st.form_submit_button("Record hypothesis"):
                 if option is None:
                     st.warning("Choose the cause you think most likely first.")
@@ -403,11 +406,11 @@ with t_fix:
             else:
                 _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
     with st.form("verify"):
-        what = st.text_input("What did you check?", key="verify_what")
+        what = st.text_input("What did you check?", key="verify_what", max_chars=A.MAX_REASON)
         if st.form_submit_button("Verify recovery"):
             _record(drill, aid, A.Verify(action="verify", what=what))
     with st.form("resolve"):
-        summary = st.text_input("Resolution summary", key="resolve_summary")
+        summary = st.text_input("Resolution summary", key="resolve_summary", max_chars=A.MAX_MESSAGE)
         if st.form_submit_button("Resolve incident"):
             _record(drill, aid, A.Resolve(action="resolve", summary=summary))
     render_resolution_forms(drill, t_now, lambda a: _record(drill, aid, a))

@@ -362,7 +362,6 @@ with t_comm:
     subject0, body0 = customer_notice_template(drill, t_now)
     with st.form("customers"):
         subject = st.text_input("Subject", value=subject0, key="cust_subject", max_chars=300)
-            max_chars=100_000,
         body = st.text_area("Customer e-mail", value=body0, height=220, key="cust_body", max_chars=10000)
         if st.form_submit_button("Send customer notification"):
             _record(
@@ -422,6 +421,7 @@ with t_report:
             value=draft_post_incident_report(drill, events),
             height=400,
             key=f"report_md_{aid}",
+            max_chars=100_000,
         )
         if st.form_submit_button("Save report"):
             _record(drill, aid, A.WriteReport(action="write_report", markdown=md))

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator.signoff import SignoffError, decide
-from simulator.signoff_report import cohort_csv, render_html, render_pdf
+from simulator.signoff_report import cohort_csv, period_text, render_html, render_pdf
 from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.markdown import md_text
@@ -32,7 +32,8 @@ a = report.assessment
 st.subheader(f"{md_text(report.display_name)} — {report.status}")
 st.caption(
     f"{a.met_count} of {len(a.criteria)} criteria met by evidence · "
-    f"{report.progress.done if report.progress else 0} exercises passed"
+    f"{report.progress.done if report.progress else 0} exercises passed · "
+    f"cohort: {md_text(report.cohort_text)} · training period: {period_text(report)}"
 )
 st.dataframe(
     pd.DataFrame(
@@ -56,12 +57,12 @@ for c in a.criteria:
                 f"{'✔' if q.met else '✘'} **{q.description}**" + (f" — {q.missing}" if q.missing else "")
             )
             for e in q.evidence:
-                st.text(e.describe())
+                st.text(report.describe(e))
 
 if report.decisions:
     st.markdown("**Decisions so far**")
     for d in report.decisions:
-        st.text(f"{d.at:%Y-%m-%d %H:%M} UTC  {d.decision} by {d.trainer}: {d.comment}")
+        st.text(f"{d.at:%Y-%m-%d %H:%M} UTC  {d.decision} by {report.full_name(d.trainer)}: {d.comment}")
 
 
 def record_decision() -> None:

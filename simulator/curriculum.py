@@ -152,6 +152,7 @@ class OngoingSpec(Model):
 class Curriculum(Model):
     title: str
     summary: str = ""
+    organisation: str = Field("", description="Who runs the programme; printed on every sign-off report")
     session_minutes: int = Field(150, ge=1)
     pass_mark: float = Field(0.8, ge=0, le=1)
     days: list[DaySpec] = Field(min_length=1)
@@ -505,12 +506,13 @@ def _require_runbooks(
             missing.append(rb)
     score = sum((r.score if r.score is not None else 1.0) for r in found) / len(wanted) if wanted else 0.0
     desc = f"all {len(wanted)} runbook exercises passed"
+    titles = {e.runbook: e.title for e in cur.exercises() if e.runbook}
     return RequirementResult(
         desc,
         not missing and bool(wanted),
         score,
         tuple(found),
-        f"not yet passed: {', '.join(missing)}" if missing else "",
+        f"not yet passed: {', '.join(titles.get(m, m) for m in missing)}" if missing else "",
     )
 
 

@@ -1,9 +1,11 @@
 """The sign-off report per trainee (HTML and PDF) and the cohort CSV.
 
 Owns presenting an assessment, the trainer's decision and the week's progress as documents an
-organisation can keep: every criterion with its rating, score and dated evidence; the trainer,
-the decision, its date and comment. HTML escapes every value; the PDF is written with fpdf2.
-It decides nothing: it renders what `simulator.curriculum` and `simulator.signoff` computed.
+organisation can keep and a manager can file: the organisation, programme, cohort, the trainee's
+and the trainer's full names, the training dates, every criterion with its evidence in words
+(titles, never internal ids), and a decision and signature block. HTML escapes every value; the
+PDF is written with fpdf2. It decides nothing: it renders what `simulator.curriculum` and
+`simulator.signoff` computed.
 """
 
 from __future__ import annotations
@@ -11,16 +13,27 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
-from .curriculum import CurriculumProgress, SignoffAssessment
+from .curriculum import CurriculumProgress, EvidenceRecord, SignoffAssessment
 from .signoff import status
+
+# The console tools a trainee's look is recorded under, as a manager would name them.
+TOOL_WORDS = {
+    "grafana": "Grafana dashboards",
+    "elasticsearch": "Elasticsearch log search",
+    "aws": "the AWS console",
+    "database": "the database console",
+    "git": "the deploy history",
+    "status_pages": "third-party status pages",
+}
+_KIND_WORDS = {"exercise": "Exercise", "runbook": "Runbook exercise", "drill": "Drill"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,11 @@ class TraineeReport:
     decisions: Sequence[Any]  # objects with trainer, decision, comment, at, confirmed
     progress: CurriculumProgress | None
     generated_at: datetime
+    organisation: str = ""
+    programme: str = ""
+    cohorts: tuple[tuple[str, date], ...] = ()  # (cohort name, start date), newest first
+    people: Mapping[str, str] = field(default_factory=dict)  # username → full name (trainers)
+    titles: Mapping[str, str] = field(default_factory=dict)  # "kind:ref" → its title in words
 
     @property
     def latest(self) -> Any | None:
@@ -40,13 +58,49 @@ class TraineeReport:
     def status(self) -> str:
         return status(self.assessment, self.decisions)
 
+    def full_name(self, username: str) -> str:
+        return self.people.get(username) or username
+
+    def title_of(self, kind: str, ref: str) -> str:
+        return self.titles.get(f"{kind}:{ref}") or ref.replace("_", " ").replace("-", " ")
+
+    def describe(self, record: EvidenceRecord) -> str:
+        """One piece of evidence in words: what was done, the result and when."""
+        when = _fmt(record.at)
+        if record.kind == "console":
+            where = "during a drill" if record.context == "drill" else "in the consoles sandbox"
+            return f"Used {TOOL_WORDS.get(record.ref, record.ref)} {where} on {when}"
+        what = f"{_KIND_WORDS.get(record.kind, record.kind.capitalize())} “{self.title_of(record.kind, record.ref)}”"
+        result = "passed" if record.passed else "not passed"
+        score = f" with {record.score:.0%}" if record.score is not None else ""
+        return f"{what} {result}{score} on {when}"
+
+    @property
+    def training_period(self) -> tuple[datetime | None, datetime | None]:
+        """The first and the last recorded evidence: when the training took place."""
+        dates = [e.at for c in self.assessment.criteria for e in c.evidence]
+        return (min(dates), max(dates)) if dates else (None, None)
+
+    @property
+    def cohort_text(self) -> str:
+        return "; ".join(f"{name} (started {start:%Y-%m-%d})" for name, start in self.cohorts) or "no cohort"
+
 
 def _fmt(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M UTC") if dt else "—"
 
 
+def _day(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d") if dt else "—"
+
+
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0%}"
+
+
+def period_text(r: TraineeReport) -> str:
+    first, last = r.training_period
+    return "no evidence recorded yet" if first is None else f"{_day(first)} to {_day(last)}"
 
 
 def _decision_text(r: TraineeReport) -> tuple[str, str, str, str]:
@@ -54,8 +108,8 @@ def _decision_text(r: TraineeReport) -> tuple[str, str, str, str]:
     if d is None:
         return ("not yet decided", "—", "—", "")
     return (
-        "CONFIRMED — ready for primary on-call" if d.confirmed else "REJECTED",
-        d.trainer,
+        "CONFIRMED — ready for primary on-call" if d.confirmed else "REJECTED — more practice needed",
+        r.full_name(d.trainer),
         _fmt(d.at),
         d.comment,
     )
@@ -76,8 +130,9 @@ def render_html(r: TraineeReport) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Sign-off report — {e(r.display_name)}</title><style>{_CSS}</style></head><body>",
         f"<h1>On-call sign-off report: {e(r.display_name)}</h1>",
-        f"<p>Username: <code>{e(r.username)}</code> · Status: <strong>{e(r.status)}</strong> · "
-        f"Generated {e(_fmt(r.generated_at))}</p>",
+        "<table>",
+        *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _header_rows(r)),
+        "</table>",
         "<h2>Trainer decision</h2><table><tr><th>Decision</th><th>Trainer</th><th>Date</th><th>Comment</th></tr>",
         f"<tr><td>{e(decision)}</td><td>{e(trainer)}</td><td>{e(when)}</td><td>{e(comment)}</td></tr></table>",
         f"<h2>Sign-off criteria ({r.assessment.met_count} of {len(r.assessment.criteria)} met)</h2>",
@@ -87,7 +142,7 @@ def render_html(r: TraineeReport) -> str:
         ev_lines = []
         for q in c.requirements:
             mark = "✔" if q.met else "✘"
-            detail = "; ".join(x.describe() for x in q.evidence) or "no evidence recorded"
+            detail = "; ".join(r.describe(x) for x in q.evidence) or "no evidence recorded"
             miss = f" ({q.missing})" if q.missing and not q.met else ""
             ev_lines.append(f"{mark} {e(q.description)}{e(miss)}: {e(detail)}")
         cls = "met" if c.met else "unmet"
@@ -111,13 +166,40 @@ def render_html(r: TraineeReport) -> str:
     if len(r.decisions) > 1:
         out.append("<h2>Decision history</h2><ul>")
         for d in r.decisions:
-            out.append(f"<li>{e(_fmt(d.at))}: {e(d.decision)} by {e(d.trainer)} — {e(d.comment)}</li>")
+            out.append(
+                f"<li>{e(_fmt(d.at))}: {e(d.decision)} by {e(r.full_name(d.trainer))} — {e(d.comment)}</li>"
+            )
         out.append("</ul>")
     out.append(
         "<p>Ratings: P ≥ 90%, S ≥ 75%, M ≥ 50%, else U (HSEEP). A criterion is met only by recorded "
-        "evidence.</p></body></html>"
+        "evidence; drills count only when they passed.</p>"
     )
+    out.append("<h2>Signatures</h2><table><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr>")
+    for role, name in _signatories(r):
+        out.append(f"<tr><td>{e(role)}</td><td>{e(name)}</td><td>&nbsp;</td><td>&nbsp;</td></tr>")
+    out.append("</table></body></html>")
     return "\n".join(out)
+
+
+def _header_rows(r: TraineeReport) -> list[tuple[str, str]]:
+    return [
+        ("Organisation", r.organisation or "—"),
+        ("Programme", r.programme or "—"),
+        ("Trainee", f"{r.display_name} ({r.username})"),
+        ("Cohort", r.cohort_text),
+        ("Training period", period_text(r)),
+        ("Status", r.status),
+        ("Report generated", _fmt(r.generated_at)),
+    ]
+
+
+def _signatories(r: TraineeReport) -> list[tuple[str, str]]:
+    d = r.latest
+    return [
+        ("Trainer", r.full_name(d.trainer) if d is not None else ""),
+        ("Trainee", r.display_name),
+        ("Engineering manager", ""),
+    ]
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -177,7 +259,7 @@ def render_pdf(r: TraineeReport) -> bytes:
     pdf = _Pdf()
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(pdf.text_of(f"Sign-off report - {r.display_name}"))
-    pdf.set_author("firedrill")
+    pdf.set_author(pdf.text_of(r.organisation or "firedrill"))
     pdf.add_page()
     w = pdf.epw
 
@@ -185,15 +267,17 @@ def render_pdf(r: TraineeReport) -> bytes:
         pdf.set_font(pdf.family, style, size)
         pdf.multi_cell(w, h, pdf.text_of(text), new_x="LMARGIN", new_y="NEXT")
 
+    def pair(label: str, value: str) -> None:
+        pdf.set_font(pdf.family, "B", 10)
+        pdf.cell(42, 5.5, pdf.text_of(label))
+        pdf.set_font(pdf.family, "", 10)
+        pdf.multi_cell(w - 42, 5.5, pdf.text_of(value), new_x="LMARGIN", new_y="NEXT")
+
+    if r.organisation:
+        line(r.organisation, 11, "B", 6)
     line(f"On-call sign-off report: {r.display_name}", 16, "B", 9)
-    line(f"Username: {r.username}    Status: {r.status}    Generated: {_fmt(r.generated_at)}")
-    pdf.ln(3)
-    decision, trainer, when, comment = _decision_text(r)
-    line("Trainer decision", 13, "B", 7)
-    line(f"Decision: {decision}")
-    line(f"Trainer: {trainer}    Date: {when}")
-    if comment:
-        line(f"Comment: {comment}")
+    for label, value in _header_rows(r):
+        pair(label, value)
     pdf.ln(3)
     line(f"Sign-off criteria ({r.assessment.met_count} of {len(r.assessment.criteria)} met)", 13, "B", 7)
     for c in r.assessment.criteria:
@@ -207,7 +291,7 @@ def render_pdf(r: TraineeReport) -> bytes:
             miss = f" ({q.missing})" if q.missing and not q.met else ""
             line(f"  {mark} {q.description}{miss}", 9)
             for x in q.evidence:
-                line(f"      - {x.describe()}", 8.5, "", 4.5)
+                line(f"      - {r.describe(x)}", 8.5, "", 4.5)
         pdf.ln(1.5)
     if r.progress is not None:
         line(f"The week: {r.progress.done} of {r.progress.total} exercises passed", 13, "B", 7)
@@ -219,11 +303,39 @@ def render_pdf(r: TraineeReport) -> bytes:
                     9,
                 )
     line(
-        "Ratings: P >= 90%, S >= 75%, M >= 50%, else U (HSEEP). A criterion is met only by recorded evidence.",
+        "Ratings: P >= 90%, S >= 75%, M >= 50%, else U (HSEEP). A criterion is met only by recorded "
+        "evidence; drills count only when they passed.",
         8,
         "I",
     )
+    _decision_block(pdf, r, line, pair)
     return bytes(pdf.output())
+
+
+def _decision_block(pdf: _Pdf, r: TraineeReport, line: Any, pair: Any) -> None:
+    """The part a manager files: the decision with its trainer and date, the decision history,
+    and a signature line for the trainer, the trainee and the engineering manager."""
+    if pdf.will_page_break(70):
+        pdf.add_page()
+    pdf.ln(4)
+    line("Decision and signatures", 13, "B", 7)
+    decision, trainer, when, comment = _decision_text(r)
+    pair("Decision", decision)
+    pair("Decided by", trainer)
+    pair("Decided on", when)
+    if comment:
+        pair("Comment", comment)
+    if len(r.decisions) > 1:
+        line("Earlier decisions:", 9, "B")
+        for d in r.decisions[:-1]:
+            line(f"  {_fmt(d.at)}: {d.decision} by {r.full_name(d.trainer)} - {d.comment}", 9)
+    pdf.ln(6)
+    for role, name in _signatories(r):
+        pdf.set_font(pdf.family, "", 10)
+        pdf.cell(42, 8, pdf.text_of(role))
+        pdf.cell(60, 8, pdf.text_of(name or ""))
+        pdf.cell(45, 8, pdf.text_of("Signature: ______________"))
+        pdf.cell(0, 8, pdf.text_of("Date: __________"), new_x="LMARGIN", new_y="NEXT")
 
 
 # --- cohort CSV -----------------------------------------------------------------------------------

@@ -87,3 +87,80 @@ def test_cli_reports_an_unwritable_output_as_one_line_and_exit_2(tmp_store, tmp_
     assert main(["signoff", "report", "--user", "ada", "-o", str(tmp_path / "missing" / "x.pdf")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cannot write") and "Traceback" not in err
+
+
+# --- the document a manager files (issue 15.8) -----------------------------------------------------
+
+
+def _filed_report_store(tmp_store):
+    """Ada (a trainee in the March cohort) with evidence for every criterion, confirmed by Grace."""
+    from datetime import date
+
+    from simulator.store import accounts, cohorts, scenarios
+    from simulator.store import curriculum as store_cur
+    from tests.test_scoring_world import SCENARIOS
+
+    accounts.create_user(tmp_store, "ada", "correct horse battery", "trainee", AT, "Ada Lovelace")
+    accounts.create_user(tmp_store, "grace", "correct horse battery", "trainer", AT, "Grace Hopper")
+    cohort = cohorts.create_cohort(tmp_store, "March 2026 cohort", date(2026, 3, 9), "grace", AT)
+    cohorts.add_member(tmp_store, cohort.id, "ada", "grace", AT)
+    scenarios.sync_builtin(tmp_store, SCENARIOS, AT)
+    for record in full_evidence():
+        store_cur.record_evidence(tmp_store, "ada", record)
+    a = store_cur.trainee_report(tmp_store, CUR, "ada", AT).assessment
+    store_cur.record_decision(
+        tmp_store, decide(a, username="ada", trainer="grace", confirm=True, comment="Clear comms", at=AT)
+    )
+    return tmp_store
+
+
+def test_the_filed_pdf_names_organisation_cohort_people_dates_and_evidence_in_words(tmp_store, tmp_path):
+    from simulator.cli import main
+
+    _filed_report_store(tmp_store)
+    out = tmp_path / "ada.pdf"
+    assert main(["signoff", "report", "--user", "ada", "-o", str(out)]) == 0
+    text = _pdf_text(out.read_bytes())
+    assert CUR.organisation and CUR.organisation in text
+    assert "Programme Initial on-call training" in text
+    assert "Trainee Ada Lovelace (ada)" in text
+    assert "Cohort March 2026 cohort (started 2026-03-09)" in text
+    assert "Training period 2026-03-13 to 2026-03-13" in text
+    # Evidence in words: titles of exercises, runbooks and drills, never their internal ids.
+    assert "Exercise “Alert and severity quiz” passed with 100% on 2026-03-13 10:00 UTC" in text
+    assert "Runbook exercise “Runbook 1: service restart” passed" in text
+    assert "Used Grafana dashboards in the consoles sandbox" in text
+    assert "Severity classification ≥ 75% in 2 passed drills of different scenarios" in text
+    internal = [x.id for x in CUR.exercises()] + CUR.runbook_ids() + ["db-pool-exhaustion", "complete-outage"]
+    assert [i for i in internal if i in text] == []
+    # The decision and signature block, with the trainer's full name.
+    assert "Decision and signatures" in text
+    assert "Decision CONFIRMED — ready for primary on-call" in text
+    assert "Decided by Grace Hopper" in text and "Decided on 2026-03-13 15:30 UTC" in text
+    for role in ("Trainer Grace Hopper", "Trainee Ada Lovelace", "Engineering manager"):
+        assert f"{role}" in text
+    assert text.count("Signature: ") == 3 and text.count("Date: ") >= 3
+
+
+def test_the_organisation_can_be_given_on_the_command_line_and_html_matches(tmp_store, tmp_path):
+    from simulator.cli import main
+
+    _filed_report_store(tmp_store)
+    out = tmp_path / "ada.pdf"
+    assert main(["signoff", "report", "--user", "ada", "--organisation", "Örsted & Co", "-o", str(out)]) == 0
+    assert "Örsted & Co" in _pdf_text(out.read_bytes())
+    html_out = tmp_path / "ada.html"
+    assert main(["signoff", "report", "--user", "ada", "--format", "html", "-o", str(html_out)]) == 0
+    page = html_out.read_text()
+    assert "Grace Hopper" in page and "March 2026 cohort" in page and "day2.alert_quiz" not in page
+    assert "<th>Signature</th>" in page
+
+
+def test_cli_status_lists_the_evidence_in_words(tmp_store, capsys):
+    from simulator.cli import main
+
+    _filed_report_store(tmp_store)
+    assert main(["signoff", "status", "--user", "ada"]) == 0
+    out = capsys.readouterr().out
+    assert "Ada Lovelace (ada): ready for primary on-call" in out
+    assert "Exercise “Write the three messages” passed" in out and "day4.communication" not in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("--user", required=True)
     rp.add_argument("--format", choices=("pdf", "html"), default="pdf")
     rp.add_argument("-o", "--output", type=Path, required=True)
+    rp.add_argument(
+        "--organisation", help="organisation printed on the report (default: the curriculum's `organisation`)"
+    )
     co = actions.add_parser("cohort", help="cohort CSV of every trainee with evidence")
     co.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     co.add_argument("--user", action="append", help="only these users (repeatable)")
@@ -58,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
                 for q in c.requirements:
                     if not q.met:
                         print(f"        missing: {q.description} ({q.missing})")
+                    for e in q.evidence:
+                        print(f"        - {report.describe(e)}")
             return 0
+        if args.organisation:
+            report = replace(report, organisation=args.organisation.strip())
         data = render_pdf(report) if args.format == "pdf" else render_html(report).encode("utf-8")
         _write(args.output, data)
         print(f"wrote {args.output} ({args.format}, {len(data)} bytes)")

@@ -340,15 +340,28 @@ def display_name(store: Store, username: str) -> str:
 def trainee_report(store: Store, curriculum: Curriculum, username: str, now: datetime):  # -> TraineeReport
     """Everything the sign-off report shows for one trainee, read from the store and computed."""
     from ..signoff_report import TraineeReport
+    from . import cohorts, scenarios
 
     ev = all_evidence(store, username)
+    decisions = decisions_for(store, username)
+    titles = {f"exercise:{x.id}": x.title for x in curriculum.exercises()}
+    titles |= {f"runbook:{x.runbook}": x.title for x in curriculum.exercises() if x.runbook}
+    for ref in {e.ref for e in ev if e.kind == "drill"}:
+        summary = scenarios.get_scenario(store, ref)
+        if summary is not None:
+            titles[f"drill:{ref}"] = summary.title
     return TraineeReport(
         username,
         display_name(store, username),
         evaluate_signoff(curriculum, ev),
-        decisions_for(store, username),
+        decisions,
         compute_progress(curriculum, ev),
         now,
+        organisation=curriculum.organisation,
+        programme=curriculum.title,
+        cohorts=tuple((c.name, c.start_date) for c in cohorts.cohorts_of(store, username)),
+        people={d.trainer: display_name(store, d.trainer) for d in decisions},
+        titles=titles,
     )
 
 

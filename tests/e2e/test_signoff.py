@@ -10,7 +10,15 @@ from pypdf import PdfReader
 
 from simulator.store import curriculum as store_cur
 from simulator.store import open_store
-from tests.e2e.conftest import open_page, prepare_database, sign_in, start_server, stop_server, wait_idle
+from tests.e2e.conftest import (
+    open_page,
+    prepare_database,
+    save_screenshot,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_idle,
+)
 from tests.test_signoff import full_evidence
 
 pytestmark = pytest.mark.e2e
@@ -46,10 +54,17 @@ def test_trainer_signs_a_trainee_off_and_downloads_the_report(server_with_eviden
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PDF").click()
     data = Path(download.value.path()).read_bytes()
-    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
-    assert (
-        "trainee2" in text
-        and "CONFIRMED" in text
-        and "trainer" in text
-        and "Passed mock incident drill" in text
-    )
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Trainee Theo Trainee (trainee2)" in text and "Passed mock incident drill" in text
+    assert "Decision CONFIRMED" in text and "Decided by Tom Trainer" in text  # full names, not usernames
+    assert "Decision and signatures" in text and "Engineering manager" in text
+    assert "day4.communication" not in text  # evidence in words, no internal ids
+    # What the filed document looks like, for a reviewer: the same report as HTML at 1440x900.
+    with page.expect_download() as html_download:
+        page.get_by_role("button", name="Download HTML").click()
+    report_page = page.context.new_page()
+    report_page.set_viewport_size({"width": 1440, "height": 900})
+    report_page.set_content(Path(html_download.value.path()).read_text(encoding="utf-8"))
+    assert report_page.get_by_text("Tom Trainer").first.is_visible()
+    save_screenshot(report_page, "signoff-report")
+    report_page.close()

@@ -113,12 +113,17 @@ class Trainee:
             await gate.wait()
             session.slide_to("Speed", "60×")
             await session.click("Start drill")
-            self.attempt = int(session.query_string.partition("attempt=")[2].split("&")[0])
+            self.attempt = int(session.query_param("attempt") or "0") or None
+            if self.attempt is None:
+                raise ProtocolError(f"{self.username}: Start drill opened no attempt: {session.alerts()[:2]}")
 
             async def act(kind: str, button: str, fields: dict[str, str]) -> None:
                 await asyncio.sleep(THINK_S)
                 for label, text in fields.items():
-                    session.set_text(label, text)
+                    if label == "Severity":
+                        session.choose(label, text)
+                    else:
+                        session.set_text(label, text)
                 outcome = await session.click(button)
                 bad = [a for a in session.alerts() if "not saved" in a or "cannot" in a]
                 if (
@@ -133,7 +138,7 @@ class Trainee:
                 self.latencies.append(outcome.seconds)
                 self.confirmed.append(kind)
 
-            await act("classify", "Classify", {})
+            await act("classify", "Classify", {"Severity": "HIGH"})
             await act("declare", "Declare incident", {"Incident title": "Checkout failing"})
             await act("open_channel", "Open channel", {"Incident channel name": "#incident-20260310-001"})
             await act("escalate", "Page / call", {})

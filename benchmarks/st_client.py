@@ -12,7 +12,11 @@ What it does, as the browser does:
   form's submit button is a one-shot `trigger_value`, as in the browser;
 - follows `st.query_params` changes (`page_info_changed`) and `st.navigation` pages (by URL path);
 - honours `auto_rerun` (an `st.fragment(run_every=…)`): every interval it asks for that fragment's
-  rerun, so the server does the same periodic work it does for an open browser tab.
+  rerun, so the server does the same periodic work it does for an open browser tab;
+- plays the Drill page's browser clock (`ui/drill_live.py`, a `st.components.v2` component named
+  `firedrill_drill_clock`): its JavaScript wakes the live fragment when the simulated time reaches
+  `wake_offset` or `wake_after` wall seconds have passed; this client sends the same `wake` trigger
+  at the same moment, so a protocol session costs the server what a browser tab costs.
 
 It does not render anything and has no JavaScript: custom components and charts are just elements.
 Used by `bench_load_protocol.py` and `tests/test_replicas.py`; `tests/test_st_client.py` keeps it
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -95,6 +100,7 @@ class StreamlitSession:
         self._page_hash = ""
         self._pages: dict[str, str] = {}  # url path -> page_script_hash
         self._auto: dict[str, asyncio.Task] = {}
+        self._clocks: dict[str, asyncio.Task] = {}  # browser-clock component id -> its wake timer
         self._closed_reason = ""
         self.messages_received = 0
 
@@ -110,7 +116,7 @@ class StreamlitSession:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         # No Origin header, as a non-browser client: the server then skips the XSRF check, which only
         # guards cookie-based auth (this app keeps its sign-in in the server-side session).
-        self._ws = await asyncio.wait_for(
+        ws = await asyncio.wait_for(
             websockets.connect(
                 url,
                 subprotocols=["streamlit"],  # type: ignore[list-item]
@@ -120,16 +126,18 @@ class StreamlitSession:
             ),
             self.timeout_s,
         )
-        if self._ws.response is not None:
-            self.response_headers = {k.lower(): v for k, v in self._ws.response.headers.raw_items()}
+        self._ws = ws
+        if ws.response is not None:
+            self.response_headers = {k.lower(): v for k, v in ws.response.headers.raw_items()}
         self._reader = asyncio.create_task(self._read())
         self._query = query
         return await self._rerun(page_name=page)
 
     async def close(self) -> None:
-        for task in self._auto.values():
+        for task in [*self._auto.values(), *self._clocks.values()]:
             task.cancel()
         self._auto.clear()
+        self._clocks.clear()
         if self._ws is not None:
             with contextlib.suppress(Exception):  # already closed by the server: nothing to do
                 await self._ws.close()
@@ -186,6 +194,11 @@ class StreamlitSession:
     def query_string(self) -> str:
         return self._query
 
+    def query_param(self, name: str) -> str | None:
+        """One parameter of the page's query string (as `st.query_params` set it), or None."""
+        values = urllib.parse.parse_qs(self._query).get(name)
+        return values[-1] if values else None
+
     def find_optional(self, label: str, kind: str | None = None):
         """The widget proto labelled exactly `label` (the last drawn), or None."""
         found = None
@@ -202,7 +215,7 @@ class StreamlitSession:
         if found is None:
             labels = sorted(
                 {
-                    getattr(e, e.WhichOneof("type")).label
+                    getattr(e, str(e.WhichOneof("type"))).label
                     for e in self.elements()
                     if e.WhichOneof("type") in _WIDGETS
                 }
@@ -361,6 +374,8 @@ class StreamlitSession:
                 el = Element()
                 el.CopyFrom(msg.delta.new_element)
                 self._shown[path] = _Shown(el, self._run)
+                if el.WhichOneof("type") == "bidi_component":
+                    self._clock_drawn(el, msg.delta.fragment_id)
             elif which == "add_block":
                 self._shown[path] = _Shown(None, self._run)
         elif kind == "script_finished":
@@ -381,9 +396,46 @@ class StreamlitSession:
             self._auto[fid] = asyncio.create_task(self._tick(fid, msg.auto_rerun.interval))
         elif kind == "stop_auto_rerun":
             for fid in msg.stop_auto_rerun.fragment_ids:
-                task = self._auto.pop(fid, None)
-                if task is not None:
-                    task.cancel()
+                if fid in self._auto:
+                    self._auto.pop(fid).cancel()
+
+    def _clock_drawn(self, el: Element, fragment_id: str) -> None:
+        """A (re)drawn Drill clock: set its wake timer as its JavaScript does (see ui/drill_live.py)."""
+        comp = el.bidi_component
+        if not comp.component_name.endswith("firedrill_drill_clock"):
+            return
+        old = self._clocks.pop(comp.id, None)
+        if old is not None:
+            old.cancel()
+        try:
+            data = json.loads(comp.json or comp.mixed.json or "{}")
+        except ValueError:
+            return
+        delays = []
+        if data.get("wake_after") is not None:
+            delays.append(float(data["wake_after"]))
+        if data.get("running") and data.get("wake_offset") is not None and data.get("speed"):
+            delays.append(
+                max(0.0, (float(data["wake_offset"]) - float(data["offset"])) / float(data["speed"]))
+            )
+        if delays:
+            from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
+
+            trigger = WidgetState(
+                id=f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{comp.id}__events",
+                json_trigger_value=json.dumps([{"event": "wake", "value": data.get("token")}]),
+            )
+            self._clocks[comp.id] = asyncio.create_task(self._wake(min(delays), fragment_id, trigger))
+
+    async def _wake(self, delay: float, fragment_id: str, trigger: WidgetState) -> None:
+        with contextlib.suppress(asyncio.CancelledError, ProtocolError, websockets.ConnectionClosed):
+            await asyncio.sleep(delay)
+            msg = BackMsg()
+            self._client_state(msg)
+            msg.rerun_script.widget_states.widgets.append(trigger)
+            if fragment_id:
+                msg.rerun_script.fragment_id = fragment_id
+            await self._send(msg)
 
     async def _tick(self, fragment_id: str, interval: float) -> None:
         """The browser's timer for an `st.fragment(run_every=…)`."""

@@ -26,24 +26,24 @@ def server(tmp_path_factory):
 def test_client_signs_in_starts_a_drill_and_records_an_action(server):
     url, base = server
 
-    async def drill() -> tuple[str, list[str], list[str]]:
+    async def drill() -> tuple[str | None, list[str], list[str]]:
         async with StreamlitSession(base, name="trainee1", timeout_s=120) as s:
             await sign_in(s, "trainee1", PASSWORD)
             await s.open_page("drill")
             s.slide_to("Speed", "60×")
             await s.click("Start drill")
-            query = s.query_string
+            attempt = s.query_param("attempt")
             s.choose("Severity", "HIGH")
             outcome = await s.click("Classify")
-            return query, s.alerts(), outcome.exceptions
+            return attempt, s.alerts(), outcome.exceptions
 
-    query, alerts, exceptions = asyncio.run(drill())
-    assert query.startswith("attempt=")
+    attempt, alerts, exceptions = asyncio.run(drill())
+    assert attempt is not None and attempt.isdigit()
     assert exceptions == []
     assert any(a.startswith("Recorded at") and "HIGH" in a for a in alerts), alerts
     store = open_store(url)
     try:
-        events = [e for e in attempts.events_for(store, int(query.split("=")[1])) if e.is_action]
+        events = [e for e in attempts.events_for(store, int(attempt)) if e.is_action]
     finally:
         store.dispose()
     assert [(e.kind, e.payload.get("severity")) for e in events] == [("classify", "HIGH")]

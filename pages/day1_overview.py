@@ -19,6 +19,13 @@ from ui.training import (
 )
 
 user = auth.require_role("admin", "trainer", "trainee")
+
+
+def _retry_service_map() -> None:
+    new_attempt("day1.service_map")
+    st.session_state.pop("r_service_map", None)
+
+
 st.title("Day 1 — System overview")
 st.caption("Architecture, dependencies, SLOs and the dashboard. Each exercise records evidence for sign-off.")
 
@@ -28,22 +35,9 @@ arch, slo, dash, docs = st.tabs(
 
 with arch:
     st.write(day1.ARCHITECTURE)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "dependency": d.name,
-                    "what it does": d.role,
-                    "when it fails": d.when_down,
-                    "alert that tells you": d.alert,
-                }
-                for d in day1.SERVICE_MAP
-            ]
-        ),
-        hide_index=True,
-    )
     status_badge(user.username, "day1.service_map")
-    answers = quiz(day1.service_map_questions(), "q_service_map")
+    map_seed = attempt_seed(user.username, "day1.service_map")
+    answers = quiz(day1.service_map_questions(), f"q_service_map_{map_seed}", seed=map_seed)
     if answers is not None:
         grade_and_record(
             user.username,
@@ -52,6 +46,31 @@ with arch:
         )
     if (r := last_result("r_service_map")) is not None:
         show_result(r)
+        # The table answers the quiz word for word, so it opens only once the answers are in.
+        st.markdown("**The service map**")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "dependency": d.name,
+                        "what it does": d.role,
+                        "when it fails": d.when_down,
+                        "alert that tells you": d.alert,
+                    }
+                    for d in day1.SERVICE_MAP
+                ]
+            ),
+            hide_index=True,
+        )
+        st.button(
+            "Try the service map quiz again (new order)",
+            on_click=_retry_service_map,
+        )
+    else:
+        st.caption(
+            "Reason from the architecture above. The full service map — what each dependency does, "
+            "what users notice when it fails and which alert tells you — opens after you submit."
+        )
 
 seed = attempt_seed(user.username, "day1.traffic")
 trace = day1.day_of_traffic(seed)

@@ -7,10 +7,11 @@ import streamlit as st
 
 from simulator.curriculum import EvidenceRecord
 from simulator.runbooks import expert_path, finish, load_runbooks, replay, score_run
+from simulator.spoilers import shuffled
 from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.services import get_store
-from ui.training import curriculum, now, record, status_badge
+from ui.training import attempt_seed, curriculum, new_attempt, now, record, status_badge
 
 user = auth.require_role("admin", "trainer", "trainee")
 
@@ -74,6 +75,7 @@ def finish_and_score() -> None:
 
 
 def start_over() -> None:
+    new_attempt(f"runbook.{rid}")  # a fresh attempt also shuffles the action buttons again
     st.session_state[key] = []
     st.session_state.pop(done_key, None)
     store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
@@ -85,7 +87,8 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader("Actions")
     finished = st.session_state.get(done_key) is not None
-    for a in rb.actions:
+    # The file lists actions in the expert's order; shown that way the buttons would be the answer.
+    for a in shuffled(list(rb.actions), attempt_seed(user.username, f"runbook.{rid}"), rid):
         st.button(
             a.label,
             key=f"act::{rid}::{a.id}",

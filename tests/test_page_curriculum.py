@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -200,7 +201,8 @@ def test_day_one_error_budget_answers_computed_from_the_trace_pass():
 
     at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
     at.run()
-    table = at.dataframe[1].value  # hourly requests and failures, as shown to the trainee
+    # The hourly requests and failures, as shown to the trainee.
+    table = next(d.value for d in at.dataframe if "requests" in d.value.columns)
     total, failed = int(table["requests"].sum()), int(table["failed"].sum())
     facts = day1.SloFacts(
         total,
@@ -223,3 +225,38 @@ def test_day_one_error_budget_answers_computed_from_the_trace_pass():
     form_buttons = [b for b in at.button if b.label == "Submit answers"]
     form_buttons[1].click().run()  # the second form on the page is the error-budget one
     assert any(s.value.startswith("Passed: 100%") for s in at.success)
+
+
+def test_day_one_service_map_quiz_is_not_under_its_answer_table_and_feedback_is_in_words():
+    from simulator.exercises import day1
+
+    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at.run()
+    # Before answering, no table says what users notice when a dependency fails.
+    effects = {d.when_down for d in day1.SERVICE_MAP}
+    assert not any(effects & set(map(str, d.value.to_numpy().ravel())) for d in at.dataframe)
+    radios = [r for r in at.radio if r.key and r.key.startswith("q_service_map_")]
+    assert radios and all(r.value is None for r in radios)
+    # The right answer to question i is option i in the material; on screen the order differs.
+    down_questions = zip(day1.SERVICE_MAP, radios, strict=False)  # the "what do users notice" ones
+    in_file_order = [r.options.index(d.when_down) == i for i, (d, r) in enumerate(down_questions)]
+    assert not all(in_file_order)
+    next(b for b in at.button if b.label == "Submit answers").click().run()  # nothing answered
+    items = list(next(d.value for d in at.dataframe if "item" in d.value.columns)["item"])
+    assert items[0] == f"{day1.SERVICE_MAP[0].name} fails. What do users notice first?"
+    assert not any(re.fullmatch(r"[a-z_]+\.\d+", i) for i in items)  # never "down.0"
+    assert any(d.value.shape[0] == len(day1.SERVICE_MAP) for d in at.dataframe)  # the map opens
+
+
+def test_runbook_action_buttons_are_not_listed_in_the_experts_order():
+    books = load_runbooks()
+    at = app_test("pages/runbooks.py", role="trainee")
+    at.run()
+    in_expert_order = []
+    for rid, rb in books.items():
+        at.selectbox[0].set_value(rid).run()
+        shown = [b.label for b in at.button if b.key and b.key.startswith(f"act::{rid}::")]
+        assert sorted(shown) == sorted(a.label for a in rb.actions)  # every action is offered
+        expert = [rb.action(a).label for a in expert_path(rb)]
+        in_expert_order.append([x for x in shown if x in expert] == expert)
+    assert not all(in_expert_order)

@@ -17,7 +17,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from simulator.curriculum import Curriculum, EvidenceRecord, compute_progress, load_curriculum
-from simulator.exercises import ExerciseResult, Question
+from simulator.exercises import ExerciseResult, Question, item_label
+from simulator.spoilers import shuffled
 from simulator.store import curriculum as store_cur
 from ui.services import get_store
 
@@ -65,8 +66,14 @@ def status_badge(username: str, exercise_id: str) -> None:
         st.caption(f"Not attempted yet · pass mark {p.pass_mark:.0%}")
 
 
-def quiz(questions: Sequence[Question], key: str) -> dict[str, Any] | None:
-    """Render questions in one form; return the answers when submitted (None before)."""
+def quiz(questions: Sequence[Question], key: str, seed: int | None = None) -> dict[str, Any] | None:
+    """Render questions in one form; return the answers when submitted (None before).
+
+    Nothing is preselected, and each question's options come in an order fixed by `seed` (the
+    attempt's; default: the form key), so neither a default nor the position of the right
+    answer (often the question's own index in the material) gives it away. Answers are the
+    option texts, which grading matches whatever the order."""
+    order = seed if seed is not None else int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
     with st.form(key):
         answers: dict[str, Any] = {}
         for n, q in enumerate(questions, 1):
@@ -75,7 +82,9 @@ def quiz(questions: Sequence[Question], key: str) -> dict[str, Any] | None:
                     f"{n}. {q.prompt}", value=None, format="%.4f", key=f"{key}.{q.id}"
                 )
             else:
-                answers[q.id] = st.radio(f"{n}. {q.prompt}", q.options, index=None, key=f"{key}.{q.id}")
+                answers[q.id] = st.radio(
+                    f"{n}. {q.prompt}", shuffled(q.options, order, q.id), index=None, key=f"{key}.{q.id}"
+                )
         submitted = st.form_submit_button("Submit answers", type="primary")
     return answers if submitted else None
 
@@ -94,7 +103,7 @@ def show_result(result: ExerciseResult) -> None:
         pd.DataFrame(
             [
                 {
-                    "item": i.id,
+                    "item": item_label(i),
                     "correct": "✔" if i.correct else "✘",
                     "credit": i.credit,
                     "feedback": i.feedback,

@@ -67,10 +67,28 @@ class Question:
 
 @dataclass(frozen=True)
 class ItemResult:
+    """One graded item. `id` is for storage (evidence detail); `label` is what a trainee reads
+    (the question's prompt); without one, `item_label` turns the id into words."""
+
     id: str
     correct: bool
     credit: float
     feedback: str
+    label: str = ""
+
+
+def item_label(item: ItemResult) -> str:
+    """What a trainee reads for a graded item: its label, or its id in plain words
+    ("phase.2" → "Phase 2", "checklists" → "Checklists", "day4.communication" → "Communication")
+    so no internal id reaches feedback."""
+    if item.label:
+        return item.label
+    parts = [p for p in item.id.split(".") if p and not (p.startswith("day") and p[3:].isdigit())]
+    words = [p.replace("_", " ").replace("-", " ") for p in parts] or [item.id]
+    text = words[0] + (" " + " ".join(words[1:]) if words[1:] and words[-1].isdigit() else "")
+    if words[1:] and not words[-1].isdigit():
+        text = words[0] + ": " + " ".join(words[1:])
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -107,5 +125,5 @@ def grade_quiz(
             if ok
             else f"expected {q.correct_text}" + (f" — {q.explanation}" if q.explanation else "")
         )
-        items.append(ItemResult(q.id, ok, 1.0 if ok else 0.0, fb))
+        items.append(ItemResult(q.id, ok, 1.0 if ok else 0.0, fb, q.prompt))
     return ExerciseResult(exercise_id, tuple(items), pass_mark)

@@ -960,14 +960,18 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
     if major:
         add(15, action="declare", title=ans.title)
         add(15, action="open_channel", name=channel)
-    for esc in sorted(ans.escalations, key=lambda e: e.within):
-        add(15, action="escalate", role=esc.role.value, reason=esc.reason or "required by policy")
-    if ans.security == SecurityState.BREACH_CONFIRMED and Role.SECURITY_LEAD not in {
-        e.role for e in ans.escalations
-    }:
-        add(
-            15, action="escalate", role="security_lead", reason="security incident: security lead immediately"
-        )
+    # Everyone the drill will require: the policy's deadlines (IC for CRITICAL, security lead,
+    # the manager when customers must be told) tightened by the scenario's own. Imported late:
+    # scenario_checks reads traces and alerts, which import this module's neighbours.
+    from .policy import Policy, default_policy
+    from .scenario_checks import escalation_deadlines
+
+    policy = drill.policy.source if isinstance(drill.policy.source, Policy) else default_policy()
+    open_until = t0 + float(ans.expected_resolution) if ans.expected_resolution else None
+    deadlines = escalation_deadlines(sc, policy, t0, open_until) if ans.real else []
+    for d in sorted(deadlines, key=lambda d: d.due):
+        if d.role is not None:
+            add(15, action="escalate", role=d.role.value, reason=d.reason)
     impact = ans.impact or "customers may notice degraded service"
     if ans.real:
         add(

@@ -397,3 +397,22 @@ def test_the_studio_summary_lists_the_deadlines_the_drill_will_score():
     )
     pool = answer_summary(parse_scenario(_text("db-pool-exhaustion"), "seed", SCENARIOS).scenario)
     assert any(line.startswith("Tell customers by 30m if still open then") for line in pool)
+
+
+@pytest.mark.parametrize(
+    "scenario_id", ["complete-outage", "waf-rule-cpu-escalation", "vulnerability-disclosed"]
+)
+def test_the_drafted_expert_calls_everyone_the_policy_requires_in_time(scenario_id):
+    from simulator.drill import expert_actions
+
+    drill = _drill(_text(scenario_id))
+    items = [
+        {"at": f"{t:g}s", **a.model_dump(mode="json", exclude_none=True)} for t, a in expert_actions(drill)
+    ]
+    card = _score(drill, items)
+    escalation = card.criterion("escalation")
+    assert escalation.rating == "P", [e.note for e in escalation.deductions]
+    called = {it["role"] for it in items if it["action"] == "escalate"}
+    fired = world(drill).timeline.first_firing()
+    resolved = next(t for t, a in expert_actions(drill) if a.action == "resolve")
+    assert {d.role.value for d in required_escalations(drill, fired, resolved)} <= called

@@ -270,7 +270,10 @@ def _on_console_event(kind: str, detail: dict[str, Any]) -> None:
 
 st.subheader("Investigate")
 st.caption(f"Consoles show the world as of {drill.hhmm(t_now)}; press Refresh to catch up.")
-st.button("Refresh consoles", icon=":material/refresh:")
+board_open = bool(st.session_state.get(f"drill_{aid}_dashboards_open"))
+if st.button("Refresh consoles", icon=":material/refresh:") and board_open:
+    # A refreshed, open board is a fresh look at the metrics: what verifying a recovery needs.
+    _record(drill, aid, A.Look(action="look", console="dashboards", detail="board refreshed"))
 cworld = ConsoleWorld(
     drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now)
 )
@@ -405,6 +408,10 @@ with t_fix:
             else:
                 _record(drill, aid, A.Mitigate(action="mitigate", mitigation=mid))
     with st.form("verify"):
+        st.caption(
+            "Recovery counts as verified when you looked at the dashboards after the metrics came "
+            "back (open or refresh the board, change its range or run an Explore query)."
+        )
         what = st.text_input("What did you check?", key="verify_what", max_chars=A.MAX_REASON)
         if st.form_submit_button("Verify recovery"):
             _record(drill, aid, A.Verify(action="verify", what=what))

@@ -188,9 +188,19 @@ if attempt.clock_id is None:
         st.rerun()
 else:
     c1.caption("Cohort drill: the trainer runs the clock.")
+# Ending scores the drill for good: one stray click must not do it, so it asks first.
 if c4.button("End drill", type="secondary", icon=":material/flag:"):
-    store_att.finish_and_score(store, aid, drill, now())
-    st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+    st.session_state["drill_confirm_end"] = aid
+if st.session_state.get("drill_confirm_end") == aid:
+    st.warning("End the drill now? It is scored as it stands and cannot be resumed.", icon=":material/flag:")
+    yes, no, _ = st.columns([1, 1, 3])
+    if yes.button("Yes, end and score it", type="primary", key="drill_end_yes"):
+        st.session_state.pop("drill_confirm_end", None)
+        store_att.finish_and_score(store, aid, drill, now())
+        st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+    if no.button("Keep going", key="drill_end_no"):
+        st.session_state.pop("drill_confirm_end", None)
+        st.rerun()
 
 
 # A cohort drill ticks even while waiting: the trainer may start or resume the shared clock.

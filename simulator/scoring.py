@@ -405,7 +405,17 @@ def unrecovered_at(drill: Drill, w: World, at: float) -> list[str]:
     moving = sorted(
         {metric for metric, start, until in harm_windows(drill, w.mitigations) if start <= at < until}
     )
-    return [f"alert {a} firing" for a in firing] + [f"{m} not back to normal" for m in moving]
+    return [f"alert {a} firing" for a in firing] + [
+        f"{_metric_words(drill, m)} not back to normal" for m in moving
+    ]
+
+
+def _metric_words(drill: Drill, metric: str) -> str:
+    """A metric as the dashboards describe it: its help text (or panel) beside its name."""
+    name = metric.split("{", 1)[0]
+    m = next((x for x in drill.scenario.metrics if x.key == metric or x.name == name), None)
+    words = (m.help or m.panel or "") if m is not None else ""
+    return f"{words} ({metric})" if words else metric
 
 
 def recovered_from(drill: Drill, w: World, after: float) -> float | None:
@@ -689,7 +699,9 @@ def _severity(run: _Run) -> Criterion:
     )
     b.note(
         "classify",
-        f"classified {first.severity.value}; it was {truth0.value}" + (f" ({kind})" if kind else ""),
+        f"classified {first.severity.value}; it was {truth0.value}"
+        + (f" ({kind})" if kind else "")
+        + policy_reason_note(d, at0),
         0.0,
         at0,
         run.t0 + 120,
@@ -744,6 +756,18 @@ def severity_levels(drill: Drill, t0: float) -> list[tuple[float, Severity]]:
     """The answer's level over time for deadline clocks: the first from `t0` (the first alert or
     report), each re-classification from its own moment — never from the first alert of any level."""
     return answer_levels(drill.scenario, t0)
+
+
+def policy_reason_note(drill: Drill, at: float) -> str:
+    """Why the answer's level at `at` is what it is, when the scenario names a policy clause
+    (`severity_reason`): the classifier alone would say otherwise, so the trainee is shown the rule."""
+    ans = drill.scenario.answer
+    reason = ans.severity_reason
+    for ch in sorted(ans.severity_changes, key=lambda c: c.at):
+        if ch.at <= at:
+            reason = ch.severity_reason
+    found = _policy(drill).clause(reason) if reason else None
+    return f" — policy: {found[2]} ({found[1]})" if found else ""
 
 
 def _policy(drill: Drill) -> Policy:

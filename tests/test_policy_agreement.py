@@ -416,3 +416,15 @@ def test_the_drafted_expert_calls_everyone_the_policy_requires_in_time(scenario_
     fired = world(drill).timeline.first_firing()
     resolved = next(t for t, a in expert_actions(drill) if a.action == "resolve")
     assert {d.role.value for d in required_escalations(drill, fired, resolved)} <= called
+
+
+def test_the_debrief_names_the_policy_clause_behind_a_level_the_classifier_would_not_give():
+    drill = _drill(_text("db-pool-exhaustion"))
+    items = [
+        {**it, "severity": "MEDIUM"} if it["action"] == "classify" else it
+        for it in _expert("db-pool-exhaustion")
+    ]
+    card = _score(drill, items)
+    [note] = [e for e in card.criterion("severity").evidence if e.item == "classify"]
+    assert "classified MEDIUM; it was HIGH" in note.note
+    assert "policy: Core functionality impaired for a significant share of users" in note.note

@@ -297,9 +297,9 @@ def render_pdf(r: TraineeReport) -> bytes:
         line(f"The week: {r.progress.done} of {r.progress.total} exercises passed", 13, "B", 7)
         for d in r.progress.days:
             line(f"Day {d.day.day}: {d.day.title} ({d.done}/{d.total})", 10, "B")
-            for x in d.exercises:
+            for ex in d.exercises:
                 line(
-                    f"  {x.exercise.title}: {x.status}, best {_pct(x.best_score)}, passed {_fmt(x.passed_at)}",
+                    f"  {ex.exercise.title}: {ex.status}, best {_pct(ex.best_score)}, passed {_fmt(ex.passed_at)}",
                     9,
                 )
     line(

@@ -190,7 +190,10 @@ def test_data_loss_without_the_restore_leaves_rows_missing_and_fails():
     card = _score(drill, items)
     assert not card.passed
     notes = _notes(card, "diagnosis")
-    assert "db_table_rows not back to normal" in notes  # the rows never came back in the trace
+    # The rows never came back in the trace; the note names the metric as the dashboards do.
+    assert (
+        "Live rows in the table (pg_stat_user_tables.n_live_tup) (db_table_rows) not back to normal" in notes
+    )
     # With the restore, the same metric's harm ends within the run.
     fixed = harm_windows(drill, [(730.0, "stop-delete-restore")])
     assert all(until < drill.duration for metric, _, until in fixed if metric == "db_table_rows")

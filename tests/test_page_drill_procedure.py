@@ -1,0 +1,70 @@
+"""Drill page: the bridge, resolution and watch forms record their actions, and the update rubric
+beside the update box checks a draft (ui/drill_procedure.py under AppTest)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from simulator.drill import Drill, load_default_policy
+from simulator.scenario import load_scenario
+from simulator.store import attempts
+from tests import helpers
+from tests.helpers import ROOT, app_test, ensure_user
+from tests.test_update_rubric import SEED_UPDATE
+
+
+def _open(username: str):
+    store = helpers.test_store()
+    person = ensure_user(store, username, "trainee")
+    drill = Drill.create(
+        load_scenario(ROOT / "scenarios" / "complete-outage.yaml"), None, load_default_policy()
+    )
+    aid = attempts.start_attempt(
+        store,
+        user_id=person.id,
+        username=username,
+        drill=drill,
+        speed=60,
+        now=datetime.now(UTC) - timedelta(seconds=15),
+    )
+    store.dispose()
+    at = app_test(
+        "pages/drill.py", role="trainee", username=username, query_params={"attempt": str(aid)}, timeout=60
+    )
+    at.run()
+    assert not at.exception
+    return at, aid
+
+
+def _kinds(aid: int) -> list[str]:
+    return [e.kind for e in attempts.events_for(helpers.test_store(), aid) if e.is_action]
+
+
+def test_joining_the_bridge_and_announcing_and_watching_are_recorded():
+    at, aid = _open("trainee1")
+    at.text_input(key="bridge_link").input("Slack huddle")
+    next(b for b in at.button if b.label == "Join the bridge call").click().run()
+    assert not at.exception and _kinds(aid) == ["join_bridge"]
+    at.text_area(key="bridge_text").input(
+        "Still down for all users; rolling the cert; next bridge update in 5 min"
+    )
+    next(b for b in at.button if b.label == "Give bridge update").click().run()
+    next(b for b in at.button if b.label == "Announce resolution").click().run()
+    next(b for b in at.button if b.label == "Stand down and watch").click().run()
+    assert not at.exception
+    assert _kinds(aid) == ["join_bridge", "bridge_update", "announce_resolution", "watch"]
+    events = [e for e in attempts.events_for(helpers.test_store(), aid) if e.kind == "announce_resolution"]
+    assert events[0].payload["text"].startswith("Issue resolved at ") and events[0].payload["text"].endswith(
+        " UTC"
+    )
+
+
+def test_the_rubric_beside_the_update_box_checks_a_draft():
+    at, aid = _open("trainee2")
+    box = at.text_area(key=f"rubric_draft_{aid}")
+    box.input(SEED_UPDATE).run()
+    assert any("Meets every check" in s.value for s in at.success)
+    at.text_area(key=f"rubric_draft_{aid}").input("Bob broke it.").run()
+    shown = [t.value for t in at.text]
+    assert any("leaves out: impact" in t for t in shown) and any("blames someone" in t for t in shown)
+    assert _kinds(aid) == []  # checking a draft posts nothing

@@ -21,10 +21,13 @@ from simulator.reports import (
 )
 from simulator.scoring import RATING_WORDS, score_drill, verdict
 from simulator.store import attempts as store_att
+from simulator.store import report_notes
+from simulator.store.report_notes import MAX_REPORT
 from simulator.yamlio import FormatError
 from ui import auth
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
+from ui.report_notes import render_report_notes
 from ui.services import SCENARIO_DIR, get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -162,11 +165,25 @@ st.dataframe(
 
 st.subheader("Post-incident report")
 saved = attempt.report_markdown or draft_post_incident_report(drill, events)
-text = st.text_area("Edit your report (Markdown)", value=saved, height=420, key=f"pir_{attempt.id}")
+# Only the trainee writes their report; a trainer adds signed, audited notes beside it.
+own = attempt.user_id == user.id
+if own:
+    text = st.text_area(
+        "Edit your report (Markdown)", value=saved, height=420, key=f"pir_{attempt.id}", max_chars=MAX_REPORT
+    )
+else:
+    report_col, notes_col = st.columns([3, 2])
+    with report_col:
+        st.caption(f"Written by {md_text(attempt.username)} (only they can edit it)")
+        text = attempt.report_markdown or ""
+        st.text(text or "No report saved yet.")
+    with notes_col:
+        render_report_notes(store, attempt.id, user)
 c1, c2 = st.columns(2)
-if c1.button("Check against the log and save"):
+if c1.button("Check against the log and save" if own else "Check against the log"):
     try:
-        store_att.save_report(store, attempt.id, text)
+        if own:
+            report_notes.save_own_report(store, attempt.id, user.id, text)
     except STORAGE_ERRORS as exc:
         st.error(describe_storage_error(exc))
     check = check_report(drill, events, text)

@@ -85,7 +85,7 @@ if Path(expert_file).is_file():
         expert = None
 d = debrief(drill, events, card, expert)
 
-st.subheader(drill.scenario.title)
+st.subheader(md_text(drill.scenario.title))
 decided = verdict(card)  # the one pass rule, shared with sign-off, the cohort board and reports
 (st.success if decided.passed else st.error)(
     f"{'PASSED' if decided.passed else 'NOT PASSED'} — score {card.score:.2f} (pass mark {card.pass_mark:.2f})"

@@ -1,8 +1,12 @@
 """Scenario studio (trainers): write a scenario in YAML, see every problem with its line and
 column, preview charts, alerts, pages and the answer, save versions, and play it as a trainee.
 
-A thin view over `simulator.studio` (checks and previews), `simulator.store.scenarios` (versions,
-drafts, soft delete) and `simulator.postmortem`; the editor text is kept as a draft per trainer.
+The editor is a code editor (streamlit-code-editor: line numbers, YAML colours, each problem
+marked in the margin with a "Go to line" button that moves the cursor there); a "Plain text
+editor" switch gives a simple text box for screen readers and keyboard-only use. A thin view over
+`simulator.studio` (checks, including whether the rules fire, and previews),
+`simulator.store.scenarios` (versions, drafts, soft delete) and `simulator.postmortem`; the editor
+text is kept as a draft per trainer.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
+from code_editor import code_editor
 
 from simulator.alerts import scenario_timeline
 from simulator.charts import alert_bands, metric_chart
@@ -38,7 +43,12 @@ auth.require_action(user, "edit_scenario")
 store = get_store()
 is_admin = user.may("manage_any_scenario")
 DRAFT_KEY = "editor"
-TEXT = "studio_text"
+SOURCE = "studio_source"  # the scenario text, whichever editor shows it
+TEXT = "studio_text"  # the plain text editor's widget
+PLAIN = "studio_plain_editor"  # the switch between the code editor and the plain one
+CODE = "studio_code"  # the code editor component
+CODE_SEEN = "studio_code_seen"  # id of the last code-editor answer already taken
+MAX_JUMP_BUTTONS = 6  # more would cover the text; the list under the editor names every problem
 
 
 def now() -> datetime:
@@ -47,11 +57,88 @@ def now() -> datetime:
 
 def set_text(text: str, origin: str) -> None:
     """Put text in the editor (called from callbacks, before the editor widget is drawn)."""
+    st.session_state[SOURCE] = text
     st.session_state[TEXT] = text
     st.session_state["studio_origin"] = origin
 
 
-if TEXT not in st.session_state:
+def take_plain_text() -> None:
+    st.session_state[SOURCE] = st.session_state[TEXT]
+
+
+def editor_marks(check) -> dict:
+    """Ace annotations (margin icons with the message) and line highlights for every problem."""
+    marks = [(p, "error") for p in check.problems] + [(p, "warning") for p in check.notes]
+    located = [(p, kind) for p, kind in marks if p.line]
+    return {
+        "annotations": [
+            {"row": p.line - 1, "column": (p.column or 1) - 1, "type": kind, "text": p.message}
+            for p, kind in located
+        ],
+        "markers": [
+            {
+                "startRow": p.line - 1,
+                "startCol": 0,
+                "endRow": p.line - 1,
+                "endCol": 1,
+                "className": f"fd-{kind}-line",
+                "type": "fullLine",
+            }
+            for p, kind in located
+        ],
+    }
+
+
+def jump_buttons(check) -> list[dict]:
+    """One "Go to line N" button per problem line, stacked at the editor's top right, plus "Check"
+    (the same as Ctrl+Enter) at its bottom right. Ace's `gotoline` moves the cursor and opens its
+    line prompt (Enter or Esc closes it)."""
+    lines = sorted({p.line for p in (*check.problems, *check.notes) if p.line})[:MAX_JUMP_BUTTONS]
+    buttons = [
+        {
+            "name": f"Go to line {line}",
+            "hasText": True,
+            "alwaysOn": True,
+            "commands": [["gotoline", line]],
+            "style": {"top": f"{0.3 + 2.0 * i}rem", "right": "0.6rem"},
+        }
+        for i, line in enumerate(lines)
+    ]
+    buttons.append(
+        {
+            "name": "Check (Ctrl+Enter)",
+            "hasText": True,
+            "alwaysOn": True,
+            "primary": True,
+            "commands": ["submit"],
+            "style": {"bottom": "0.4rem", "right": "0.6rem"},
+        }
+    )
+    return buttons
+
+
+EDITOR_CSS = (
+    ".fd-error-line{position:absolute;background:rgba(255,75,75,.22);}"
+    ".fd-warning-line{position:absolute;background:rgba(255,190,0,.22);}"
+)
+
+
+def code_editor_text(answer) -> str | None:
+    """The code editor's text if it sent something new (on Ctrl+Enter, "Check" or leaving it).
+
+    The component repeats its last answer on every rerun; an answer is taken once, so loading a
+    template afterwards is not overwritten by the old text."""
+    if (
+        not isinstance(answer, dict)
+        or not answer.get("id")
+        or answer.get("id") == st.session_state.get(CODE_SEEN)
+    ):
+        return None
+    st.session_state[CODE_SEEN] = answer["id"]
+    return str(answer.get("text", "")) if answer.get("type") in ("submit", "blur") else None
+
+
+if SOURCE not in st.session_state:
     draft = repo.get_draft(store, user.username, DRAFT_KEY)
     if draft:
         set_text(draft, "your unsaved draft")
@@ -188,15 +275,50 @@ with tab_pm:
 
 left, right = st.columns([5, 6], gap="medium")
 with left:
-    text = st.text_area(
-        "Scenario YAML",
-        key=TEXT,
-        height=620,
-        help="Edit, then click outside the editor (or press Ctrl+Enter) to check it.",
+    text = st.session_state[SOURCE]
+    check = check_text(text, SCENARIO_DIR)
+    plain = st.toggle(
+        "Plain text editor",
+        key=PLAIN,
+        help="A simple text box for screen readers and keyboard-only editing: no line numbers or colours.",
     )
+    if plain:
+        st.session_state[TEXT] = text
+        st.text_area(
+            "Scenario YAML",
+            key=TEXT,
+            height=620,
+            on_change=take_plain_text,
+            help="Edit, then click outside the editor (or press Ctrl+Enter) to check it.",
+        )
+    else:
+        st.caption(
+            "Scenario YAML · press Ctrl+Enter, click **Check** or click outside the editor to check it. "
+            "Problems are marked in the margin (hover for the message); **Go to line** moves the cursor there."
+        )
+        edited = code_editor_text(
+            code_editor(
+                text,
+                lang="yaml",
+                key=CODE,
+                height="620px",
+                options={
+                    "showLineNumbers": True,
+                    "tabSize": 2,
+                    "useSoftTabs": True,
+                    "displayIndentGuides": True,
+                },
+                props=editor_marks(check),
+                buttons=jump_buttons(check),
+                component_props={"css": EDITOR_CSS},
+                response_mode=["blur"],
+            )
+        )
+        if edited is not None and edited != text:
+            st.session_state[SOURCE] = edited
+            st.rerun()
     if text != repo.get_draft(store, user.username, DRAFT_KEY):
         repo.save_draft(store, user.username, DRAFT_KEY, text, now())
-    check = check_text(text, SCENARIO_DIR)
     if check.ok:
         sc = check.loaded.scenario
         st.success(
@@ -210,6 +332,16 @@ with left:
                 f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: "
                 f"{r['problem']}"
                 for r in problem_rows(check.problems)
+            ),
+            language=None,
+        )
+    if check.notes:
+        st.warning(f"{len(check.notes)} note(s) worth a look", icon=":material/warning:")
+        st.code(
+            "\n".join(
+                f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: "
+                f"{r['problem']}"
+                for r in problem_rows(check.notes)
             ),
             language=None,
         )

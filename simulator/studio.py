@@ -1,8 +1,10 @@
 """What the scenario studio shows beside the editor, computed without a browser.
 
-Owns turning editor text into the studio's preview: every problem with line and column, the
-alert timeline, the page timeline for the team (`simulator.escalation.plan`) and a plain summary of
-the answer, plus the list of templates. Storage is `simulator.store.scenarios`; rendering is the page.
+Owns turning editor text into the studio's preview: every problem with line and column (schema,
+policy and authoring checks, and whether the alert rules actually fire during the incident on the
+generated traces), the alert timeline, the page timeline for the team (`simulator.escalation.plan`)
+and a plain summary of the answer, plus the list of templates. Storage is
+`simulator.store.scenarios`; rendering is the page.
 """
 
 from __future__ import annotations
@@ -13,18 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from .durations import format_duration
+from .rules import AlertingRule
 from .scenario import LoadedScenario, Scenario, parse_scenario
-from .yamlio import FormatError, Problem
+from .yamlio import FormatError, Positions, Problem
 
 TEMPLATE_DIR_NAME = "templates"
 
 
 @dataclass(frozen=True)
 class TextCheck:
-    """The editor text checked: the loaded scenario, or every problem found (never both)."""
+    """The editor text checked: the loaded scenario, or every problem found (never both).
+
+    `notes` are worth a look but do not make the scenario invalid (an escalation rule that only
+    fires when the incident is left alone)."""
 
     loaded: LoadedScenario | None
     problems: tuple[Problem, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -47,7 +54,88 @@ def check_text(text: str, base_dir: Path | None, source: str = "editor") -> Text
 
     _, positions = load_yaml(text, source)
     problems = check(loaded, positions, default_policy())
-    return TextCheck(None, tuple(problems)) if problems else TextCheck(loaded)
+    if problems:
+        return TextCheck(None, tuple(problems))
+    silent, notes = firing_problems(loaded, positions, source)
+    return TextCheck(None, tuple(silent)) if silent else TextCheck(loaded, notes=tuple(notes))
+
+
+def incident_span(sc: Scenario) -> tuple[float, float]:
+    """From the first incident effect's start to the scenario's end (the whole run if none)."""
+    starts = [float(e.start) for e in sc.incident]
+    return (max(0.0, min(starts)) if starts else 0.0, float(sc.clock.duration))
+
+
+def firing_problems(
+    loaded: LoadedScenario, positions: Positions, source: str
+) -> tuple[list[Problem], list[Problem]]:
+    """Run the alert engine on the scenario's own trace (its default seed) and name the alerting
+    rules that never fire during the incident.
+
+    If none fires, nobody would be paged: each rule is a problem at its `alert:` line and the
+    scenario is not valid. If only some stay silent they are notes, since a scenario may carry an
+    escalation rule that fires only when the incident is left alone."""
+    from .alerts import scenario_timeline
+    from .traces import generate_trace
+
+    sc = loaded.scenario
+    start, end = incident_span(sc)
+    timeline = scenario_timeline(loaded, generate_trace(sc))
+    fired = {
+        a.name
+        for a in timeline.alerts
+        for ep in a.episodes
+        if ep.firing_at is not None
+        and ep.firing_at <= end
+        and (ep.resolved_at is None or ep.resolved_at >= start)
+    }
+    where = _alert_rule_lines(loaded, positions)
+    silent = [(name, line) for name, line in where if name not in fired]
+    if not silent:
+        return [], []
+    window = f"{format_duration(start)} to {format_duration(end)} into the scenario, seed {sc.seed}"
+    if len(silent) == len(where):
+        return [
+            Problem(
+                source,
+                line,
+                col,
+                "alert",
+                f"alert rule {name} never fires during the incident ({window}): a trainee would never be "
+                "paged. Compare its threshold and `for:` with the charts",
+            )
+            for name, (line, col) in silent
+        ], []
+    return [], [
+        Problem(
+            source,
+            line,
+            col,
+            "alert",
+            f"alert rule {name} never fires during the incident ({window}); fine if it is meant to fire "
+            "only when the incident is left alone",
+        )
+        for name, (line, col) in silent
+    ]
+
+
+def _alert_rule_lines(
+    loaded: LoadedScenario, positions: Positions
+) -> list[tuple[str, tuple[int | None, int | None]]]:
+    """Each alerting rule's name with the line and column of its `alert:` in the editor text
+    (rules from `rule_files:` are placed at that key)."""
+    out: list[tuple[str, tuple[int | None, int | None]]] = []
+    own = loaded.scenario.rules.groups if loaded.scenario.rules else []
+    for gi, group in enumerate(own):
+        for ri, rule in enumerate(group.rules):
+            if isinstance(rule, AlertingRule):
+                out.append((rule.alert, positions.find(("rules", "groups", gi, "rules", ri, "alert"))))
+    inline = {name for name, _ in out}
+    for group in loaded.rule_groups:
+        for rule in group.rules:
+            if isinstance(rule, AlertingRule) and rule.alert not in inline:
+                out.append((rule.alert, positions.find(("rule_files",))))
+    return out
 
 
 def problem_rows(problems: tuple[Problem, ...] | list[Problem]) -> list[dict[str, Any]]:

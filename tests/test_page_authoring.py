@@ -20,8 +20,12 @@ def _fresh_db(tmp_store):
     yield
 
 
-def _studio(role: str = "trainer", username: str | None = None):
-    at = app_test(PAGE, role=role, username=username, timeout=60)
+def _studio(role: str = "trainer", username: str | None = None, plain: bool = True):
+    """The studio with the plain text editor switched on (`plain`): the code editor component
+    does not render under AppTest, so these tests edit through the accessible plain editor, which
+    is a real switch on the page; the code editor itself is tested in Chromium
+    (tests/e2e/test_authoring.py)."""
+    at = app_test(PAGE, role=role, username=username, timeout=60, studio_plain_editor=plain)
     at.run()
     assert not at.exception, at.exception
     return at

@@ -56,6 +56,15 @@ _NO_SIGNALS = (
 _METRIC_SIGNALS = ("error_ratio", "traffic_affected", "successful_requests", "p95_ms", "resource_utilization")
 
 
+class SignalError(Exception):
+    """A signal expression that parses but fails when evaluated over the traces."""
+
+    def __init__(self, signal: str, message: str):
+        self.signal = signal
+        self.message = message
+        super().__init__(f"signals.{signal}: {message}")
+
+
 @dataclass(frozen=True)
 class LevelAt:
     """The classifier's verdict at one moment, with the signal values it read."""
@@ -96,7 +105,10 @@ def classifier_levels(loaded: LoadedScenario, policy: Policy) -> list[LevelAt]:
     ticks = np.arange(0.0, sc.clock.duration + 1e-9, SAMPLE_EVERY)
     values: dict[str, np.ndarray] = {}
     for name, expr in signal_expressions(sc).items():
-        series = promql.evaluate(expr, trace, ticks)
+        try:
+            series = promql.evaluate(expr, trace, ticks)
+        except (promql.PromQLError, promql.EvaluationError) as exc:
+            raise SignalError(name, f"cannot be evaluated over the scenario's metrics: {exc}") from None
         stacked = np.array([np.where(s.present, s.values, np.nan) for s in series]) if series else None
         if stacked is None or stacked.size == 0:
             values[name] = np.full(len(ticks), np.nan)
@@ -211,7 +223,11 @@ def check_severity(loaded: LoadedScenario, policy: Policy, positions: Positions)
     """The answer (and each re-classification) must be the level the classifier computes from the
     scenario's signals over its span, unless it names a policy clause of that level."""
     sc = loaded.scenario
-    levels = sustained_levels(classifier_levels(loaded, policy))
+    try:
+        levels = sustained_levels(classifier_levels(loaded, policy))
+    except SignalError as exc:
+        line, col = positions.find(("signals", exc.signal))
+        return [Problem(loaded.source, line, col, f"signals.{exc.signal}", exc.message)]
     reads_anything = (
         bool(signal_expressions(sc))
         or bool(sc.signals and sc.signals.facts)
@@ -466,6 +482,16 @@ def check_references(loaded: LoadedScenario, positions: Positions) -> list[Probl
     return problems
 
 
+def _rule_position(loaded: LoadedScenario, positions: Positions, name: str) -> tuple[int | None, int | None]:
+    if loaded.scenario.rules is None:
+        return positions.find(("rule_files",))
+    for gi, g in enumerate(loaded.scenario.rules.groups):
+        for ri, rule in enumerate(g.rules):
+            if _rule_name(rule) == name:
+                return positions.find(("rules", "groups", gi, "rules", ri, "expr"))
+    return positions.find(("rules",))
+
+
 def _rule_name(rule) -> str:
     return getattr(rule, "alert", None) or getattr(rule, "record", None) or "?"
 
@@ -476,8 +502,19 @@ def check(loaded: LoadedScenario, positions: Positions, policy: Policy) -> list[
     if problems:
         # The classifier needs the scenario's signals to be readable; fix the references first.
         return problems
-    from .alerts import scenario_timeline
+    from .alerts import RuleEvaluationError, scenario_timeline
     from .traces import generate_trace
 
-    t0 = first_visible(loaded, scenario_timeline(loaded, generate_trace(loaded.scenario)))
+    try:
+        t0 = first_visible(loaded, scenario_timeline(loaded, generate_trace(loaded.scenario)))
+    except RuleEvaluationError as exc:
+        # Prometheus would log this rule's failure at every evaluation; the drill cannot run it.
+        return [
+            Problem(
+                loaded.source,
+                *_rule_position(loaded, positions, exc.rule),
+                "rules",
+                f"rule {exc.rule!r} fails when evaluated at {format_duration(exc.at)}: {exc.message}",
+            )
+        ]
     return [*check_severity(loaded, policy, positions), *check_deadlines(loaded, policy, positions, t0)]

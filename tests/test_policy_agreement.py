@@ -428,3 +428,26 @@ def test_the_debrief_names_the_policy_clause_behind_a_level_the_classifier_would
     [note] = [e for e in card.criterion("severity").evidence if e.item == "classify"]
     assert "classified MEDIUM; it was HIGH" in note.note
     assert "policy: Core functionality impaired for a significant share of users" in note.note
+
+
+def test_a_signal_that_fails_when_evaluated_is_located_not_a_traceback(tmp_path, capsys):
+    many_to_many = 'sum(rate(http_requests_total[5m])) / ignoring(service) {__name__=~"http_request.*_total"}'
+    text = _edited(
+        "db-pool-exhaustion", "\nanswer:\n", f"\nsignals:\n  error_ratio: '{many_to_many}'\n\nanswer:\n"
+    )
+    [p] = _problems(tmp_path, text)
+    assert p.field == "signals.error_ratio" and p.line == _line_of(text, "  error_ratio: '")
+    assert "cannot be evaluated over the scenario's metrics" in p.message and "many-to-many" in p.message
+    path = tmp_path / "edited.yaml"
+    assert main(["classify", "--scenario", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_rule_that_fails_when_evaluated_is_refused_at_its_line(tmp_path):
+    bad = (
+        'expr: sum(rate(http_requests_total[5m])) / ignoring(service) {__name__=~"http_request.*_total"} > 0'
+    )
+    text = _edited("db-pool-exhaustion", 'expr: db_connection_pool_utilization{service="api"} > 0.8', bad)
+    [p] = _problems(tmp_path, text)
+    assert p.line == _line_of(text, bad)
+    assert "rule 'DBConnectionPoolHigh' fails when evaluated" in p.message and "many-to-many" in p.message

@@ -58,8 +58,15 @@ def _scenario(path: Path, policy) -> int:
         raise CliError(
             f"{path}: no signals to read; add a `signals:` section (see `firedrill schema scenario`)"
         )
+    from ..alerts import RuleEvaluationError
+    from ..scenario_checks import SignalError
+
+    try:
+        levels = sustained_levels(classifier_levels(loaded, policy))
+    except (SignalError, RuleEvaluationError) as exc:
+        raise CliError(f"{path}: {exc}") from None
     previous = None
-    for lv in sustained_levels(classifier_levels(loaded, policy)):
+    for lv in levels:
         if lv.severity == previous:
             continue
         previous = lv.severity

@@ -1201,7 +1201,9 @@ def _verification(run: _Run, b: _Builder, w: World, mitigations: list[tuple[floa
     rt = resolved[0]
     still = unrecovered_at(d, w, rt)
     if still:
-        b.critical.append(f"resolved at {d.hhmm(rt)} while the incident still showed: {'; '.join(still)}")
+        if d.scenario.answer.real:
+            # A false positive has no incident to leave unrepaired: closing it early costs credit only.
+            b.critical.append(f"resolved at {d.hhmm(rt)} while the incident still showed: {'; '.join(still)}")
         b.note("resolve", f"resolved while the incident still showed: {'; '.join(still)}", 0.2, rt, None)
         return
     last_fix = max((t for t, _ in mitigations), default=run.first_sign or 0.0)

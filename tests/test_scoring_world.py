@@ -311,3 +311,14 @@ def test_a_stored_pass_flag_is_not_trusted_against_its_own_criteria():
         "Severity classification: critical item failed — called it HIGH while it was CRITICAL",
     )
     assert not verdict({"passed": True}).passed  # nothing scored, nothing passed
+
+
+def test_closing_a_false_positive_while_its_alert_still_fires_costs_credit_but_does_not_fail():
+    drill = _drill("scrape-glitch-false-positive")
+    items = _expert("scrape-glitch-false-positive")
+    fired = world(drill).timeline.first_firing()
+    assert fired is not None and not drill.scenario.answer.real
+    early = [dict(it, at=f"{int(fired + 60)}s") if it["action"] == "resolve" else it for it in items]
+    diag = _score(drill, early).criterion("diagnosis")
+    assert not diag.critical_failures
+    assert any(e.item == "resolve" and "alert" in e.note and e.deduction == 0.2 for e in diag.evidence)

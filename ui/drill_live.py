@@ -31,6 +31,7 @@ from simulator.drill import (
 from simulator.live import TIME_LEFT_WARNING, ChangeSchedule, StateCache
 from simulator.store import attempts as store_att
 from simulator.vocabulary import Role
+from ui.markdown import md_text
 
 # One of each per server process: every session watching the same attempt shares the work.
 STATES = StateCache()
@@ -205,7 +206,7 @@ def render_cast(drill: Drill) -> None:
         for role in (Role.BACKUP, Role.MANAGER, Role.INCIDENT_COMMANDER)
     )
     st.markdown(
-        f"**You are the primary on-call engineer.**{html.escape(taking)} On call with you: {html.escape(people)}."
+        f"**You are the primary on-call engineer.**{md_text(taking)} On call with you: {md_text(people)}."
     )
 
 

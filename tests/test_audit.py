@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from simulator.store import people
 from tests.conftest import SCENARIOS
@@ -126,3 +126,25 @@ def test_saving_and_deleting_a_scenario_is_audited_by_the_store_itself(tmp_store
         ("scenario.save", "trainer", "my-pool-drill"),
     ]
     assert entries[1].detail.startswith("version 1 (") and entries[1].detail.endswith("first cut")
+
+
+def test_the_audit_page_pages_through_every_entry_not_just_the_newest(tmp_store):
+    make_users(tmp_store)
+    with tmp_store.session() as s:
+        s.add_all(
+            people.AuditRow(
+                at=T0 + timedelta(seconds=n), actor="trainer", action="bulk", target=f"entry {n}", detail=""
+            )
+            for n in range(1, 451)
+        )
+    at = app_test("pages/audit.py", role="trainer")
+    at.run()
+    assert not at.exception
+    assert at.dataframe[0].value["about"].iloc[0] == "entry 450"
+    page = at.number_input(key="audit_page")
+    assert page.max == 3
+    page.set_value(3).run()
+    assert not at.exception
+    last = at.dataframe[0].value["about"].tolist()
+    assert last[-1] == "entry 1"
+    assert "Entries 401–450 of 450." in [c.value for c in at.caption]

@@ -30,7 +30,7 @@ def link(path: str, label: str, icon: str) -> None:
 left, right = st.columns(2)
 with left:
     st.subheader("Where to start")
-    if user.role == "trainee":
+    if not user.may("see_others_results"):  # a trainee: practise; staff: set up and follow others
         st.markdown(
             "1. Open the **Curriculum** to see your five-day programme and today's module.\n"
             "2. Browse the **Scenario library** to see what real incidents look like.\n"

@@ -21,3 +21,31 @@ def test_refreshing_the_open_board_records_a_dashboards_look():
     next(b for b in at.button if b.label == "Refresh consoles").click().run()
     looks = [e.payload for e in attempts.events_for(helpers.test_store(), aid) if e.kind == "look"]
     assert {"console": "dashboards", "detail": "board refreshed"} in looks
+
+
+def test_the_debrief_of_a_drill_that_never_fixed_the_incident_says_why_it_failed():
+    from datetime import UTC, datetime
+
+    import yaml
+
+    from simulator.actions import load_responses
+    from simulator.drill import events_from_responses
+    from tests.test_scoring_world import SCENARIOS, _drill, never_fixes
+
+    aid = _start_for("trainee1", "data-corruption-wrong-host")
+    drill = _drill("data-corruption-wrong-host")
+    expert = yaml.safe_load((SCENARIOS / "data-corruption-wrong-host.expert.yaml").read_text())["actions"]
+    responses = load_responses(yaml.safe_dump({"actions": never_fixes(drill, expert)}), "t", drill.scenario)
+    store = helpers.test_store()
+    for event in events_from_responses(drill, responses):
+        attempts.append_event(store, aid, event)
+    attempts.finish_and_score(
+        store, aid, attempts.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
+    )
+    at = app_test("pages/debrief.py", role="trainee", query_params={"attempt": str(aid)}, timeout=90)
+    at.run()
+    assert not at.exception
+    assert any(e.value.startswith("NOT PASSED") for e in at.error)
+    reasons = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("critical item failed — the fix was never applied" in r for r in reasons)
+    assert any("resolved at" in r and "not back to normal" in r for r in reasons)

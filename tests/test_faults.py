@@ -162,6 +162,8 @@ def test_an_unprivileged_process_gets_the_same_error_as_a_read_only_uri():
 
 def _classify_button(at):
     # Classifying is possible at any moment of a drill (acknowledging needs a page to have fired).
+    # The severity is never preselected: choose one, as a trainee must.
+    next(s for s in at.selectbox if s.label == "Severity").set_value("HIGH")
     return next(b for b in at.button if b.label == "Classify")
 
 

@@ -71,3 +71,74 @@ def test_evidence_tied_to_an_effect_stops_when_a_mitigation_ends_it(seed_scenari
     timeouts = '"timed out acquiring connection"'
     assert search(running, timeouts, start=601).total > 0
     assert search(ended, timeouts, start=601).total == 0
+
+
+# --- logs agree with the metrics -----------------------------------------------------------------
+
+
+def _pack():
+    from pathlib import Path
+
+    from simulator.scenario import load_scenario, scenario_files
+
+    return [load_scenario(p) for p in scenario_files(Path(__file__).resolve().parents[1] / "scenarios")]
+
+
+def _first_firing(loaded, names):
+    from simulator.alerts import scenario_timeline
+    from simulator.traces import generate_trace
+
+    sc = loaded.scenario
+    timeline = scenario_timeline(loaded, generate_trace(sc, sc.seed))
+    times = [ep.firing_at for a in timeline.alerts if a.name in names for ep in a.episodes if ep.firing_at]
+    return min(times) if times else None
+
+
+def test_when_an_error_alert_fires_the_default_log_search_finds_the_errors():
+    from simulator.charts import alerts_by_metric
+    from simulator.consoles.logquery import DEFAULT_WINDOW, search
+    from simulator.consoles.logs import error_metric
+
+    checked = []
+    for loaded in _pack():
+        sc = loaded.scenario
+        pair = error_metric(sc)
+        if pair is None:
+            continue
+        error_alerts = alerts_by_metric(loaded.rule_groups).get(pair[0], set())
+        at = _first_firing(loaded, error_alerts)
+        if at is None:
+            continue
+        frame = log_stream(sc, sc.seed, at)
+        found = search(frame, f"level:ERROR AND service:{sc.service}", start=at - DEFAULT_WINDOW, end=at)
+        # More than the background's odd webhook failure: the failures the alert is about.
+        assert found.total >= 5, f"{sc.id}: {found.total} error lines in the 15 minutes before {at:g}s"
+        checked.append(sc.id)
+    assert {"complete-outage", "bad-deploy-checkout-errors", "waf-rule-cpu-escalation"} <= set(checked)
+
+
+def test_access_log_failures_follow_the_error_rate_and_stop_when_the_fix_ends_the_effect():
+    from simulator.consoles.logquery import search
+
+    loaded = next(s for s in _pack() if s.scenario.id == "complete-outage")
+    sc = loaded.scenario
+    frame = log_stream(sc, sc.seed, 1200.0)
+    before = search(frame, "status:[500 TO 599]", start=0, end=300).total
+    during = search(frame, "status:[500 TO 599]", start=900, end=1200).total
+    assert during > 20 * max(before, 1)  # every request fails during the outage
+    effect = next(e for e in sc.incident if e.id and "error" in e.metric)
+    fixed = log_stream(sc, sc.seed, 1200.0, ended_effects={effect.id: 900.0})
+    assert search(fixed, "status:[500 TO 599]", start=960, end=1200).total <= before + 2
+
+
+def test_every_example_query_on_the_log_console_returns_hits():
+    from simulator.consoles.logquery import DEFAULT_WINDOW, example_queries, search
+
+    for loaded in _pack():
+        sc = loaded.scenario
+        for now in (0.0, sc.clock.duration / 3, sc.clock.duration):
+            frame = log_stream(sc, sc.seed, now)
+            examples = example_queries(frame, sc.service, now - DEFAULT_WINDOW, now)
+            assert len(examples) >= 4, sc.id
+            for q in examples:
+                assert search(frame, q, start=now - DEFAULT_WINDOW, end=now).total >= 1, (sc.id, now, q)

@@ -32,7 +32,13 @@ from simulator.consoles import dashboards as boards
 from simulator.consoles import database as dbc
 from simulator.consoles import deploys as dep
 from simulator.consoles import infrastructure as infra
-from simulator.consoles.logquery import MAX_QUERY_LENGTH, LogQueryError, search
+from simulator.consoles.logquery import (
+    DEFAULT_WINDOW,
+    MAX_QUERY_LENGTH,
+    LogQueryError,
+    example_queries,
+    search,
+)
 from simulator.consoles.logs import field_columns, format_time, log_stream
 from simulator.promql import MAX_EXPRESSION_CHARS
 
@@ -45,7 +51,7 @@ TITLES = {
     INFRASTRUCTURE: "Infrastructure",
 }
 LOG_RANGES = {
-    "Last 15 minutes": 900.0,
+    "Last 15 minutes": DEFAULT_WINDOW,  # the default, first in the list
     "Last 30 minutes": 1800.0,
     "Last hour": 3600.0,
     "Last 4 hours": 14400.0,
@@ -184,9 +190,14 @@ def _log_frame(world: ConsoleWorld) -> pd.DataFrame:
 
 def render_logs(world: ConsoleWorld, on_event: OnEvent, key: str = "consoles") -> None:
     """Kibana Discover: a Lucene query, a time range, a histogram of hits and the lines."""
+    # Examples drawn from the lines in the default window, so each one finds something when tried.
+    examples = example_queries(
+        _log_frame(world), world.scenario.service, world.now - DEFAULT_WINDOW, world.now
+    )
     st.caption(
-        "Elasticsearch · application logs. Query like Kibana: `level:ERROR AND service:api`, "
-        '`"timed out"`, `tenant:acme*`, `status:[500 TO 599]`, `NOT service:auth`.'
+        "Elasticsearch · application logs. Query like Kibana: "
+        + ", ".join(f"`{q.replace('`', '')}`" for q in examples)
+        + "."
     )
     with st.form(f"{key}_logs_form"):
         q, r = st.columns([4, 1])

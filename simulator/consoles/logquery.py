@@ -567,3 +567,47 @@ def _histogram(
     t0 = pd.Timestamp(frame["time"].iloc[0]) - pd.Timedelta(seconds=float(offsets[0]))
     times = t0 + pd.to_timedelta(edges[:-1], unit="s")
     return pd.DataFrame({"time": times, "count": counts.astype(int)}), interval
+
+
+DEFAULT_WINDOW = 900.0  # seconds: the log console opens on "Last 15 minutes", as Kibana does
+
+
+def example_queries(frame: pd.DataFrame, service: str, start: float, end: float) -> list[str]:
+    """Queries to show as examples on the log console, each built from lines that are in `frame`
+    between `start` and `end`, so every one returns hits when tried: the errors of `service`
+    (or its warnings on a quiet day), a phrase from a real warning or error, a tenant prefix
+    with a wildcard, a status range that occurs, and a NOT."""
+    offsets = frame["offset"].to_numpy(dtype=float)
+    seen = frame.loc[(offsets >= start) & (offsets <= end)]
+    out: list[str] = []
+    levels = set(seen.loc[seen["service"] == service, "level"])
+    level = next((lv for lv in ("ERROR", "WARN", "INFO") if lv in levels), None)
+    if level:
+        out.append(f"level:{level} AND service:{_quoted(service)}")
+    notable = seen.loc[seen["level"].isin(["ERROR", "WARN"]), "message"]
+    for message in notable.value_counts().index:
+        words = re.findall(r"[A-Za-z]{3,}", str(message))
+        if len(words) >= 2:
+            phrase = " ".join(words[:2])
+            if search(seen, f'"{phrase}"').total:
+                out.append(f'"{phrase}"')
+                break
+    if "tenant" in seen:
+        tenants = seen["tenant"].dropna()
+        tenant = str(tenants.iloc[0]) if len(tenants) else ""
+        if len(tenant) >= 3 and re.fullmatch(r"[A-Za-z0-9_-]+", tenant):
+            out.append(f"tenant:{tenant[:3]}*")
+    if "status" in seen:
+        codes = pd.to_numeric(seen["status"], errors="coerce").dropna()
+        for low in (500, 400, 200):
+            if ((codes >= low) & (codes <= low + 99)).any():
+                out.append(f"status:[{low} TO {low + 99}]")
+                break
+    others = sorted(set(seen["service"]) - {service})
+    if others:
+        out.append(f"NOT service:{_quoted(others[0])}")
+    return out
+
+
+def _quoted(value: str) -> str:
+    return value if re.fullmatch(r"[A-Za-z0-9_.-]+", value) else '"' + value.replace('"', '\\"') + '"'

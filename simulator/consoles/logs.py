@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from ..scenario import Scenario
+from ..scenario import FractionOf, Scenario
+from ..traces import generate_trace
 from . import derived_seed
 
 LEAD_IN = 15 * 60.0  # seconds of history before the scenario starts, so "now = 0" is not empty
@@ -112,6 +113,7 @@ def _generate(scenario: Scenario, seed: int) -> pd.DataFrame:
     )
     for off, kind in zip(offsets, kinds, strict=True):
         rows.append(_noise_line(kind, float(off), rng, service, tenants, users, emails, ips, hosts, workers))
+    _fail_like_the_metrics(scenario, seed, rows, kinds)
 
     for ev in scenario.evidence.logs:
         for i in range(ev.count):
@@ -144,6 +146,56 @@ def _generate(scenario: Scenario, seed: int) -> pd.DataFrame:
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     frame["_effect"] = frame["_effect"].astype(object).where(frame["_effect"].notna(), None)
     return frame
+
+
+def error_metric(scenario: Scenario) -> tuple[str, str] | None:
+    """(error counter, request counter) of the scenario's service: the metric derived as a
+    fraction of the requests whose name says errors or 5xx. None when it has no such pair."""
+    for m in scenario.metrics:
+        if isinstance(m.derive, FractionOf) and ("error" in m.name or "5xx" in m.name):
+            return m.name, m.derive.of
+    return None
+
+
+def _fail_like_the_metrics(scenario: Scenario, seed: int, rows: list[dict], kinds: np.ndarray) -> None:
+    """Turn access lines into 5xx errors at the rate the scenario's own error counter shows at
+    that moment, so a search at the time the error alert fires finds the failures the dashboard
+    shows. A separate random stream decides which lines fail, so every other line stays as it
+    was. A failure inside an incident effect on those counters carries the effect's id: when a
+    mitigation ends the effect, its failures stop with it."""
+    pair = error_metric(scenario)
+    if pair is None:
+        return
+    trace = generate_trace(scenario, seed)
+    errors, requests = trace.by_name(pair[0]), trace.by_name(pair[1])
+    if not errors or not requests:
+        return
+    failed = np.diff(errors[0].values, prepend=errors[0].values[0])
+    served = np.diff(requests[0].values, prepend=requests[0].values[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.clip(np.where(served > 0, failed / served, 0.0), 0.0, 1.0)
+    share[0] = share[1] if len(share) > 1 else share[0]  # the first tick has no increase of its own
+    effects = [e for e in scenario.incident if e.metric.split("{", 1)[0] in pair]
+    draw = np.random.default_rng(derived_seed(seed, f"logs-errors/{scenario.id}"))
+    chance = draw.random(len(rows))
+    status_pick = draw.integers(0, 4, len(rows))
+    for i, row in enumerate(rows):
+        if kinds[i] != "access":
+            continue
+        at = row["offset"]
+        tick = min(max(int(np.searchsorted(trace.offsets, at, side="right")) - 1, 0), len(share) - 1)
+        if chance[i] >= share[tick]:
+            continue
+        status = (500, 502, 503, 504)[int(status_pick[i])]
+        method, path = row["message"].split(" ", 2)[:2]
+        row.update(
+            level="ERROR",
+            status=str(status),
+            message=f"{method} {path} {status} {row['latency_ms']}ms",
+            _effect=next(
+                (e.id for e in effects if e.id and e.start <= at and (e.end is None or at < e.end)), None
+            ),
+        )
 
 
 def _request_id(rng: np.random.Generator) -> str:
@@ -250,4 +302,4 @@ def window(start_offset: float, minutes: float) -> tuple[float, float]:
     return start_offset - minutes * 60.0, start_offset
 
 
-__all__ = ["FIXED_COLUMNS", "LEAD_IN", "field_columns", "format_time", "log_stream", "window"]
+__all__ = ["FIXED_COLUMNS", "LEAD_IN", "error_metric", "field_columns", "format_time", "log_stream", "window"]

@@ -31,6 +31,11 @@ def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path,
         page.get_by_text("False positive").first.click()
         page.get_by_role("button", name="Record judgement", exact=True).click()
         page.get_by_text(re.compile(r"Recorded at .*Judged the alert")).first.wait_for()
+        # No severity is preselected: choose one as a trainee does.
+        page.get_by_role("combobox", name="Severity").click()
+        page.keyboard.type("HIGH")
+        page.keyboard.press("Enter")
+        wait_idle(page)
         page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text(re.compile(r"Recorded at .*Classified severity")).first.wait_for()
     finally:

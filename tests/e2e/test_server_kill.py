@@ -42,6 +42,11 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         page.get_by_text(re.compile(r"^Attempt \d+ ·")).first.wait_for()
         wait_idle(page)
         aid = int(re.search(r"attempt=(\d+)", page.url).group(1))
+        # No severity is preselected: choose one as a trainee does.
+        page.get_by_role("combobox", name="Severity").click()
+        page.keyboard.type("HIGH")
+        page.keyboard.press("Enter")
+        wait_idle(page)
         _confirm(page, "Classify")
         page.get_by_label("Incident title").fill("Checkout failing")
         _confirm(page, "Declare incident")

@@ -1069,11 +1069,17 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
             message="The issue is resolved; service fully operational.",
         )
     if ans.customer_notification and ans.customer_notification.required:
+        from .update_rubric import internals_in
+
+        # Customers get the cause without host names or queries (the update rubric's public rule).
+        public_cause = ans.root_cause.strip()
+        if internals_in(public_cause):
+            public_cause = "identified and fixed; our incident report follows with the details."
         add(
             10,
             action="notify_customers",
             subject=f"[INCIDENT RESOLVED] {ans.title}",
-            body=f"The disruption is resolved. Impact: {impact}. Root cause: {ans.root_cause}",
+            body=f"The disruption is resolved. Impact: {impact}. Root cause: {public_cause}",
         )
     # Scoring credits verification only for a look at the metrics after they recovered.
     add(
@@ -1086,6 +1092,19 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
     if ans.real:
         watch = round(drill.policy.monitor_after_resolution / 60)
         add(10, action="watch", minutes=watch, note="watching for a relapse or cascading failures")
+    # A severity that changes during the incident is re-classified once the change shows.
+    for ch in sorted(ans.severity_changes, key=lambda c: c.at):
+        if ans.real and ch.at > t0:
+            out.append(
+                (
+                    float(ch.at) + 30,
+                    {
+                        "action": "classify",
+                        "severity": ch.severity.value,
+                        "reason": ch.reason or "impact changed",
+                    },
+                )
+            )
     _join_the_bridge(drill, out, t0)
     res = [(a, pa(k)) for a, k in sorted(out, key=lambda x: x[0])]
     if ans.real:

@@ -694,12 +694,46 @@ def line_kinds(text: str) -> tuple[str, ...]:
 
 
 def _moments_by_kind(drill: Drill, events: Sequence[Event]) -> dict[str, list[float]]:
+    """Logged moments by kind; also by `alert:<name>` and `escalate:<role>` for lines naming one."""
     w = world(drill, applied_mitigations(events))
-    out: dict[str, list[float]] = {"alert": [t.at for t in w.timeline.transitions()]}
+    out: dict[str, list[float]] = {"alert": []}
+    for t in w.timeline.transitions():
+        out["alert"].append(t.at)
+        out.setdefault(f"alert:{t.alertname}", []).append(t.at)
     for e in events:
         if e.is_action:
             out.setdefault(e.kind, []).append(e.at_offset)
+            if e.kind == "escalate":
+                out.setdefault(f"escalate:{e.payload.get('role')}", []).append(e.at_offset)
     return out
+
+
+_ROLE_IN_LINE = (
+    ("incident_commander", re.compile(r"incident[ _]commander|\bIC\b")),
+    ("security_lead", re.compile(r"security[ _]lead", re.I)),
+    ("manager", re.compile(r"\bmanager\b", re.I)),
+    ("backup", re.compile(r"\bbackup\b", re.I)),
+    ("sme", re.compile(r"\bsme\b|subject[- ]matter expert", re.I)),
+)
+
+
+def _narrowed(kinds: tuple[str, ...], text: str, by_kind: dict[str, list[float]]) -> tuple[str, ...]:
+    """A line that names the alert or the role it is about must match that alert or that role."""
+    if kinds == ("alert",):
+        names = [k for k in by_kind if k.startswith("alert:") and re.search(rf"\b{re.escape(k[6:])}\b", text)]
+        return tuple(names) or kinds
+    if kinds == ("escalate",):
+        role = next((r for r, pattern in _ROLE_IN_LINE if pattern.search(text)), None)
+        return (f"escalate:{role}",) if role else kinds
+    return kinds
+
+
+def _kind_words(kind: str) -> str:
+    base, _, detail = kind.partition(":")
+    if base == "alert":
+        return f"alert {detail} changing state" if detail else "alert changing state"
+    words = _LABELS.get(base, base).lower()
+    return f"{words} to the {detail.replace('_', ' ')}" if detail else words
 
 
 _RCA = re.compile(r"\b(?:RCA|root[- ]cause analysis|post-?mortem|retro(?:spective)?)\b", re.I)
@@ -763,7 +797,7 @@ def check_report(drill: Drill, events: Sequence[Event], markdown: str) -> Report
         text = m.group(4).strip()
         # A line that says what was done must match that kind of event; a line about the world
         # (a spike, a customer report) may match any moment the log or the scenario knows.
-        kinds = line_kinds(text)
+        kinds = _narrowed(line_kinds(text), text, by_kind)
         pool = sorted(t for k in kinds for t in by_kind.get(k, [])) if kinds else moments
         nearest = min(pool, key=lambda t: abs(t - off), default=None)
         # Minute-resolution times are compared with the span of that minute, not only its start.
@@ -771,7 +805,7 @@ def check_report(drill: Drill, events: Sequence[Event], markdown: str) -> Report
         ok = nearest is not None and (off - TIMELINE_TOLERANCE <= nearest <= off + slack + TIMELINE_TOLERANCE)
         why = ""
         if not ok:
-            what = " or ".join(_LABELS.get(k, "an alert changing state").lower() for k in kinds) or "anything"
+            what = " or ".join(_kind_words(k) for k in kinds) or "anything"
             near = f"; nearest at {_fmt(drill, nearest)}" if nearest is not None else "; there is none"
             why = f"the log has no {what} within ±{TIMELINE_TOLERANCE / 60:g} min{near}"
         entries.append(TimelineEntry(f"{h:02d}:{mi:02d}", text, float(off), nearest, ok, why))

@@ -139,8 +139,15 @@ def test_breach_without_a_security_lead_call_lowers_only_escalation_and_fails_a_
     assert expert.passed
     without = []
     for at, a in acts:
-        if not (a.action == "escalate" and a.role == "security_lead"):
+        if not (a.action == "escalate" and a.role == "security_lead") and a.action != "write_report":
             without.append(action_event(without, at, a))
+    # The report tells the truth about the changed log (it no longer lists the call).
+    from simulator.actions import WriteReport
+    from simulator.reports import draft_post_incident_report
+
+    md = draft_post_incident_report(drill, without, expert=True)
+    report_at = next(at for at, a in acts if a.action == "write_report")
+    without.append(action_event(without, report_at, WriteReport(action="write_report", markdown=md)))
     card = score_drill(drill, without)
     assert set(_changed(expert, card)) == {"escalation"}
     esc = card.criterion("escalation")

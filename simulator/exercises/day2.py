@@ -50,9 +50,31 @@ def _threshold(expr: str) -> str | None:
     return f"{m.group(1)} {m.group(2)}" if m else None
 
 
+_LABEL_WORDS = {"cve": "the CVE", "instance": "the host", "job": "the job", "service": "the service"}
+_VALUE_WORDS = {
+    "humanizePercentage": "X%",
+    "humanizeDuration": "the measured time",
+    "humanize1024": "N",
+    "humanize": "N",
+}
+
+
+def _template_words(m: re.Match[str]) -> str:
+    inner = m.group(1).strip()
+    if label := re.fullmatch(r"\$labels\.(\w+)", inner):
+        name = label.group(1)
+        return _LABEL_WORDS.get(name, "the " + name.replace("_", " "))
+    if inner.startswith("$value"):
+        return next((w for f, w in _VALUE_WORDS.items() if f in inner), "N")
+    return "a value"
+
+
 def _untemplate(text: str) -> str:
-    # Annotations are Go templates ({{ $labels.service }}); the catalogue shows their meaning, not syntax.
-    return re.sub(r"\{\{[^}]*\}\}", "…", text).strip()
+    """An annotation's Go template in words ("{{ $value }} hosts run a version affected by
+    {{ $labels.cve }}" → "N hosts run a version affected by the CVE"): the catalogue explains what
+    an alert says, so it must read as a sentence, never as "… hosts … by …"."""
+    out = re.sub(r"\{\{(.*?)\}\}", _template_words, text).strip()
+    return out[:1].upper() + out[1:]
 
 
 def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:

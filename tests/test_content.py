@@ -1,0 +1,134 @@
+"""Finished content: the text every built-in scenario and exercise generates has no unfilled
+placeholders, trainee feedback never shows an internal id, and no scenario, runbook or data file
+points at a real-looking external host (only example.com-style ones)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from pydantic import BaseModel
+
+from simulator.alerts import scenario_timeline
+from simulator.exercises import ItemResult, day1, day2, day4, grade_quiz, handoff, item_label, shadow
+from simulator.scenario import load_scenario, scenario_files
+from simulator.traces import generate_trace
+from tests.helpers import ROOT
+
+PACK = {p.stem: load_scenario(p) for p in scenario_files(ROOT / "scenarios")}
+
+# An unfilled slot: a Go template left in, a lone ellipsis standing for a word ("API …",
+# "… hosts run a version affected by …"), or a writer's marker. An ellipsis glued to a word
+# ("ak_live_7f3c…", a redacted key) is deliberate.
+PLACEHOLDER = re.compile(
+    r"\{\{|\}\}|(?:^|\s)…(?:\s|$|[.,:;])|\bTODO\b|\bTBD\b|\bFIXME\b|lorem ipsum|<placeholder>"
+)
+# Hosts a training tool may name: RFC 2606/6761 reserved names, the .internal private TLD, and
+# bare single-label hosts (api-1, db-proxy) that no one can resolve on the internet.
+ALLOWED_HOST = re.compile(
+    r"(^|\.)example\.(com|net|org)$|\.(example|test|invalid|localhost|internal)$|^[^.]+$"
+)
+URL = re.compile(r"https?://[^\s\"'<>)`\]]+")
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a value: dataclasses, pydantic models, mappings and sequences."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, BaseModel):
+        yield from strings_in(value.model_dump())
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        yield from strings_in({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_in(v)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from strings_in(v)
+
+
+def _placeholders(texts: Iterator[str]) -> list[str]:
+    return [t for t in texts if PLACEHOLDER.search(t)]
+
+
+@pytest.mark.parametrize("sid", sorted(PACK))
+def test_a_scenarios_own_and_generated_text_has_no_unfilled_placeholder(sid):
+    loaded = PACK[sid]
+    sc = loaded.scenario
+    # The file's words, minus the alert templates (rendered below, as the trainee reads them).
+    written = sc.model_dump(exclude={"rules"})
+    rendered = [
+        text
+        for alert in scenario_timeline(loaded, generate_trace(sc, sc.seed)).alerts
+        for ep in alert.episodes
+        for text in (getattr(ep, "annotations", None) or {}).values()
+    ]
+    assert rendered, f"{sid}: no alert ever fires"
+    assert _placeholders(strings_in(written)) == []
+    assert _placeholders(iter(rendered)) == []
+
+
+def test_generated_exercise_material_has_no_unfilled_placeholder():
+    trace = day1.day_of_traffic(7)
+    material: list[Any] = [
+        day1.service_map_questions(),
+        day1.error_budget_questions(trace),
+        day1.dashboard_questions(trace),
+        day2.alert_catalogue(PACK),
+        day2.alert_quiz_questions(day2.alert_catalogue(PACK), 7),
+        day2.severity_questions(),
+        day2.false_positive_questions(),
+        day2.PAGER_CASES,
+        day4.escalation_questions(),
+        shadow.generate_shift(7),
+        handoff.simulated_week(7),
+    ]
+    found = _placeholders(strings_in(material))
+    assert found == []
+
+
+def test_the_alert_catalogue_reads_templates_as_words():
+    entry = next(e for e in day2.alert_catalogue(PACK) if e.alert == "CriticalVulnerabilityDetected")
+    assert entry.summary == "N hosts run a version affected by the CVE"
+
+
+def test_feedback_names_items_in_words_never_by_internal_id():
+    qs = day1.service_map_questions()
+    result = grade_quiz("day1.service_map", qs, {})
+    assert item_label(result.items[0]) == qs[0].prompt
+    assert item_label(ItemResult("day4.communication", True, 1.0, "")) == "Communication"
+    assert item_label(ItemResult("phase.2", True, 1.0, "")) == "Phase 2"
+    assert item_label(ItemResult("incidents_in_notes", True, 1.0, "")) == "Incidents in notes"
+    internal = re.compile(r"^[a-z0-9_]+\.[a-z0-9_.]+$")
+    for label in (item_label(i) for i in result.items):
+        assert not internal.match(label), label
+
+
+def _content_files() -> list[Path]:
+    folders = [ROOT / "scenarios", ROOT / "data"]
+    return sorted(
+        p
+        for f in folders
+        for p in f.rglob("*")
+        if p.suffix in (".yaml", ".yml", ".md", ".txt") and p.is_file()
+    )
+
+
+def test_no_real_looking_external_host_in_scenarios_runbooks_or_data():
+    offenders = []
+    for path in _content_files():
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            # A scenario's `source: url:` cites the public postmortem it is modelled on (shown to
+            # trainers only): a real reference on purpose.
+            if re.match(r"^\s+url:\s", line) and path.parent.name == "scenarios":
+                continue
+            for url in URL.findall(line):
+                host = (urlsplit(url).hostname or "").lower()
+                if not ALLOWED_HOST.search(host):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {url}")
+    assert offenders == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
+from simulator.services import drills as drill_service
 from simulator.store import attempts
 from tests import helpers
 from tests.helpers import ROOT, app_test, ensure_user
@@ -19,7 +20,7 @@ def _open(username: str):
     drill = Drill.create(
         load_scenario(ROOT / "scenarios" / "complete-outage.yaml"), None, load_default_policy()
     )
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store,
         user_id=person.id,
         username=username,
@@ -68,3 +69,34 @@ def test_the_rubric_beside_the_update_box_checks_a_draft():
     shown = [t.value for t in at.text]
     assert any("leaves out: impact" in t for t in shown) and any("blames someone" in t for t in shown)
     assert _kinds(aid) == []  # checking a draft posts nothing
+
+
+def test_the_debrief_lists_each_flagged_report_line_with_why():
+    from simulator.actions import WriteReport
+    from simulator.services import drills as drill_service
+
+    _page, aid = _open("trainee3")
+    store = helpers.test_store()
+    drill = drill_service.drill_for(attempts.get_attempt(store, aid))
+    report = (
+        "# Post-Incident Report\n\nIncident ID: INC-2026-4-16-1\nSeverity: LOW\n\n## Timeline\n\n"
+        "03:00 - Notified customers\n\n## Root Cause\n\nCustomers were notified by e-mail.\n"
+    )
+    drill_service.record_action(
+        store, aid, drill, WriteReport(action="write_report", markdown=report), datetime.now(UTC)
+    )
+    drill_service.finish_and_score(store, aid, drill, datetime.now(UTC))
+    store.dispose()
+    deb = app_test(
+        "pages/debrief.py",
+        role="trainee",
+        username="trainee3",
+        query_params={"attempt": str(aid)},
+        timeout=90,
+    )
+    deb.run()
+    assert not deb.exception
+    shown = "\n".join(str(df.value.to_dict()) for df in deb.dataframe)
+    assert "does not follow INC-YYYY-MM-DD-NNN" in shown  # the malformed id, with the format
+    assert "03:00 - Notified customers" in shown and "the log has no notified customers" in shown
+    assert "Customers were notified by e-mail." in shown and "no 'notified customers' action" in shown

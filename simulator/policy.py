@@ -333,6 +333,16 @@ class Policy(_Model):
         targets = [self.levels[s].ack_target for s in SEVERITIES]
         if targets != sorted(targets):
             raise ValueError("ack targets must not get shorter as severity drops")
+        # The paging plan brings in an incident commander at these levels; a drill must score the
+        # same requirement, so one decision has to say by when.
+        for sev in SEVERITIES:
+            if self.levels[sev].incident_commander and not any(
+                d.role == Role.INCIDENT_COMMANDER and sev in d.required_at for d in self.escalation_decisions
+            ):
+                raise ValueError(
+                    f"levels.{sev.value}.incident_commander is true but no escalation_decisions entry "
+                    f"with role incident_commander has {sev.value} in required_at (it sets the deadline)"
+                )
         ids = [c.id for lv in self.levels.values() for c in [*lv.conditions, *lv.judgements]]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

@@ -208,3 +208,28 @@ def test_classify_command_refuses_bad_input_with_exit_2(monkeypatch, capsys, std
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     assert main(["classify"]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_a_level_with_an_incident_commander_needs_a_decision_that_sets_the_deadline(tmp_path, capsys):
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(_policy_text().replace("    required_at: [CRITICAL]\n", "", 1))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "levels.CRITICAL.incident_commander is true but no escalation_decisions entry" in err
+
+
+def test_required_escalations_follow_the_policy_and_restart_at_a_re_classification():
+    levels = [(0.0, Severity.HIGH), (600.0, Severity.CRITICAL)]
+    due = {d.role.value: d for d in pol.required_escalations(POLICY, levels, open_until=3600.0)}
+    assert due["incident_commander"].due == 900 and due["incident_commander"].since == 600
+    assert due["incident_commander"].clause == "escalation_decisions.critical_incident"
+    assert due["manager"].due == 1200  # 10 minutes from CRITICAL, before its 15-minute notice
+    security = pol.required_escalations(POLICY, [(60.0, Severity.HIGH)], 600.0, security_from=60.0)
+    assert [(d.role.value, d.due) for d in security] == [("security_lead", 360.0)]
+
+
+def test_a_high_needs_a_customer_notice_only_when_left_open_past_thirty_minutes():
+    assert pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + 29 * 60) is None
+    notice = pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + 31 * 60)
+    assert notice is not None and notice.due == 120.0 + 30 * 60
+    assert notice.clause == "levels.HIGH.customer_notification"

@@ -86,13 +86,30 @@ def _last_confirmation(page) -> str:
     return next((t for t in texts if re.search(r"Recorded at \d\d:\d\d:\d\d", t)), "")
 
 
-def _recorded(page, button: str) -> None:
-    """Press an action button and wait for *its* confirmation: a "Recorded at …" line other than the
-    one shown before the press (a slow rerun cannot pass off the previous action's)."""
-    previous = _last_confirmation(page)
-    page.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_function(_CONFIRMATION, arg=previous, timeout=STEP_MS)
-    _no_exception(page)
+def _shown_alerts(page) -> list[str]:
+    return [t[:200] for t in page.locator('[data-testid="stAlert"]').all_inner_texts()]
+
+
+def _recorded(page, button: str, before=lambda: None) -> None:
+    """Fill the form (`before`), press its button and wait for *its* confirmation: a "Recorded at …"
+    line other than the one shown before the press (a slow rerun cannot pass off the previous
+    action's). A form the page answered with "Choose … first" (a rerun that landed while the choice
+    was being made) is filled and pressed again."""
+    for _ in range(3):
+        previous = _last_confirmation(page)
+        before()
+        page.get_by_role("button", name=button, exact=True).click()
+        try:
+            page.wait_for_function(_CONFIRMATION, arg=previous, timeout=STEP_MS)
+        except PlaywrightTimeout:
+            if not any(re.match(r"Choose .* first", t) for t in _shown_alerts(page)):
+                raise AssertionError(
+                    f"{button}: no confirmation; the page shows {_shown_alerts(page)}"
+                ) from None
+            continue
+        _no_exception(page)
+        return
+    raise AssertionError(f"{button}: refused three times; the page shows {_shown_alerts(page)}")
 
 
 def _acknowledge(page) -> None:
@@ -109,7 +126,9 @@ def _acknowledge(page) -> None:
             return
         except PlaywrightTimeout:
             if not page.get_by_text("There is no page to acknowledge yet.").count():
-                raise
+                raise AssertionError(
+                    f"Acknowledge: no confirmation; the page shows {_shown_alerts(page)}"
+                ) from None
     raise AssertionError("the arrived page could not be acknowledged in five presses")
 
 
@@ -152,8 +171,7 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
             page.get_by_role("button", name="Join the drill").click()
             page.wait_for_url(re.compile(r"attempt=\d+"), timeout=STEP_MS)
             page.get_by_text("Cohort drill: the trainer runs the clock.").wait_for(timeout=STEP_MS)
-            _select(page, "Severity", severity)
-            _recorded(page, "Classify")
+            _recorded(page, "Classify", lambda p=page, s=severity: _select(p, "Severity", s))
             _tab(page, "Communicate")
             page.get_by_label("Update (impact, what you are doing, when the next update comes)").fill(
                 f"<script>alert('{username}')</script> checking the pool"

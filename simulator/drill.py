@@ -106,6 +106,7 @@ class PolicyView:
     monitor_after_resolution: float = 1800.0
     rca_meeting_within: float = 86400.0
     follow_up_meeting_after: float = 604800.0
+    resolution_announcement: str = "Issue resolved at HH:MM UTC"
 
     @classmethod
     def from_policy(cls, policy: Any | None) -> PolicyView:
@@ -149,6 +150,9 @@ class PolicyView:
         except AttributeError:
             phash = "policy"
         view = cls(ack, hard, cust, float(umin), float(umax), float(backup), phash, policy, float(security))
+        announcement = getattr(comm, "resolution_announcement", None)
+        if isinstance(announcement, str) and "HH:MM" in announcement:
+            view = replace(view, resolution_announcement=announcement)
         return replace(view, **{k: float(v) for k, v in timings.items() if v})
 
     def incident_id(self, date: datetime, n: int = 1) -> str:

@@ -974,7 +974,12 @@ def _communication(run: _Run) -> Criterion:
 BRIDGE_JOIN_WITHIN = 300.0
 # "Issue resolved at HH:MM UTC" may name any minute from the fix to the announcement, give or take.
 ANNOUNCED_TIME_SLACK = 120.0
-_RESOLVED_AT = re.compile(r"resolved at (\d{1,2}):(\d{2})\s*UTC", re.I)
+
+
+def resolution_pattern(template: str) -> re.Pattern[str]:
+    """The policy's announcement ("Issue resolved at HH:MM UTC") as a pattern; HH:MM is captured."""
+    body = re.escape(template.strip()).replace(re.escape("HH:MM"), r"(\d{1,2}):(\d{2})")
+    return re.compile(r"\s+".join(body.split(r"\ ")), re.I)
 
 
 def _public_messages(run: _Run, b: _Builder) -> None:
@@ -1037,15 +1042,15 @@ def _resolution_steps(run: _Run, b: _Builder) -> None:
     announced = run.first(AnnounceResolution)
     fixes = [t for t, _ in run.of(Mitigate)]
     if announced is None:
-        b.note("resolution announcement", 'never announced "Issue resolved at HH:MM UTC"', 0.1)
+        b.note("resolution announcement", f'never announced "{policy.resolution_announcement}"', 0.1)
     else:
         at, a = announced
-        m = _RESOLVED_AT.search(a.text)
+        m = resolution_pattern(policy.resolution_announcement).search(a.text)
         verified = [t for t, _ in run.of(Verify) if t >= (max(fixes) if fixes else 0.0) and t <= at]
         if not m:
             b.note(
                 "resolution announcement",
-                f'the announcement does not say "Issue resolved at HH:MM UTC": {a.text[:80]!r}',
+                f'the announcement does not say "{policy.resolution_announcement}": {a.text[:80]!r}',
                 0.05,
                 at,
                 None,

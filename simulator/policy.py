@@ -210,6 +210,11 @@ class Level(_Model):
     bridge_call: bool = False
     decisions: list[str] = Field(default_factory=list, description="Gap decisions about this level")
 
+    @property
+    def clauses(self) -> list[Condition | Judgement]:
+        """Every named reason for this level: the classifier's conditions, then the judgements."""
+        return [*self.conditions, *self.judgements]
+
     @model_validator(mode="after")
     def _limits(self) -> Level:
         if self.ack_target <= 0:
@@ -343,7 +348,7 @@ class Policy(_Model):
                     f"levels.{sev.value}.incident_commander is true but no escalation_decisions entry "
                     f"with role incident_commander has {sev.value} in required_at (it sets the deadline)"
                 )
-        ids = [c.id for lv in self.levels.values() for c in [*lv.conditions, *lv.judgements]]
+        ids = [c.id for lv in self.levels.values() for c in lv.clauses]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"condition and judgement ids must be unique; repeated: {', '.join(dupes)}")
@@ -358,13 +363,13 @@ class Policy(_Model):
         wanted = name.strip().lower()
         for severity in SEVERITIES:
             lv = self.level(severity)
-            for c in [*lv.conditions, *lv.judgements]:
+            for c in lv.clauses:
                 if wanted in (c.id.lower(), c.text.strip().lower()):
                     return severity, c.id, c.text
         return None
 
     def clause_ids(self) -> list[str]:
-        return [c.id for s in SEVERITIES for c in [*self.level(s).conditions, *self.level(s).judgements]]
+        return [c.id for s in SEVERITIES for c in self.level(s).clauses]
 
     def decision(self, decision_id: str) -> EscalationDecision:
         for d in self.escalation_decisions:

@@ -28,6 +28,7 @@ from .policy import (
     decision_limit,
     required_escalations,
 )
+from .rules import RecordingRule
 from .scenario import LoadedScenario, Scenario
 from .vocabulary import SecurityState, Severity
 from .yamlio import Positions, Problem
@@ -369,14 +370,14 @@ def check_deadlines(loaded: LoadedScenario, policy: Policy, positions: Positions
     cn = ans.customer_notification
     notice = customer_notice_deadline(policy, levels, forever)
     if cn is not None and cn.within is not None and notice is not None and cn.within > notice.due - t0 + 1e-9:
-        path = ("answer", "customer_notification", "within")
-        line, col = positions.find(path)
+        notice_path: tuple = ("answer", "customer_notification", "within")
+        line, col = positions.find(notice_path)
         problems.append(
             Problem(
                 loaded.source,
                 line,
                 col,
-                _field(path),
+                _field(notice_path),
                 f"{format_duration(cn.within)} loosens the policy: {notice.clause} requires the notice "
                 f"within {format_duration(notice.due - t0)} of the first alert; a scenario may tighten a "
                 "deadline, never loosen it",
@@ -401,8 +402,8 @@ def check_references(loaded: LoadedScenario, positions: Positions) -> list[Probl
     produced = {"ALERTS", "ALERTS_FOR_STATE"}
     for g in loaded.rule_groups:
         for r in g.rules:
-            if getattr(r, "record", None):
-                produced.add(r.record)  # type: ignore[attr-defined]
+            if isinstance(r, RecordingRule):
+                produced.add(r.record)
     known = sorted(names | produced)
 
     def unknown_metrics(expr: str) -> list[str]:

@@ -27,7 +27,8 @@ from .yamlio import load_model_file, load_model_text
 # Where they are read from at import time; `load_team()` asks `simulator.content` at each call.
 DEFAULT_TEAM_PATH = content.path("team.yaml")
 SOLO_PRESET_PATH = content.path("presets/solo-developer/team.yaml")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ID = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
@@ -64,9 +65,7 @@ class RoleHolders(_Model):
 class Window(_Model):
     """Hours (UTC) in which a role is on call; `end` at or before `start` crosses midnight."""
 
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(DAYS)
-    )
+    days: list[Day] = Field(default_factory=lambda: list(DAYS))
     start: str = "00:00"
     end: str = "24:00"
 
@@ -198,14 +197,14 @@ class Team(_Model):
                     problems.append(f"overrides[{i}]: new_backup is the person who is away")
             if o.end <= o.start:
                 problems.append(f"overrides[{i}]: end must be after start (found a zero or negative length)")
-        for i, a in enumerate(self.overrides):
+        for i, first in enumerate(self.overrides):
             for j in range(i + 1, len(self.overrides)):
-                b = self.overrides[j]
-                shared = a.roles & b.roles
-                if shared and a.start < b.end and b.start < a.end:
+                second = self.overrides[j]
+                shared = first.roles & second.roles
+                if shared and first.start < second.end and second.start < first.end:
                     problems.append(
-                        f"overrides[{i}] and overrides[{j}] overlap ({b.start:%Y-%m-%d %H:%M} – "
-                        f"{min(a.end, b.end):%Y-%m-%d %H:%M} UTC) for {', '.join(sorted(shared))}; "
+                        f"overrides[{i}] and overrides[{j}] overlap ({second.start:%Y-%m-%d %H:%M} – "
+                        f"{min(first.end, second.end):%Y-%m-%d %H:%M} UTC) for {', '.join(sorted(shared))}; "
                         "split or merge them"
                     )
         if problems:

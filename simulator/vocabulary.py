@@ -37,7 +37,7 @@ class Role(StrEnum):
     SME = "sme"  # a subject-matter expert, e.g. the database owner
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a role's title is its job title, not str.title()
         return _ROLE_TITLES[self]
 
 

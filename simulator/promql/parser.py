@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from ..durations import MAX_DURATION_MS, MAX_DURATION_TEXT
 from .regex import LabelRegexError, compile_label_regex, label_regex_matches
@@ -419,7 +420,7 @@ class _Parser:
             if op not in COMPARISONS:
                 raise self.err("bool modifier can only be used on comparison operators", t.pos)
             return_bool = True
-        on, matching = False, ()
+        on, matching = False, tuple[str, ...]()
         if self.peek().kind == "ident" and self.peek().text in ("on", "ignoring"):
             on = self.next().text == "on"
             matching = self.label_list()
@@ -475,9 +476,10 @@ class _Parser:
                 raise self.err("expected a duration like 5m inside [...]")
             self.next()
             self.expect("punct", "]", '"]"')
-            if int(d.value) == 0:  # type: ignore[arg-type]
+            millis = int(cast(int, d.value))  # a "dur" token's value is whole milliseconds
+            if millis == 0:
                 raise self.err("range must be greater than zero", d.pos)
-            e = MatrixSelector(e.pos, e, int(d.value))  # type: ignore[arg-type]
+            e = MatrixSelector(e.pos, e, millis)
         if self.peek().kind == "ident" and self.peek().text == "offset":
             raise self.err('unsupported "offset" modifier')
         return e

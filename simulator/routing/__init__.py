@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules import AlertingRule
 from .config import (
     DEFAULT_CONFIG,
     AlertmanagerConfig,
@@ -35,12 +36,7 @@ def scenario_notifications(
     """Notifications for a loaded scenario's timeline with the team's routing config (default
     data/alertmanager.yml), runbook and service from the scenario, generator URLs from its rules."""
     sc = loaded.scenario
-    exprs = {
-        getattr(r, "alert", None): r.expr
-        for g in loaded.rule_groups
-        for r in g.rules
-        if getattr(r, "alert", None)
-    }
+    exprs = {r.alert: r.expr for g in loaded.rule_groups for r in g.rules if isinstance(r, AlertingRule)}
     return notifications(
         config or load_config(), timeline, start, sc.runbook, sc.service, until=until, exprs=exprs
     )

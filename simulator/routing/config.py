@@ -411,7 +411,7 @@ class Route:
     @classmethod
     def build(cls, cfg: RouteConfig, parent: Route | None = None) -> Route:
         if parent is None:
-            receiver, group_by, by_all = "", frozenset(), False
+            receiver, group_by, by_all = "", frozenset[str](), False
             gw, gi, ri = DEFAULT_GROUP_WAIT, DEFAULT_GROUP_INTERVAL, DEFAULT_REPEAT_INTERVAL
         else:
             receiver, group_by, by_all = parent.receiver, parent.group_by, parent.group_by_all

@@ -232,9 +232,9 @@ def notifications(
     # (time, phase, seq, kind, payload): at equal times alerts arrive before flushes, flushes
     # before the maintenance sweep.
     queue: list[tuple[float, int, int, str, Any]] = []
-    for t, kind, alert in _events(timeline):
+    for t, resolved, alert in _events(timeline):
         if t <= until:
-            heapq.heappush(queue, (t, 0, next(seq), "resolve" if kind else "fire", alert))
+            heapq.heappush(queue, (t, 0, next(seq), "resolve" if resolved else "fire", alert))
     groups: dict[tuple[int, str], _Group] = {}
     nflog: dict[tuple[str, str, str], _LogEntry] = {}
     active: dict[str, _Alert] = {}  # what Alertmanager currently knows, by fingerprint

@@ -20,7 +20,7 @@ from simulator.accounts import DEFAULT_IDLE_TIMEOUT, AccountError, needed_roles_
 from simulator.durations import parse_duration
 from simulator.permissions import ROLES, may, page_roles
 from simulator.store import accounts, sessions
-from simulator.store.accounts import Account
+from simulator.store.accounts import MAX_DISPLAY_NAME, Account
 from ui.markdown import md_text
 from ui.services import get_store
 
@@ -199,8 +199,8 @@ def sign_in_page() -> None:
         st.info(reason)
     st.subheader("Sign in")
     with st.form("sign_in"):
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
+        username = st.text_input("Username", autocomplete="username", max_chars=40)
+        password = st.text_input("Password", type="password", autocomplete="current-password", max_chars=200)
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
@@ -219,10 +219,12 @@ def _first_admin_form(store) -> None:
         "The admin then creates trainers and trainees on the People page."
     )
     with st.form("first_admin"):
-        username = st.text_input("Username", autocomplete="username")
-        display = st.text_input("Display name")
-        password = st.text_input("Password", type="password", autocomplete="new-password")
-        confirm = st.text_input("Repeat password", type="password", autocomplete="new-password")
+        username = st.text_input("Username", autocomplete="username", max_chars=40)
+        display = st.text_input("Display name", max_chars=MAX_DISPLAY_NAME)
+        password = st.text_input("Password", type="password", autocomplete="new-password", max_chars=200)
+        confirm = st.text_input(
+            "Repeat password", type="password", autocomplete="new-password", max_chars=200
+        )
         submitted = st.form_submit_button("Create the first admin", type="primary")
     if submitted:
         if password != confirm:

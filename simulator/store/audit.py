@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, event, func, inspect, select
+from sqlalchemy import DateTime, Integer, String, Text, event, func, insert, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ._time import as_utc
@@ -108,7 +108,7 @@ def audit_actions(store: Store) -> list[str]:
 
 def _audit_insert(connection: Any, at: datetime, actor: str, action: str, target: str, detail: str) -> None:
     connection.execute(
-        AuditRow.__table__.insert().values(
+        insert(AuditRow).values(
             at=as_utc(at), actor=actor[:120], action=action, target=target[:200], detail=detail
         )
     )

@@ -42,9 +42,23 @@ def _drop_sessions_table() -> None:
     op.drop_table("user_sessions")
 
 
+def _missing(table: str) -> bool:
+    # A pre-migration database is completed with the current models before being stamped at the
+    # first revision (`migrate._adopt_legacy`), so a later revision may find its tables made.
+    return not sa.inspect(op.get_bind()).has_table(table)
+
+
 def upgrade() -> None:
-    _drop_sessions_table()
-    _sessions_table("token_hash")
+    if "token" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("user_sessions")}:
+        _drop_sessions_table()
+        _sessions_table("token_hash")
+    if _missing("sign_in_guards"):
+        _create_sign_in_guards()
+    if _missing("one_time_claims"):
+        _create_one_time_claims()
+
+
+def _create_sign_in_guards() -> None:
     op.create_table(
         "sign_in_guards",
         sa.Column("scope", sa.String(length=200), nullable=False),
@@ -54,6 +68,9 @@ def upgrade() -> None:
         sa.Column("locked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("scope"),
     )
+
+
+def _create_one_time_claims() -> None:
     op.create_table(
         "one_time_claims",
         sa.Column("name", sa.String(length=60), nullable=False),

@@ -19,6 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A pre-migration database is completed with the current models before being stamped at the
+    # first revision (`migrate._adopt_legacy`): the table may exist already.
+    if sa.inspect(op.get_bind()).has_table("report_notes"):
+        return
     op.create_table(
         "report_notes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),

@@ -192,20 +192,17 @@ def build_series(inputs: list[InputSeries], interval: float) -> list[RawSeries]:
         labels = make_labels(parse_series_labels(inp.series))
         vals = expand_values(inp.values)
         if None in vals or STALE in vals:
-            t, v, st = [], [], []
-            for i, x in enumerate(vals):
-                if x is None:
-                    continue
-                t.append(i * step_ms)
-                v.append(np.nan if x == STALE else x)
-                st.append(x == STALE)
+            present = [(i, x) for i, x in enumerate(vals) if x is not None]
+            ta = np.array([i * step_ms for i, _ in present], np.int64)
+            va = np.array([np.nan if x == STALE else x for _, x in present], np.float64)
+            sa = np.array([x == STALE for _, x in present], bool)
         else:  # only numbers: one sample per interval
-            t, v, st = np.arange(len(vals), dtype=np.int64) * step_ms, vals, np.zeros(len(vals), bool)
+            ta = np.arange(len(vals), dtype=np.int64) * step_ms
+            va, sa = np.asarray(vals, np.float64), np.zeros(len(vals), bool)
         # with interval 0 (promtool 2.42's default) every sample lands on t=0: the last one wins
-        ta = np.asarray(t, np.int64)
         keep = np.ones(len(ta), bool)
         keep[:-1] = ta[:-1] != ta[1:]
-        out.append(RawSeries(labels, ta[keep], np.asarray(v, np.float64)[keep], np.asarray(st, bool)[keep]))
+        out.append(RawSeries(labels, ta[keep], va[keep], sa[keep]))
     return out
 
 
@@ -458,6 +455,7 @@ def _check_expr(case: PromqlTestCase, storage: Storage) -> list[str]:
         value = evaluate_storage(case.expr, storage, np.array([round(case.eval_time * 1000)], np.int64))
     except (promql.PromQLError, promql.EvaluationError) as exc:
         return [f"    expr: {_go_quote(case.expr)}, time: {when}, err: {exc}"]
+    got: list[tuple[tuple[tuple[str, str], ...], float]]
     if isinstance(value, ScalarValue):
         got = [((), float(value.v[0]))]
     else:

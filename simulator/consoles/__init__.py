@@ -87,7 +87,9 @@ class ConsoleWorld:
         out: dict[str, float] = {}
         for at, mid in self.applied:
             m = mitigation_by_id(self.scenario, mid)
-            for eid in m.ends if m else ():
+            if m is None:
+                continue
+            for eid in m.ends:
                 out.setdefault(eid, at + m.recovery)
         return out
 

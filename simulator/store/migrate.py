@@ -120,6 +120,7 @@ def _adopt_legacy(conn: Connection, cfg: Any, names: set[str]) -> None:
     log.warning("database without a migration history (%d tables): completing and stamping it", len(names))
     Base.metadata.create_all(conn)
     base = ScriptDirectory.from_config(cfg).get_base()
+    assert base is not None, "the migrations folder has an initial revision"
     command.stamp(cfg, base)
     command.upgrade(cfg, "head")
 

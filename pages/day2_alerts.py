@@ -29,18 +29,20 @@ cat_tab, quiz_tab, fp_tab, sandbox_tab, pager_tab = st.tabs(
 
 with cat_tab:
     st.caption("Every alerting rule in the scenario pack: what it means, its threshold and why.")
-    st.dataframe(
+    # A table that wraps its text: the "why" and the expression are sentences, and a grid would
+    # cut them off at the window's edge.
+    st.table(
         pd.DataFrame(
             [
                 {
                     "alert": e.alert,
                     "severity": e.severity,
-                    "threshold": e.threshold or "(expression)",
+                    # Table cells are Markdown: a leading ">" would start a block quote.
+                    "threshold": (e.threshold or "(expression)").replace(">", "\\>"),
                     "for": e.for_text,
                     "meaning": e.summary,
                     "why": e.why,
                     "expr": e.expr,
-                    "scenarios": ", ".join(e.scenarios),
                 }
                 for e in catalogue
             ]

@@ -148,7 +148,7 @@ with right:
         st.text(f"• {s}")
 if d.plan:
     st.markdown("**Improvement plan**")
-    st.dataframe(pd.DataFrame(list(d.plan)), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(list(d.plan)), hide_index=True)  # sentences: wrapped, not cut off
 st.download_button(
     "Download the after-action report", aar, file_name=f"after-action-{attempt.id}.md", mime="text/markdown"
 )

@@ -243,4 +243,4 @@ else:
         fig.add_vline(x=ack_min, line_dash="dash", line_color="green", annotation_text="acknowledged")
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Page timeline")
     st.plotly_chart(fig, width="stretch", key="oc_pages")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.table(table, hide_index=True)  # wraps the reasons instead of cutting them off at 1440 px

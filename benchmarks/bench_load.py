@@ -136,8 +136,15 @@ class Trainee:
             async def tab(name: str) -> None:
                 await page.get_by_role("tab", name=name, exact=True).last.click()
 
+            async def choose(label: str, typed: str) -> None:
+                # The action forms preselect nothing (no hint at the answer): pick an option.
+                await page.get_by_role("combobox", name=label).click()
+                await page.keyboard.type(typed)
+                await page.get_by_role("option").first.click()
+
             async def classify() -> None:
                 await tab("Triage")
+                await choose("Severity", "HIGH")
                 await page.get_by_role("button", name="Classify", exact=True).click()
 
             async def declare() -> None:
@@ -152,6 +159,7 @@ class Trainee:
 
             async def escalate() -> None:
                 await tab("Escalate")
+                await choose("Call", "")
                 await page.get_by_role("button", name="Page / call", exact=True).click()
 
             async def update() -> None:

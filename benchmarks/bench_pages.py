@@ -34,7 +34,8 @@ _IDLE = """() => { const a = document.querySelector('[data-testid="stApp"]');
 def _apptest_action() -> dict:
     from simulator.drill import Drill, load_default_policy
     from simulator.scenario import load_scenario
-    from simulator.store import attempts, open_store
+    from simulator.services import drills as drill_service
+    from simulator.store import open_store
     from tests.helpers import app_test, ensure_user
 
     folder = tempfile.mkdtemp(prefix="firedrill-bench-pages-")
@@ -45,7 +46,7 @@ def _apptest_action() -> dict:
     drill = Drill.create(
         load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy()
     )
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store, user_id=person.id, username="trainee1", drill=drill, speed=1, now=datetime.now(UTC)
     )
     at = app_test(
@@ -63,7 +64,7 @@ def _apptest_action() -> dict:
         button.click().run()
         action.append(time.perf_counter() - t0)
         assert any("Recorded at" in s.value for s in at.success), "the action was not confirmed"
-    stored = sum(1 for e in attempts.events_for(store, aid) if e.is_action)
+    stored = sum(1 for e in drill_service.events_for(store, aid) if e.is_action)
     store.dispose()
     return {
         "action_rerender_median_ms": round(statistics.median(action) * 1000),

@@ -22,9 +22,8 @@ from simulator.cohort import (
     severity_pairs,
 )
 from simulator.drill import DrillClock, true_severity_at
-from simulator.store import attempts as store_att
-from simulator.store import cohorts as store_cohorts
-from simulator.store import people
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from ui import auth
 from ui.cohorts import board_rows, cohort_logs, drill_engine, now, pick_cohort, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
@@ -39,10 +38,12 @@ st.title("Live drill board")
 cohort = pick_cohort(
     store, "board_cohort", "Create a cohort first (Cohorts page), then schedule its drill here."
 )
-members = people.cohort_members(store, cohort.id)
+members = cohort_service.cohort_members(store, cohort.id)
 scenarios = scenario_choices(store)
 
-with st.expander("Schedule a drill for this cohort", expanded=not people.cohort_drills(store, cohort.id)):
+with st.expander(
+    "Schedule a drill for this cohort", expanded=not cohort_service.cohort_drills(store, cohort.id)
+):
     if not members:
         st.warning("This cohort has no trainees yet; add them on the Cohorts page.")
     with st.form("schedule_drill"):
@@ -70,7 +71,7 @@ with st.expander("Schedule a drill for this cohort", expanded=not people.cohort_
         )
         if st.form_submit_button("Schedule drill", type="primary") and sid:
             try:
-                made = people.schedule_cohort_drill(
+                made = cohort_service.schedule_cohort_drill(
                     store, cohort.id, sid, int(seed), user.username, now(), speed=float(speed)
                 )
             except AccountError as exc:
@@ -79,7 +80,7 @@ with st.expander("Schedule a drill for this cohort", expanded=not people.cohort_
                 st.session_state["board_drill"] = made.id
                 st.rerun()
 
-drills = people.cohort_drills(store, cohort.id)
+drills = cohort_service.cohort_drills(store, cohort.id)
 if not drills:
     st.info("No drill scheduled for this cohort yet.")
     st.stop()
@@ -102,7 +103,7 @@ did = st.selectbox(
         f"#{d.id} · {d.scenario_id} · seed {d.seed} · {d.status}" for d in drills if d.id == i
     ),
 )
-cd = people.get_cohort_drill(store, did)
+cd = cohort_service.get_cohort_drill(store, did)
 assert cd is not None
 loaded = scenarios.get(cd.scenario_id)
 
@@ -111,7 +112,7 @@ loaded = scenarios.get(cd.scenario_id)
 
 def control(kind: str) -> None:
     try:
-        people.control_cohort_drill(store, cd.id, kind, user.username, now())
+        cohort_service.control_cohort_drill(store, cd.id, kind, user.username, now())
     except AccountError as exc:
         st.error(str(exc))
         return
@@ -126,7 +127,7 @@ def control(kind: str) -> None:
 def score_everyone() -> None:
     """Score each trainee's attempt once the shared clock has ended, against the scenario version
     that attempt ran (the debrief compares scores)."""
-    store_cohorts.score_cohort_drill(store, cd.id, now())
+    cohort_service.score_cohort_drill(store, cd.id, now())
 
 
 st.markdown(
@@ -158,7 +159,7 @@ def live_board() -> None:
     if me is None or not me.may("run_cohort_drill"):
         # Signed out elsewhere, expired or demoted while watching: stop showing the board at once.
         st.rerun(scope="app")
-    clock_events = store_att.events_for_clock(store, cd.clock_id)
+    clock_events = drill_service.events_for_clock(store, cd.clock_id)
     duration = loaded.scenario.clock.duration if loaded is not None else 10**9
     clock = DrillClock.from_events(clock_events, float(duration))
     state = (
@@ -210,10 +211,7 @@ if cd.status == "ended":
     def truth(at: float):
         return true_severity_at(engine, at)
 
-    scores = {}
-    for username, aid in people.drill_participants(store, cd.id).items():
-        att = store_att.get_attempt(store, aid)
-        scores[username] = att.score if att is not None else None
+    scores = cohort_service.participant_scores(store, cd.id)
     st.dataframe(pd.DataFrame(comparison_rows(joined, truth, scores)), hide_index=True, width="stretch")
 
     st.subheader("Severity calls against the truth")

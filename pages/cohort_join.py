@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator.accounts import AccountError
+from simulator.services import cohorts as cohort_service
 from simulator.spoilers import trainee_title
-from simulator.store import cohorts as store_cohorts
 from ui import auth
 from ui.cohorts import drill_engine, now, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
@@ -24,7 +24,7 @@ if user.is_staff:
         st.switch_page("pages/cohort_board.py")
     st.stop()
 
-open_drills = store_cohorts.open_drills_for(store, user.username)
+open_drills = cohort_service.open_drills_for(store, user.username)
 if not open_drills:
     st.info(
         "No cohort drill is open for you right now. When your trainer schedules one, it appears here; "
@@ -35,7 +35,7 @@ if not open_drills:
     st.stop()
 
 scenarios = scenario_choices(store)
-cohort_names = {c.id: c.name for c in store_cohorts.cohorts_of(store, user.username)}
+cohort_names = {c.id: c.name for c in cohort_service.cohorts_of(store, user.username)}
 for cd in open_drills:
     loaded = scenarios.get(cd.scenario_id)
     # The real title names the cause; the trainee sees the symptom as first reported.
@@ -48,14 +48,14 @@ for cd in open_drills:
             "paused": "paused by the trainer",
         }.get(cd.status, cd.status)
         st.caption(f"Drill #{cd.id} · {status}. Everyone gets the same incident; you work it on your own.")
-        mine = store_cohorts.participant_attempt(store, cd.id, user.id)
+        mine = cohort_service.participant_attempt(store, cd.id, user.id)
         label = "Open my drill" if mine else "Join the drill"
         if st.button(label, key=f"join_{cd.id}", type="primary", icon=":material/login:"):
             if loaded is None:
                 st.error("The drill's scenario is not available on this server; tell your trainer.")
                 st.stop()
             try:
-                aid = mine or store_cohorts.join_cohort_drill(
+                aid = mine or cohort_service.join_cohort_drill(
                     store, cd.id, user.id, user.username, drill_engine(loaded, cd.seed), now()
                 )
             except AccountError as exc:

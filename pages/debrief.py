@@ -6,24 +6,17 @@ Answers and the expert path are shown only for a finished attempt, and a trainee
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
-from simulator.actions import load_responses
 from simulator.reports import (
     after_action_markdown,
     check_report,
-    debrief,
     draft_post_incident_report,
     timeline_figure,
 )
-from simulator.scoring import RATING_WORDS, score_drill, verdict
-from simulator.store import attempts as store_att
-from simulator.store import report_notes
-from simulator.store.report_notes import MAX_REPORT
-from simulator.yamlio import FormatError
+from simulator.scoring import RATING_WORDS, verdict
+from simulator.services import drills as drill_service
 from ui import auth
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
@@ -35,7 +28,7 @@ store = get_store()
 st.title("Debrief")
 
 param = st.query_params.get("attempt")
-mine = [a for a in store_att.attempts_for_user(store, user.id) if a.status == "finished"]
+mine = [a for a in drill_service.attempts_for_user(store, user.id) if a.status == "finished"]
 if not param:
     if not mine:
         st.info("Finish a drill to see its debrief here.")
@@ -49,7 +42,7 @@ if not param:
     )
     param = str(choice)
 try:
-    attempt = store_att.get_attempt(store, int(param))
+    attempt = drill_service.get_attempt(store, int(param))
 except ValueError:
     attempt = None
 if attempt is None:
@@ -67,23 +60,13 @@ if attempt.status != "finished":
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _drill(attempt_id: int, content_hash: str, seed: int):
-    att = store_att.get_attempt(store, attempt_id)
-    return store_att.drill_for(att)
+    att = drill_service.get_attempt(store, attempt_id)
+    return drill_service.drill_for(att)
 
 
 drill = _drill(attempt.id, attempt.content_hash, attempt.seed)
-events = store_att.events_for(store, attempt.id)
-card = score_drill(drill, events)
-expert = None
-expert_file = SCENARIO_DIR / f"{drill.scenario.id}.expert.yaml"
-if Path(expert_file).is_file():
-    try:
-        expert = load_responses(
-            expert_file.read_text(encoding="utf-8"), str(expert_file), drill.scenario
-        ).timed()
-    except FormatError:
-        expert = None
-d = debrief(drill, events, card, expert)
+reviewed = drill_service.review(store, attempt.id, drill, SCENARIO_DIR)
+events, card, expert, d = reviewed.events, reviewed.card, reviewed.expert, reviewed.debrief
 
 st.subheader(md_text(drill.scenario.title))
 decided = verdict(card)  # the one pass rule, shared with sign-off, the cohort board and reports
@@ -169,7 +152,11 @@ saved = attempt.report_markdown or draft_post_incident_report(drill, events)
 own = attempt.user_id == user.id
 if own:
     text = st.text_area(
-        "Edit your report (Markdown)", value=saved, height=420, key=f"pir_{attempt.id}", max_chars=MAX_REPORT
+        "Edit your report (Markdown)",
+        value=saved,
+        height=420,
+        key=f"pir_{attempt.id}",
+        max_chars=drill_service.MAX_REPORT,
     )
 else:
     report_col, notes_col = st.columns([3, 2])
@@ -183,7 +170,7 @@ c1, c2 = st.columns(2)
 if c1.button("Check against the log and save" if own else "Check against the log"):
     try:
         if own:
-            report_notes.save_own_report(store, attempt.id, user.id, text)
+            drill_service.save_own_report(store, attempt.id, user.id, text)
     except STORAGE_ERRORS as exc:
         st.error(describe_storage_error(exc))
     check = check_report(drill, events, text)

@@ -13,6 +13,8 @@ from simulator.actions import Acknowledge, Classify
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import parse_scenario
 from simulator.scoring import score_drill
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from simulator.store import attempts as store_att
 from simulator.store import cohorts as store_cohorts
 from simulator.store import scenarios as store_sc
@@ -41,21 +43,21 @@ def test_ending_a_cohort_drill_scores_each_attempt_against_the_version_it_ran(tm
         store_cohorts.add_member(tmp_store, cohort.id, u, "trainer", T0)
     v1 = _version_text("HIGH")
     store_sc.save_version(tmp_store, v1, "trainer", T0, base_dir=SCENARIOS)
-    cd = store_cohorts.schedule_cohort_drill(tmp_store, cohort.id, SCENARIO_ID, 7, "trainer", T0)
-    store_cohorts.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(tmp_store, cohort.id, SCENARIO_ID, 7, "trainer", T0)
+    cohort_service.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0)
 
-    first = store_cohorts.join_cohort_drill(
+    first = cohort_service.join_cohort_drill(
         tmp_store, cd.id, users["trainee1"].id, "trainee1", _engine(v1), T0
     )
     v2 = _version_text("LOW")  # the trainer changes the expected severity mid-drill
     store_sc.save_version(tmp_store, v2, "trainer", T0 + timedelta(minutes=1), base_dir=SCENARIOS)
-    second = store_cohorts.join_cohort_drill(
+    second = cohort_service.join_cohort_drill(
         tmp_store, cd.id, users["trainee2"].id, "trainee2", _engine(v2), T0 + timedelta(minutes=1)
     )
     for aid, engine in ((first, _engine(v1)), (second, _engine(v2))):
         at = T0 + timedelta(minutes=3)
-        store_att.record_action(tmp_store, aid, engine, Acknowledge(action="acknowledge"), at)
-        store_att.record_action(tmp_store, aid, engine, Classify(action="classify", severity="HIGH"), at)
+        drill_service.record_action(tmp_store, aid, engine, Acknowledge(action="acknowledge"), at)
+        drill_service.record_action(tmp_store, aid, engine, Classify(action="classify", severity="HIGH"), at)
 
     board = app_test("pages/cohort_board.py", role="trainer", query_params={"cohort": str(cohort.id)})
     board.run()
@@ -68,7 +70,7 @@ def test_ending_a_cohort_drill_scores_each_attempt_against_the_version_it_ran(tm
         assert attempt.status == "finished"
         assert attempt.scenario_text == ran  # pinned at join
         # What the debrief shows: the attempt re-scored from its own stored version.
-        shown = score_drill(store_att.drill_for(attempt, SCENARIOS), store_att.events_for(tmp_store, aid))
+        shown = score_drill(drill_service.drill_for(attempt, SCENARIOS), store_att.events_for(tmp_store, aid))
         assert attempt.score["score"] == shown.to_dict()["score"]
     # The edit mattered: the same actions score differently under the two versions, so scoring
     # everyone against the newest version would have changed the first trainee's result.

@@ -10,6 +10,8 @@ import pytest
 from simulator.accounts import AccountError
 from simulator.actions import Acknowledge, Classify, Escalate, PostUpdate
 from simulator.drill import Drill, DrillClock, load_default_policy
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from simulator.store import attempts as store_att
 from simulator.store import people
 from tests.helpers import app_test, make_users, page_test
@@ -55,32 +57,42 @@ def test_only_trainees_can_be_cohort_members(cohort, tmp_store):
 
 def test_trainees_share_the_cohort_clock_and_pausing_stops_it_for_everyone(cohort, tmp_store, seed_scenario):
     engine = _engine(seed_scenario)
-    cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(
+        tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0
+    )
     users = {u: people.get_user_by_username(tmp_store, u) for u in ("trainee1", "trainee2")}
-    a1 = people.join_cohort_drill(tmp_store, cd.id, users["trainee1"].id, "trainee1", engine, T0)
-    a2 = people.join_cohort_drill(tmp_store, cd.id, users["trainee2"].id, "trainee2", engine, T0)
-    assert people.join_cohort_drill(tmp_store, cd.id, users["trainee1"].id, "trainee1", engine, T0) == a1
-    people.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0 + timedelta(seconds=10))
-    people.control_cohort_drill(tmp_store, cd.id, "pause", "trainer", T0 + timedelta(seconds=70))
+    a1 = cohort_service.join_cohort_drill(tmp_store, cd.id, users["trainee1"].id, "trainee1", engine, T0)
+    a2 = cohort_service.join_cohort_drill(tmp_store, cd.id, users["trainee2"].id, "trainee2", engine, T0)
+    assert (
+        cohort_service.join_cohort_drill(tmp_store, cd.id, users["trainee1"].id, "trainee1", engine, T0) == a1
+    )
+    cohort_service.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0 + timedelta(seconds=10))
+    cohort_service.control_cohort_drill(tmp_store, cd.id, "pause", "trainer", T0 + timedelta(seconds=70))
     later = T0 + timedelta(minutes=30)
     for aid in (a1, a2):
         clock = DrillClock.from_events(store_att.events_for(tmp_store, aid), engine.duration)
         assert clock.paused and clock.offset_at(later) == pytest.approx(60.0)
     with pytest.raises(AccountError, match="cannot start a drill that is paused"):
-        people.control_cohort_drill(tmp_store, cd.id, "start", "trainer", later)
+        cohort_service.control_cohort_drill(tmp_store, cd.id, "start", "trainer", later)
 
 
 def test_a_trainee_outside_the_cohort_cannot_join(cohort, tmp_store, seed_scenario):
     outsider = people.create_user(tmp_store, "outsider", "a-long-password-1", "trainee", T0)
-    cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(
+        tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0
+    )
     with pytest.raises(AccountError, match="not a member"):
-        people.join_cohort_drill(tmp_store, cd.id, outsider.id, "outsider", _engine(seed_scenario), T0)
+        cohort_service.join_cohort_drill(
+            tmp_store, cd.id, outsider.id, "outsider", _engine(seed_scenario), T0
+        )
 
 
 def test_joining_from_the_page_opens_the_trainees_own_attempt_on_the_drill_page(
     cohort, tmp_store, seed_scenario
 ):
-    cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(
+        tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0
+    )
     at = app_test("pages/cohort_join.py", role="trainee", username="trainee2")
     at.run()
     at.button(key=f"join_{cd.id}").click().run()
@@ -94,17 +106,19 @@ def test_the_board_shows_each_trainees_actions_and_the_debrief_compares_them(
     cohort, tmp_store, seed_scenario
 ):
     engine = _engine(seed_scenario)
-    cd = people.schedule_cohort_drill(tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
-    people.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(
+        tmp_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0
+    )
+    cohort_service.control_cohort_drill(tmp_store, cd.id, "start", "trainer", T0)
     calls = {"trainee1": "CRITICAL", "trainee2": "HIGH", "trainee3": "LOW"}
     for n, (u, sev) in enumerate(calls.items()):
         person = people.get_user_by_username(tmp_store, u)
-        aid = people.join_cohort_drill(tmp_store, cd.id, person.id, u, engine, T0)
+        aid = cohort_service.join_cohort_drill(tmp_store, cd.id, person.id, u, engine, T0)
         t = T0 + timedelta(seconds=60 + 30 * n)
-        store_att.record_action(tmp_store, aid, engine, Acknowledge(action="acknowledge"), t)
-        store_att.record_action(tmp_store, aid, engine, Classify(action="classify", severity=sev), t)
-        store_att.record_action(tmp_store, aid, engine, Escalate(action="escalate", role="manager"), t)
-        store_att.record_action(
+        drill_service.record_action(tmp_store, aid, engine, Acknowledge(action="acknowledge"), t)
+        drill_service.record_action(tmp_store, aid, engine, Classify(action="classify", severity=sev), t)
+        drill_service.record_action(tmp_store, aid, engine, Escalate(action="escalate", role="manager"), t)
+        drill_service.record_action(
             tmp_store,
             aid,
             engine,

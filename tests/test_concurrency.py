@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulator.drill import Event
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from simulator.store import Store, open_store, people
 from simulator.store import attempts as store_att
 
@@ -55,7 +57,7 @@ def _attempts(store: Store, seed_scenario, n: int) -> list[int]:
             else None
         )
         ids.append(
-            store_att.start_attempt(
+            drill_service.start_attempt(
                 store,
                 user_id=person.id if person else None,
                 username=f"trainee{i:02d}",
@@ -153,14 +155,16 @@ def test_twenty_trainees_joining_one_cohort_drill_at_once_each_get_one_attempt(a
             users.append((row.id, row.username))
     for _, u in users:
         people.add_member(any_store, cohort.id, u, "trainer", T0)
-    cd = people.schedule_cohort_drill(any_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0)
+    cd = cohort_service.schedule_cohort_drill(
+        any_store, cohort.id, seed_scenario.scenario.id, 7, "trainer", T0
+    )
     results: dict[str, set[int]] = {}
     lock = threading.Lock()
 
     def work(i: int) -> None:
         uid, name = users[i % WRITERS]
         # Every trainee clicks Join twice at the same moment (two tabs).
-        aid = people.join_cohort_drill(any_store, cd.id, uid, name, engine, T0)
+        aid = cohort_service.join_cohort_drill(any_store, cd.id, uid, name, engine, T0)
         with lock:
             results.setdefault(name, set()).add(aid)
 

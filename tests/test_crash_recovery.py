@@ -19,16 +19,17 @@ WRITER = textwrap.dedent("""
     from simulator.actions import PostUpdate
     from simulator.drill import Drill
     from simulator.scenario import load_scenario
-    from simulator.store import attempts, open_store
+    from simulator.services import drills as drill_service
+    from simulator.store import open_store
 
     store = open_store(sys.argv[1])
     drill = Drill.create(load_scenario(sys.argv[2]))
-    aid = attempts.start_attempt(store, user_id=None, username="w", drill=drill, speed=60, now=datetime.now(UTC))
+    aid = drill_service.start_attempt(store, user_id=None, username="w", drill=drill, speed=60, now=datetime.now(UTC))
     print(f"attempt {aid}", flush=True)
     i = 0
     while True:
         i += 1
-        ev = attempts.record_action(store, aid, drill, PostUpdate(action="post_update", text=f"update {i}"),
+        ev = drill_service.record_action(store, aid, drill, PostUpdate(action="post_update", text=f"update {i}"),
                                     datetime.now(UTC))
         # Printed only after the commit returned: this is what "confirmed" means.
         print(f"confirmed {ev.seq} update {i}", flush=True)

@@ -26,6 +26,7 @@ from simulator.drill import (
 )
 from simulator.live import TIME_LEFT_WARNING, ChangeSchedule, StateCache, change_points, trace_tick
 from simulator.scenario import load_scenario
+from simulator.services import drills as drill_service
 from simulator.store import attempts
 from simulator.vocabulary import Role
 from tests import helpers
@@ -163,6 +164,14 @@ def test_an_action_invalidates_the_cached_state(pool_drill):
     assert after.acknowledged_at == pytest.approx(690.0)
 
 
+def test_an_action_taken_mid_tick_shows_at_once_even_with_the_clock_paused(pool_drill):
+    step = pool_drill.scenario.clock.step
+    paused_at = 46 * step + step * 0.6  # inside a tick, where a paused clock may stay for ever
+    events = [action_event([], paused_at, A.Escalate(action="escalate", role="backup", reason="help"))]
+    state = StateCache().state("a1", pool_drill, events, paused_at)
+    assert [role for _, role, _ in state.incident.escalated] == ["backup"]
+
+
 def test_the_next_change_is_the_next_page_not_the_next_second(pool_drill):
     schedule = ChangeSchedule()
     horizon = state_at(pool_drill, [], pool_drill.duration)
@@ -188,15 +197,15 @@ def test_an_action_after_the_drill_time_is_refused_not_stamped_at_the_end(pool_d
     store = helpers.test_store()
     person = ensure_user(store, "trainee_timeover", "trainee")
     started = datetime.now(UTC) - timedelta(seconds=pool_drill.duration / 60 + 5)
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store, user_id=person.id, username="trainee_timeover", drill=pool_drill, speed=60, now=started
     )
     now = datetime.now(UTC)
     with pytest.raises(ValueError, match="Drill time is over"):
-        attempts.record_action(
+        drill_service.record_action(
             store, aid, pool_drill, A.Mitigate(action="mitigate", mitigation="kill_bulk_query"), now
         )
-    report = attempts.record_action(
+    report = drill_service.record_action(
         store, aid, pool_drill, A.WriteReport(action="write_report", markdown="# Report"), now
     )
     assert report.kind == "write_report"
@@ -207,10 +216,10 @@ def test_a_heartbeat_is_recorded_as_a_sign_of_life_not_an_action(pool_drill):
     store = helpers.test_store()
     person = ensure_user(store, "trainee_heartbeat", "trainee")
     start = datetime.now(UTC) - timedelta(seconds=30)
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store, user_id=person.id, username="trainee_heartbeat", drill=pool_drill, speed=1, now=start
     )
-    ev = attempts.record_heartbeat(store, aid, pool_drill, start + timedelta(seconds=20), resumed=True)
+    ev = drill_service.record_heartbeat(store, aid, pool_drill, start + timedelta(seconds=20), resumed=True)
     assert ev.kind == "clock.seen" and not ev.is_action
     assert ev.at_offset == pytest.approx(20)
 

@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import parse_scenario
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from simulator.store import accounts, attempts, cohorts
 from tests.helpers import ROOT, app_test, make_users
 from ui.markdown import md_lines, md_text
@@ -94,7 +96,7 @@ def test_the_cohorts_page_shows_a_hostile_cohort_name_as_text(hostile):
 
 
 def test_the_cohort_join_and_board_pages_show_a_hostile_cohort_name_as_text(hostile, tmp_store):
-    cohorts.schedule_cohort_drill(tmp_store, hostile.id, "db-pool-exhaustion", 7, "trainer", T0)
+    cohort_service.schedule_cohort_drill(tmp_store, hostile.id, "db-pool-exhaustion", 7, "trainer", T0)
     join = app_test("pages/cohort_join.py", role="trainee", username="trainee1")
     join.run()
     _shows_escaped(join, COMBINED)
@@ -118,7 +120,9 @@ def _hostile_attempt(store, title: str) -> int:
     loaded = parse_scenario(text, "db-pool-exhaustion.yaml", ROOT / "scenarios")
     drill = Drill.create(loaded, 7, load_default_policy())
     user = accounts.get_user_by_username(store, "trainee1")
-    return attempts.start_attempt(store, user_id=user.id, username="trainee1", drill=drill, speed=1, now=T0)
+    return drill_service.start_attempt(
+        store, user_id=user.id, username="trainee1", drill=drill, speed=1, now=T0
+    )
 
 
 @pytest.mark.parametrize("payload", [PAYLOADS[0], PAYLOADS[1], PAYLOADS[2], PAYLOADS[3], PAYLOADS[6]])
@@ -129,7 +133,7 @@ def test_the_drill_and_debrief_show_a_hostile_scenario_title_as_text(tmp_store, 
     drill_page.run()
     _shows_escaped(drill_page, payload)
     att = attempts.get_attempt(tmp_store, aid)
-    attempts.finish_and_score(tmp_store, aid, attempts.drill_for(att), T0)
+    drill_service.finish_and_score(tmp_store, aid, drill_service.drill_for(att), T0)
     debrief = app_test("pages/debrief.py", role="trainer", query_params={"attempt": str(aid)}, timeout=60)
     debrief.run()
     _shows_escaped(debrief, payload)
@@ -139,7 +143,7 @@ def test_the_debrief_shows_the_trainees_report_lines_as_text(tmp_store):
     make_users(tmp_store)
     aid = _hostile_attempt(tmp_store, "Pool trouble")
     att = attempts.get_attempt(tmp_store, aid)
-    attempts.finish_and_score(tmp_store, aid, attempts.drill_for(att), T0)
+    drill_service.finish_and_score(tmp_store, aid, drill_service.drill_for(att), T0)
     at = app_test("pages/debrief.py", role="trainee", query_params={"attempt": str(aid)}, timeout=60)
     at.run()
     report = "## Timeline\n\n- 03:00 UTC — " + COMBINED + "\n\n## Action items\n\n- " + PAYLOADS[1] + "\n"

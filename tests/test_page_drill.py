@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
+from simulator.services import drills as drill_service
 from simulator.store import attempts, people
 from tests import helpers
 from tests.helpers import ROOT, app_test, ensure_user
@@ -15,7 +16,7 @@ def _start_for(username: str, scenario: str = "db-pool-exhaustion") -> int:
     store = helpers.test_store()
     person = ensure_user(store, username, "trainee")
     drill = Drill.create(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), None, load_default_policy())
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store,
         user_id=person.id,
         username=username,
@@ -61,7 +62,7 @@ def test_acknowledge_is_disabled_until_a_page_has_arrived():
     drill = Drill.create(
         load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy()
     )
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         store, user_id=person.id, username="trainee3", drill=drill, speed=1, now=datetime.now(UTC)
     )
     at = app_test(
@@ -88,8 +89,8 @@ def test_the_debrief_is_refused_until_the_drill_is_finished_then_shows_the_score
     assert any("still running" in w.value for w in at.warning)
     assert not any("Root cause" in t.value for t in at.text)
     store = helpers.test_store()
-    attempts.finish_and_score(
-        store, aid, attempts.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
+    drill_service.finish_and_score(
+        store, aid, drill_service.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
     )
     at = app_test("pages/debrief.py", role="trainee", query_params={"attempt": str(aid)}, timeout=90)
     at.run()

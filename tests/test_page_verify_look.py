@@ -3,6 +3,7 @@ at the metrics, which is what scoring credits as verifying a recovery (issue 14.
 
 from __future__ import annotations
 
+from simulator.services import drills as drill_service
 from simulator.store import attempts
 from tests import helpers
 from tests.helpers import app_test
@@ -39,8 +40,8 @@ def test_the_debrief_of_a_drill_that_never_fixed_the_incident_says_why_it_failed
     store = helpers.test_store()
     for event in events_from_responses(drill, responses):
         attempts.append_event(store, aid, event)
-    attempts.finish_and_score(
-        store, aid, attempts.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
+    drill_service.finish_and_score(
+        store, aid, drill_service.drill_for(attempts.get_attempt(store, aid)), datetime.now(UTC)
     )
     at = app_test("pages/debrief.py", role="trainee", query_params={"attempt": str(aid)}, timeout=90)
     at.run()

@@ -10,6 +10,7 @@ import pytest
 
 from simulator.accounts import PERMISSIONS, ROLES, may
 from simulator.permissions import STAFF
+from simulator.services import drills as drill_service
 from simulator.store import people
 from tests.helpers import ROOT, app_test, make_users, page_test
 from ui.navigation import PAGES, pages_for
@@ -94,19 +95,20 @@ def _finished_attempt(
 ) -> int:
     from simulator.actions import Acknowledge, PostUpdate, WriteReport
     from simulator.drill import Drill, load_default_policy
-    from simulator.store import attempts as store_att
 
     person = people.get_user_by_username(store, username)
     engine = Drill.create(seed_scenario, 7, load_default_policy())
     t0 = datetime.now(UTC) - timedelta(minutes=5)
-    aid = store_att.start_attempt(
+    aid = drill_service.start_attempt(
         store, user_id=person.id, username=username, drill=engine, speed=1.0, now=t0
     )
-    store_att.record_action(store, aid, engine, Acknowledge(action="acknowledge"), t0 + timedelta(seconds=30))
-    store_att.record_action(
+    drill_service.record_action(
+        store, aid, engine, Acknowledge(action="acknowledge"), t0 + timedelta(seconds=30)
+    )
+    drill_service.record_action(
         store, aid, engine, PostUpdate(action="post_update", text=update_text), t0 + timedelta(seconds=60)
     )
-    store_att.record_action(
+    drill_service.record_action(
         store,
         aid,
         engine,
@@ -114,7 +116,7 @@ def _finished_attempt(
         t0 + timedelta(seconds=70),
     )
     if finish:
-        store_att.finish_and_score(store, aid, engine, t0 + timedelta(seconds=90))
+        drill_service.finish_and_score(store, aid, engine, t0 + timedelta(seconds=90))
     return aid
 
 

@@ -10,6 +10,7 @@ import pytest
 from simulator.accounts import AccountError
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
+from simulator.services import drills as drill_service
 from simulator.store import attempts, audit, report_notes
 from tests.helpers import ROOT, app_test, make_users
 
@@ -23,10 +24,10 @@ def finished(tmp_store) -> int:
     drill = Drill.create(
         load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), 7, load_default_policy()
     )
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         tmp_store, user_id=users["trainee1"].id, username="trainee1", drill=drill, speed=60, now=T0
     )
-    attempts.finish_and_score(tmp_store, aid, drill, T0)
+    drill_service.finish_and_score(tmp_store, aid, drill, T0)
     report_notes.save_own_report(tmp_store, aid, users["trainee1"].id, REPORT)
     return aid
 

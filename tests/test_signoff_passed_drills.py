@@ -13,6 +13,7 @@ from simulator.curriculum import UNMET_SCORE_CAP, evaluate_signoff, load_curricu
 from simulator.drill import Drill, events_from_responses, load_default_policy
 from simulator.scenario import load_scenario
 from simulator.scoring import score_drill, verdict
+from simulator.services import drills as drill_service
 from simulator.store import attempts as store_att
 from simulator.store import curriculum as store_cur
 from tests.test_scoring_world import SCENARIOS, never_fixes
@@ -57,7 +58,7 @@ def test_a_failed_drill_stored_with_a_stale_pass_flag_is_not_sign_off_evidence(t
     stored = card.to_dict()
     assert not stored["passed"]
     stored["passed"] = True  # as written by an older, more lenient scorer
-    aid = store_att.start_attempt(tmp_store, user_id=None, username="ada", drill=d, speed=1.0, now=AT)
+    aid = drill_service.start_attempt(tmp_store, user_id=None, username="ada", drill=d, speed=1.0, now=AT)
     store_att.finish_attempt(tmp_store, aid, score=stored, now=AT)
     attempt = store_att.get_attempt(tmp_store, aid)
     assert attempt is not None and attempt.passed is False

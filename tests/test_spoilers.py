@@ -14,8 +14,10 @@ import pytest
 from simulator.actions import STATUS_PAGE_STATES
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import LoadedScenario, load_scenario, parse_scenario, scenario_files
+from simulator.services import cohorts as cohort_service
+from simulator.services import drills as drill_service
 from simulator.spoilers import shuffled, spoiler_words, spoilers_in, trainee_title
-from simulator.store import attempts, people
+from simulator.store import people
 from simulator.vocabulary import Role
 from tests import helpers
 from tests.helpers import ROOT, app_test, ensure_user
@@ -137,7 +139,7 @@ def _attempt(sid: str, username: str) -> int:
     try:
         person = ensure_user(store, username, "trainee")
         drill = Drill.create(PACK[sid], None, load_default_policy())
-        return attempts.start_attempt(
+        return drill_service.start_attempt(
             store, user_id=person.id, username=username, drill=drill, speed=1, now=datetime.now(UTC)
         )
     finally:
@@ -183,7 +185,7 @@ def test_the_cohort_drill_invitation_shows_the_neutral_title(tmp_store):
     cohort = people.create_cohort(tmp_store, "Spring intake", date(2026, 3, 2), "trainer", t0)
     people.add_member(tmp_store, cohort.id, "trainee2", "trainer", t0)
     for sid in ("complete-outage", "scrape-glitch-false-positive", "memory-warning-worker"):
-        people.schedule_cohort_drill(tmp_store, cohort.id, sid, 7, "trainer", t0)
+        cohort_service.schedule_cohort_drill(tmp_store, cohort.id, sid, 7, "trainer", t0)
     at = app_test("pages/cohort_join.py", role="trainee", username="trainee2")
     at.run()
     assert not at.exception

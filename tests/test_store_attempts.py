@@ -9,6 +9,7 @@ import pytest
 
 from simulator.actions import Acknowledge, Classify
 from simulator.drill import Drill, state_at
+from simulator.services import drills as drill_service
 from simulator.store import attempts
 from simulator.vocabulary import Severity
 
@@ -21,7 +22,9 @@ def drill(seed_scenario):
 
 
 def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
-    aid = attempts.start_attempt(tmp_store, user_id=None, username="trainee1", drill=drill, speed=10, now=T0)
+    aid = drill_service.start_attempt(
+        tmp_store, user_id=None, username="trainee1", drill=drill, speed=10, now=T0
+    )
     att = attempts.get_attempt(tmp_store, aid)
     assert (att.scenario_id, att.content_hash, att.seed, att.speed, att.status) == (
         "db-pool-exhaustion",
@@ -35,13 +38,13 @@ def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
 
 
 def test_actions_are_stamped_with_simulated_time_from_the_stored_clock(tmp_store, drill):
-    aid = attempts.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=10, now=T0)
-    ev = attempts.record_action(
+    aid = drill_service.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=10, now=T0)
+    ev = drill_service.record_action(
         tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=60)
     )
     assert ev.at_offset == pytest.approx(600.0)  # one wall minute at 10x
-    attempts.clock_control(tmp_store, aid, "clock.pause", T0 + timedelta(seconds=70))
-    ev2 = attempts.record_action(
+    drill_service.clock_control(tmp_store, aid, "clock.pause", T0 + timedelta(seconds=70))
+    ev2 = drill_service.record_action(
         tmp_store,
         aid,
         drill,
@@ -52,26 +55,28 @@ def test_actions_are_stamped_with_simulated_time_from_the_stored_clock(tmp_store
 
 
 def test_reopening_an_attempt_restores_every_event_and_the_state(tmp_store, drill):
-    aid = attempts.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=60, now=T0)
-    attempts.record_action(
+    aid = drill_service.start_attempt(tmp_store, user_id=None, username="t", drill=drill, speed=60, now=T0)
+    drill_service.record_action(
         tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
     )
-    again = attempts.drill_for(attempts.get_attempt(tmp_store, aid))
+    again = drill_service.drill_for(attempts.get_attempt(tmp_store, aid))
     events = attempts.events_for(tmp_store, aid)
     assert [e.kind for e in events] == ["clock.start", "acknowledge"]
-    now = attempts.now_offset(tmp_store, aid, again, T0 + timedelta(seconds=11))
+    now = drill_service.now_offset(tmp_store, aid, again, T0 + timedelta(seconds=11))
     assert state_at(again, events, now).acknowledged_at == pytest.approx(600.0)
 
 
 def test_finishing_scores_the_attempt_and_offers_it_as_sign_off_evidence(tmp_store, drill):
-    aid = attempts.start_attempt(tmp_store, user_id=None, username="trainee9", drill=drill, speed=60, now=T0)
-    attempts.record_action(
+    aid = drill_service.start_attempt(
+        tmp_store, user_id=None, username="trainee9", drill=drill, speed=60, now=T0
+    )
+    drill_service.record_action(
         tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
     )
-    card = attempts.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
+    card = drill_service.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
     assert card["passed"] is False and card["criteria"]["acknowledge"]["score"] == 1.0
     with pytest.raises(ValueError):
-        attempts.record_action(
+        drill_service.record_action(
             tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30)
         )
     scored = attempts.scored_attempts(tmp_store, "trainee9")
@@ -82,15 +87,15 @@ def test_cohort_attempts_share_one_clock(tmp_store, drill):
     cid = attempts.create_cohort_clock(
         tmp_store, name="Q1 mock drill", scenario_id=drill.scenario.id, speed=5, now=T0
     )
-    a1 = attempts.start_attempt(
+    a1 = drill_service.start_attempt(
         tmp_store, user_id=None, username="a", drill=drill, speed=5, now=T0, clock_id=cid
     )
-    a2 = attempts.start_attempt(tmp_store, user_id=None, username="b", drill=drill, speed=5, now=T0)
+    a2 = drill_service.start_attempt(tmp_store, user_id=None, username="b", drill=drill, speed=5, now=T0)
     attempts.attach_attempt_to_clock(tmp_store, a2, cid)
     attempts.start_clock(tmp_store, cid, T0)
     attempts.pause_clock(tmp_store, cid, T0 + timedelta(seconds=30))
     later = T0 + timedelta(seconds=90)
-    assert attempts.now_offset(tmp_store, a1, drill, later) == pytest.approx(150.0)
+    assert drill_service.now_offset(tmp_store, a1, drill, later) == pytest.approx(150.0)
     assert [e.kind for e in attempts.events_for_clock(tmp_store, cid)] == ["clock.start", "clock.pause"]
     assert {a.id for a in attempts.attempts_for_clock(tmp_store, cid)} == {a1, a2}
 
@@ -99,17 +104,17 @@ def test_a_cohort_attempt_can_be_finished_early_and_then_takes_no_more_actions(t
     cid = attempts.create_cohort_clock(
         tmp_store, name="mock", scenario_id=drill.scenario.id, speed=60, now=T0
     )
-    aid = attempts.start_attempt(
+    aid = drill_service.start_attempt(
         tmp_store, user_id=None, username="c", drill=drill, speed=60, now=T0, clock_id=cid
     )
     attempts.start_clock(tmp_store, cid, T0)
-    ev = attempts.record_action(
+    ev = drill_service.record_action(
         tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=10)
     )
     assert ev.at_offset == pytest.approx(600.0)
-    attempts.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
+    drill_service.finish_and_score(tmp_store, aid, drill, T0 + timedelta(seconds=20))
     with pytest.raises(ValueError):
-        attempts.record_action(
+        drill_service.record_action(
             tmp_store, aid, drill, Acknowledge(action="acknowledge"), T0 + timedelta(seconds=30)
         )
     assert attempts.get_attempt(tmp_store, aid).status == "finished"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from simulator.accounts import AccountError
+from simulator.services import cohorts as cohort_service
 from simulator.store import Store, people
 from simulator.store import attempts as store_att
 from simulator.store.db import Base
@@ -88,19 +89,21 @@ def test_cohorts_and_a_cohort_drill_work_the_same(any_store, seed_scenario):
     people.add_member(any_store, cohort.id, "trainee1", "boss", T0)  # twice changes nothing
     assert [m.username for m in people.cohort_members(any_store, cohort.id)] == ["trainee1"]
     assert people.cohorts_of(any_store, "trainee1")[0].start_date == date(2026, 4, 6)
-    cd = people.schedule_cohort_drill(
+    cd = cohort_service.schedule_cohort_drill(
         any_store, cohort.id, seed_scenario.scenario.id, 11, "boss", T0, speed=2.0
     )
     assert [d.id for d in people.open_drills_for(any_store, "trainee1")] == [cd.id]
-    aid = people.join_cohort_drill(any_store, cd.id, t.id, "trainee1", Drill.create(seed_scenario, 11), T0)
-    people.control_cohort_drill(any_store, cd.id, "start", "boss", T0 + timedelta(seconds=5))
-    people.control_cohort_drill(any_store, cd.id, "end", "boss", T0 + timedelta(seconds=65))
+    aid = cohort_service.join_cohort_drill(
+        any_store, cd.id, t.id, "trainee1", Drill.create(seed_scenario, 11), T0
+    )
+    cohort_service.control_cohort_drill(any_store, cd.id, "start", "boss", T0 + timedelta(seconds=5))
+    cohort_service.control_cohort_drill(any_store, cd.id, "end", "boss", T0 + timedelta(seconds=65))
     kinds = [e.kind for e in store_att.events_for(any_store, aid)]
     assert kinds == ["clock.start", "clock.end"]
     assert people.get_cohort_drill(any_store, cd.id).status == "ended"
     assert people.open_drills_for(any_store, "trainee1") == []
     with pytest.raises(AccountError, match="cannot pause"):
-        people.control_cohort_drill(any_store, cd.id, "pause", "boss", T0 + timedelta(seconds=70))
+        cohort_service.control_cohort_drill(any_store, cd.id, "pause", "boss", T0 + timedelta(seconds=70))
 
 
 def test_curriculum_evidence_round_trips_with_its_time_zone(any_store):

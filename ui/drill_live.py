@@ -29,7 +29,7 @@ from simulator.drill import (
     trainee_seat,
 )
 from simulator.live import TIME_LEFT_WARNING, ChangeSchedule, StateCache
-from simulator.store import attempts as store_att
+from simulator.services import drills as drill_service
 from simulator.vocabulary import Role
 from ui.markdown import md_text
 
@@ -225,12 +225,14 @@ def render_live(
     @st.fragment
     def live() -> None:
         wall = now()
-        events = store_att.events_for(store, aid)
+        events = drill_service.events_for(store, aid)
         clock = DrillClock.from_events(events, drill.duration)
         seen_key = f"drill_session_seen_{aid}"
         if not cohort and (clock.needs_heartbeat(wall) or seen_key not in st.session_state):
             # Written by whichever server holds the session, so the log shows when one did.
-            ev = store_att.record_heartbeat(store, aid, drill, wall, resumed=seen_key not in st.session_state)
+            ev = drill_service.record_heartbeat(
+                store, aid, drill, wall, resumed=seen_key not in st.session_state
+            )
             st.session_state[seen_key] = True
             events = [*events, ev]
             clock = DrillClock.from_events(events, drill.duration)

@@ -3,6 +3,7 @@
 The area is split by aggregate: `accounts` (users, passwords, sign-in), `sign_in_guard` (guessing
 limits), `sessions` (sign-in sessions), `audit` (the audit log) and `cohorts` (cohorts and cohort
 drills). New code imports those modules; this one only re-exports their public names.
+The cohort-drill use cases (schedule, control, join) are in `simulator.services.cohorts`.
 """
 
 from __future__ import annotations
@@ -42,17 +43,14 @@ from .cohorts import (
     cohort_drills,
     cohort_members,
     cohorts_of,
-    control_cohort_drill,
     create_cohort,
     drill_participants,
     get_cohort,
     get_cohort_drill,
-    join_cohort_drill,
     list_cohorts,
     open_drills_for,
     participant_attempt,
     remove_member,
-    schedule_cohort_drill,
     set_cohort_start,
 )
 from .sessions import SessionRow, end_session, start_session
@@ -79,7 +77,6 @@ __all__ = [
     "cohort_drills",
     "cohort_members",
     "cohorts_of",
-    "control_cohort_drill",
     "count_audit",
     "create_cohort",
     "create_first_admin",
@@ -92,7 +89,6 @@ __all__ = [
     "get_user_by_username",
     "has_admin",
     "hash_password",
-    "join_cohort_drill",
     "list_cohorts",
     "list_users",
     "locked_accounts",
@@ -101,7 +97,6 @@ __all__ = [
     "record_audit",
     "remove_member",
     "reset_password",
-    "schedule_cohort_drill",
     "session_user",
     "set_active",
     "set_cohort_start",

@@ -92,7 +92,10 @@ def first_visible(loaded: LoadedScenario, timeline) -> float:
     first = timeline.first_firing()
     if first is not None:
         return float(first)
-    ats = [float(i.at) for i in loaded.scenario.injects if i.at >= 0]
+    # An alert-free incident starts when a person reports it, as the drill's scoring times it.
+    from .scoring import REPORT_INJECTS
+
+    ats = [float(i.at) for i in loaded.scenario.injects if i.at >= 0 and i.kind in REPORT_INJECTS]
     return min(ats, default=0.0)
 
 

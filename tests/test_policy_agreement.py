@@ -451,3 +451,18 @@ def test_a_rule_that_fails_when_evaluated_is_refused_at_its_line(tmp_path):
     [p] = _problems(tmp_path, text)
     assert p.line == _line_of(text, bad)
     assert "rule 'DBConnectionPoolHigh' fails when evaluated" in p.message and "many-to-many" in p.message
+
+
+def test_without_an_alert_the_security_signal_starts_at_the_first_persons_report():
+    # No rule fires: the manager's message at 14m is the first report (the chats at 2m and 9m
+    # are background), so the classifier sees the security issue from then, as scoring times it.
+    text = _edited(
+        "vulnerability-disclosed",
+        "expr: security_vulnerable_instances > 0",
+        "expr: security_vulnerable_instances > 1e9",
+    )
+    text = text.replace("expr: egress_ldap_connections > 0", "expr: egress_ldap_connections > 1e9")
+    loaded = parse_scenario(text, "quiet", SCENARIOS)
+    levels = classifier_levels(loaded, default_policy())
+    first_high = next(lv.at for lv in levels if lv.severity == Severity.HIGH)
+    assert first_high == 14 * 60

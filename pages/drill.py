@@ -22,9 +22,7 @@ from simulator.drill import (
     applied_mitigations,
     load_default_policy,
     load_default_team,
-    page_has_arrived,
 )
-from simulator.drill import state_at as drill_state_at
 from simulator.drill import world as drill_world
 from simulator.reports import action_label, customer_notice_template, draft_post_incident_report
 from simulator.spoilers import shuffled, trainee_title
@@ -32,6 +30,7 @@ from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
 from ui.consoles import render_consoles
+from ui.drill_live import render_cast, render_live
 from ui.drill_procedure import render_bridge_forms, render_resolution_forms, render_update_rubric
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
@@ -161,6 +160,7 @@ clock = DrillClock.from_events(events, drill.duration)
 st.title(md_text(trainee_title(sc)))
 st.caption(f"Attempt {aid} · seed {attempt.seed} · scenario version {attempt.content_hash}")
 with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
+    render_cast(drill)
     st.text(sc.briefing or trainee_title(sc))
 
 if msg := st.session_state.pop("drill_confirm", None):
@@ -184,6 +184,7 @@ if attempt.clock_id is None:
         label_visibility="collapsed",
     )
     if new_speed != clock.speed:
+        # Only the clock changes: form fields keep what the trainee typed across the rerun.
         store_att.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
         st.rerun()
 else:
@@ -203,64 +204,8 @@ if st.session_state.get("drill_confirm_end") == aid:
         st.rerun()
 
 
-# A cohort drill ticks even while waiting: the trainer may start or resume the shared clock.
-@st.fragment(run_every="1s" if clock.running or (attempt.clock_id is not None and not clock.ended) else None)
-def live() -> None:
-    evs = store_att.events_for(store, aid)
-    clk = DrillClock.from_events(evs, drill.duration)
-    t = clk.offset_at(now())
-    s = drill_state_at(drill, evs, t)
-    state = "paused" if clk.paused else "ended" if clk.ended else f"running at {clk.speed:g}×"
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Time (UTC)", drill.hhmm(t))
-    m2.metric("Elapsed", f"{int(t // 60)}m {int(t % 60):02d}s", help=state)
-    m3.metric("Incident", s.incident.incident_id or "not declared")
-    m4.metric("Status", str(s.incident.status or "—"))
-    st.caption(f"Clock {state}. Firing now: {', '.join(s.firing) or 'nothing'}.")
-    left, right = st.columns([2, 3])
-    with left:
-        st.subheader("Pager")
-        if not s.pages:
-            st.caption("Quiet. No pages yet.")
-        for p in reversed(s.pages[-8:]):
-            when = drill.hhmm(p.at)
-            if p.kind == "escalation":
-                st.warning(
-                    f"{when} · {p.who} ({p.role.replace('_', ' ')}) was paged — {p.text}",
-                    icon=":material/campaign:",
-                )
-            elif p.kind == "resolved":
-                st.info(f"{when} · {p.text}", icon=":material/check:")
-            else:
-                ack = " · acknowledged" if p.acknowledged_at is not None else " · NOT ACKNOWLEDGED"
-                st.error(
-                    f"{when} · to {p.who} via {p.channel}{ack}\n\n{p.text}", icon=":material/notifications:"
-                )
-        st.subheader("Incident")
-        inc = s.incident
-        st.text(
-            "\n".join(
-                [
-                    f"Judged: {(inc.judged or '—').replace('_', ' ')}",
-                    f"Severity: {inc.severity.value if inc.severity else '—'}",
-                    f"Channel: {inc.channel or '—'}",
-                    f"Status page: {inc.status_page or '—'}",
-                    f"Escalated: {', '.join(f'{w} ({r})' for _, r, w in inc.escalated) or '—'}",
-                    f"Customers notified: {drill.hhmm(inc.customers_notified_at) if inc.customers_notified_at else '—'}",
-                ]
-            )
-        )
-    with right:
-        st.subheader("Chat")
-        channels = s.channels or ["#monitoring"]
-        tabs = st.tabs(channels)
-        for tab, ch in zip(tabs, channels, strict=True):
-            with tab:
-                for m in s.messages(ch)[-12:]:
-                    st.text(f"{drill.hhmm(m.at)}  {m.author}: {m.text}")
-
-
-live()
+# Clock, pager (with Acknowledge), incident panel and chat: redrawn only when something changed.
+render_live(store, drill, attempt, now, lambda: _record(drill, aid, A.Acknowledge(action="acknowledge")))
 
 # --- dashboards and consoles (as of this page run; the fragment above keeps the clock live) ------
 
@@ -298,11 +243,7 @@ t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(
     on_change="rerun",
 )
 with t_triage:
-    if st.button("Acknowledge the page", type="primary", icon=":material/done_all:"):
-        if page_has_arrived(drill, events, clock.offset_at(now())):
-            _record(drill, aid, A.Acknowledge(action="acknowledge"))
-        else:
-            st.warning("There is no page to acknowledge yet.")
+    st.caption("Acknowledge a page on the pager above, next to the page itself.")
     with st.form("judge"):
         # No choice is made for the trainee, and the order changes per attempt, so neither a
         # default nor a position hints at the answer.

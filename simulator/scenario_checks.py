@@ -5,8 +5,10 @@ Owns three things: the policy classifier's level computed from the scenario's ow
 time (the answer and each re-classification must agree, or name a policy clause); deadlines a
 scenario sets that would loosen the policy's; and references to things that do not exist (a rule
 on a missing metric, an inject after the end, an unknown evidence console, an effect that ends
-before it starts). Every problem names file, line, field and what is allowed. Pure and
-deterministic: the traces come from the scenario's own seed.
+before it starts). Every problem names file, line, field and what is allowed. Also owns the
+deadlines a drill scores (`escalation_deadlines`: the policy's, tightened by the scenario), so
+validate, scoring, the studio and the drafted expert read one rule. Pure and deterministic: the
+traces come from the scenario's own seed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ SUSTAINED = 180.0
 # through 5-minute rate windows, and the author writes the moment a responder would see it.
 CHANGE_TOLERANCE = 180.0
 
+# Without a `signals:` section: the series most scenarios have. The error ratio is read over
+# 10 minutes because the policy's 0.1% "elevated" line is a handful of requests at a few per second.
 _CONVENTIONAL = {
     "error_ratio": (
         ("http_request_errors_total", "http_requests_total"),

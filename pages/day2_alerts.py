@@ -13,6 +13,7 @@ from ui.training import (
     attempt_seed,
     grade_and_record,
     last_result,
+    now,
     quiz,
     record_result,
     show_result,
@@ -20,6 +21,9 @@ from ui.training import (
 )
 
 user = auth.require_role("admin", "trainer", "trainee")
+# When this session's practice pages arrived, and each acknowledgement's delay in minutes.
+PAGER_STARTED = "pager_started_at"
+PAGER_ACKS = "pager_acks"
 st.title("Day 2 — Alert familiarisation")
 catalogue = day2.alert_catalogue(builtin_scenarios())
 
@@ -130,27 +134,42 @@ with sandbox_tab:
 
 with pager_tab:
     st.markdown(
-        "Each page arrives on your phone. Acknowledge within the target, escalate only to whom the "
-        "policy says, verify recovery, then resolve."
+        "Start the shift and the pages arrive on your phone. Acknowledge each within its target — "
+        "firedrill measures the time from the page arriving to your click — escalate only to whom "
+        "the policy says, verify recovery, then resolve."
     )
     status_badge(user.username, "day2.pager_practice")
-    with st.form("pager"):
+    started = st.session_state.get(PAGER_STARTED)
+    if started is None:
+        if st.button(
+            "Start the shift: the pages arrive now", type="primary", icon=":material/notifications:"
+        ):
+            st.session_state[PAGER_STARTED] = now()
+            st.session_state[PAGER_ACKS] = {}
+            st.rerun()
+    else:
+        acks: dict[str, float] = st.session_state.setdefault(PAGER_ACKS, {})
         runs = {}
         for case in day2.PAGER_CASES:
-            st.markdown(f"**{case.page}** — {case.context}")
-            c1, c2, c3 = st.columns(3)
-            ack = c1.number_input("Acknowledge after (minutes)", 0.0, 240.0, value=None, key=f"ack_{case.id}")
-            esc = c2.selectbox(
-                "Escalate to",
-                day2.ESCALATION_TARGETS,
-                key=f"esc_{case.id}",
-                format_func=lambda t: t or "nobody",
-            )
-            verified = c3.checkbox("Verified recovery", key=f"ver_{case.id}")
-            resolved = c3.checkbox("Resolve", key=f"res_{case.id}")
+            with st.container(border=True):
+                st.markdown(f"**{case.page}** — {case.context}")
+                c1, c2, c3 = st.columns(3)
+                if case.id in acks:
+                    c1.success(f"Acknowledged after {day2.format_minutes(acks[case.id])}")
+                elif c1.button("Acknowledge", key=f"ack_{case.id}", icon=":material/done:"):
+                    acks[case.id] = day2.minutes_between(started, now())
+                    st.rerun()
+                esc = c2.selectbox(
+                    "Escalate to",
+                    day2.ESCALATION_TARGETS,
+                    key=f"esc_{case.id}",
+                    format_func=lambda t: t.replace("_", " ") if t else "nobody",
+                )
+                verified = c3.checkbox("Verified recovery", key=f"ver_{case.id}")
+                resolved = c3.checkbox("Resolve", key=f"res_{case.id}")
             actions = []
-            if ack is not None:
-                actions.append(("ack", ack))
+            if case.id in acks:
+                actions.append(("ack", acks[case.id]))
             if esc:
                 actions.append(("escalate", esc))
             if verified:
@@ -158,7 +177,10 @@ with pager_tab:
             if resolved:
                 actions.append(("resolve", None))
             runs[case.id] = actions
-        if st.form_submit_button("Submit pager practice", type="primary"):
+        if st.button("Submit pager practice", type="primary"):
             grade_and_record(user.username, day2.grade_pager(runs), "r_pager")
+            # The next shift starts fresh: new arrivals, nothing acknowledged.
+            st.session_state.pop(PAGER_STARTED, None)
+            st.session_state.pop(PAGER_ACKS, None)
     if (r := last_result("r_pager")) is not None:
         show_result(r)

@@ -260,3 +260,50 @@ def test_runbook_action_buttons_are_not_listed_in_the_experts_order():
         expert = [rb.action(a).label for a in expert_path(rb)]
         in_expert_order.append([x for x in shown if x in expert] == expert)
     assert not all(in_expert_order)
+
+
+def test_day_one_hour_questions_use_an_hour_picker_not_a_24_item_list():
+    from datetime import time
+
+    import numpy as np
+
+    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at.run()
+    assert not any(len(r.options) >= 12 for r in at.radio)
+    pickers = [t for t in at.time_input if t.key and t.key.endswith(".peak_hour")]
+    assert len(pickers) == 1 and pickers[0].value is None
+    table = next(d.value for d in at.dataframe if "requests" in d.value.columns)
+    peak = int(np.argmax(table["requests"].to_numpy()))
+    pickers[0].set_value(time(peak, 0))
+    dash_form = next(b for b in at.button if b.label == "Submit answers" and "q_dash_" in (b.form_id or ""))
+    dash_form.click().run()
+    result = at.session_state["r_dash"]
+    item = next(i for i in result.items if i.id == "peak_hour")
+    assert item.correct, item.feedback
+
+
+def _pager_at(started_minutes_ago: float):
+    from datetime import UTC, datetime, timedelta
+
+    at = app_test("pages/day2_alerts.py", role="trainee", timeout=60)
+    at.run()
+    next(b for b in at.button if b.label.startswith("Start the shift")).click().run()
+    # The pages arrived this long ago (as if the trainee had been reading them).
+    at.session_state["pager_started_at"] = datetime.now(UTC) - timedelta(minutes=started_minutes_ago)
+    at.button(key="ack_p1").click().run()
+    return at
+
+
+def test_pager_practice_measures_the_time_to_acknowledge():
+    quick = _pager_at(0)
+    assert any(s.value.startswith("Acknowledged after") and " s" in s.value for s in quick.success)
+    assert not any(n.label.startswith("Acknowledge after") for n in quick.number_input)  # never typed
+    next(b for b in quick.button if b.label == "Submit pager practice").click().run()
+    p1 = next(i for i in quick.session_state["r_pager"].items if i.id == "p1")
+    assert "acknowledge within" not in p1.feedback
+
+    slow = _pager_at(10)  # the CRITICAL page's target is 2 minutes
+    assert any("Acknowledged after 10." in s.value for s in slow.success)
+    next(b for b in slow.button if b.label == "Submit pager practice").click().run()
+    p1 = next(i for i in slow.session_state["r_pager"].items if i.id == "p1")
+    assert "acknowledge within 2 min" in p1.feedback

@@ -81,12 +81,20 @@ def quiz(questions: Sequence[Question], key: str, seed: int | None = None) -> di
                 answers[q.id] = st.number_input(
                     f"{n}. {q.prompt}", value=None, format="%.4f", key=f"{key}.{q.id}"
                 )
+            elif _is_hour_of_day(q.options):
+                # Choosing one of 24 hours is a time picker's job, not a 24-button radio list.
+                picked = st.time_input(f"{n}. {q.prompt}", value=None, step=3600, key=f"{key}.{q.id}")
+                answers[q.id] = None if picked is None else f"{picked.hour:02d}:00"
             else:
                 answers[q.id] = st.radio(
                     f"{n}. {q.prompt}", shuffled(q.options, order, q.id), index=None, key=f"{key}.{q.id}"
                 )
         submitted = st.form_submit_button("Submit answers", type="primary")
     return answers if submitted else None
+
+
+def _is_hour_of_day(options: Sequence[str]) -> bool:
+    return len(options) == 24 and list(options) == [f"{h:02d}:00" for h in range(24)]
 
 
 def show_result(result: ExerciseResult) -> None:

@@ -569,6 +569,16 @@ PAGER_CASES: tuple[PagerCase, ...] = (
 ESCALATION_TARGETS = ("", "backup", "manager", "incident_commander", "security_lead")
 
 
+def minutes_between(arrived: datetime, acknowledged: datetime) -> float:
+    """How long a page waited for its acknowledgement, in minutes (never negative)."""
+    return max((acknowledged - arrived).total_seconds(), 0.0) / 60.0
+
+
+def format_minutes(minutes: float) -> str:
+    """'45 s' under a minute, else '3.2 min': how a pager shows time-to-acknowledge."""
+    return f"{minutes * 60:.0f} s" if minutes < 1 else f"{minutes:.1f} min"
+
+
 @dataclass
 class PagerPage:
     """A page moving triggered → acknowledged → resolved, with escalations recorded on the way."""

@@ -138,13 +138,10 @@ class PolicyView:
                 security = _seconds(dec.within) or security
                 break
         post = getattr(policy, "post_incident", None)
-        timings = {
-            "bridge_update_every": _seconds(getattr(comm, "bridge_update_cadence", None)),
-            "confirm_before_announcing": _seconds(getattr(comm, "confirm_before_announcing", None)),
-            "monitor_after_resolution": _seconds(getattr(comm, "monitor_after_resolution", None)),
-            "rca_meeting_within": _seconds(getattr(post, "rca_meeting_within", None)),
-            "follow_up_meeting_after": _seconds(getattr(post, "follow_up_meeting_after", None)),
-        }
+
+        def timing(source: Any, name: str, default: float) -> float:
+            return float(_seconds(getattr(source, name, None)) or default)
+
         try:
             phash = "sha256:" + hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
         except AttributeError:
@@ -153,7 +150,16 @@ class PolicyView:
         announcement = getattr(comm, "resolution_announcement", None)
         if isinstance(announcement, str) and "HH:MM" in announcement:
             view = replace(view, resolution_announcement=announcement)
-        return replace(view, **{k: float(v) for k, v in timings.items() if v})
+        return replace(
+            view,
+            bridge_update_every=timing(comm, "bridge_update_cadence", base.bridge_update_every),
+            confirm_before_announcing=timing(
+                comm, "confirm_before_announcing", base.confirm_before_announcing
+            ),
+            monitor_after_resolution=timing(comm, "monitor_after_resolution", base.monitor_after_resolution),
+            rca_meeting_within=timing(post, "rca_meeting_within", base.rca_meeting_within),
+            follow_up_meeting_after=timing(post, "follow_up_meeting_after", base.follow_up_meeting_after),
+        )
 
     def incident_id(self, date: datetime, n: int = 1) -> str:
         fn = getattr(self.source, "incident_id", None)

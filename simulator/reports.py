@@ -589,7 +589,7 @@ _ROLE_WORDS = {
 
 def _claims() -> list[tuple[re.Pattern[str], str, str | None, str]]:
     """(pattern, action kind, role or None, what is claimed) for statements a log can contradict."""
-    out = [
+    out: list[tuple[str, str, str | None, str]] = [
         (
             r"\b(?:notified|informed|e-?mailed|told|contacted) (?:the |our |all |affected )?customers\b"
             r"|\bcustomers (?:were |have been |had been )?(?:notified|informed|e-?mailed|told|contacted)\b"

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ..store import database_url, open_store
-
-ROOT = Path(__file__).resolve().parents[2]
+from ..services.catalogue import BUILTIN_SCENARIO_DIR, sync_builtin
+from ..services.database import database_url, open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,15 +18,9 @@ def run(args: argparse.Namespace) -> int:
     url = args.url or database_url()
     store = open_store(url)
     try:
-        loaded = _sync_builtin(store)
+        loaded = sync_builtin(store, BUILTIN_SCENARIO_DIR)
     finally:
         store.dispose()
     shown = url.split("@")[-1] if "@" in url else url
     print(f"database ready: {shown}" + (f" ({loaded} built-in scenarios)" if loaded is not None else ""))
     return 0
-
-
-def _sync_builtin(store):
-    from ..store.scenarios import sync_builtin
-
-    return sync_builtin(store, ROOT / "scenarios")

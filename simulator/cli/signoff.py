@@ -38,23 +38,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..curriculum import load_curriculum
+    from ..services import training
+    from ..services.database import open_store
     from ..signoff_report import cohort_csv, render_html, render_pdf
-    from ..store import curriculum as store_cur
-    from ..store import open_store
 
     curriculum = load_curriculum(args.curriculum)
     store = open_store(args.db)
     now = datetime.now(UTC)  # the CLI is a top-level entry point: the clock is read here, not in the core
     try:
         if args.signoff_action == "cohort":
-            users = args.user or store_cur.usernames_with_evidence(store)
-            text = cohort_csv([store_cur.trainee_report(store, curriculum, u, now) for u in users])
+            users = args.user or training.usernames_with_evidence(store)
+            text = cohort_csv([training.trainee_report(store, curriculum, u, now) for u in users])
             if args.output:
                 _write(args.output, text.encode("utf-8"))
             else:
                 sys.stdout.write(text)
             return 0
-        report = store_cur.trainee_report(store, curriculum, args.user, now)
+        report = training.trainee_report(store, curriculum, args.user, now)
         if args.signoff_action == "status":
             print(f"{report.display_name} ({report.username}): {report.status}")
             for c in report.assessment.criteria:

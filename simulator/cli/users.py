@@ -43,7 +43,8 @@ def _password() -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..accounts import AccountError
-    from ..store import accounts, database_url, open_store
+    from ..services import accounts
+    from ..services.database import database_url, open_store
 
     store = open_store(args.url or database_url())
     now = datetime.now(UTC)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..curriculum import Curriculum, EvidenceRecord, compute_progress, evaluate_signoff
+from ..curriculum import EvidenceRecord
 from ..signoff import Decision
 from .db import Base, Store
 
@@ -329,42 +329,6 @@ def all_evidence(store: Store, username: str) -> list[EvidenceRecord]:
 # --- reports --------------------------------------------------------------------------------
 
 
-def display_name(store: Store, username: str) -> str:
-    """The person's display name from the people area, else the username."""
-    from . import people
-
-    person = people.get_user_by_username(store, username)
-    return person.display_name if person is not None and person.display_name else username
-
-
-def trainee_report(store: Store, curriculum: Curriculum, username: str, now: datetime):  # -> TraineeReport
-    """Everything the sign-off report shows for one trainee, read from the store and computed."""
-    from ..signoff_report import TraineeReport
-    from . import cohorts, scenarios
-
-    ev = all_evidence(store, username)
-    decisions = decisions_for(store, username)
-    titles = {f"exercise:{x.id}": x.title for x in curriculum.exercises()}
-    titles |= {f"runbook:{x.runbook}": x.title for x in curriculum.exercises() if x.runbook}
-    for ref in {e.ref for e in ev if e.kind == "drill"}:
-        summary = scenarios.get_scenario(store, ref)
-        if summary is not None:
-            titles[f"drill:{ref}"] = summary.title
-    return TraineeReport(
-        username,
-        display_name(store, username),
-        evaluate_signoff(curriculum, ev),
-        decisions,
-        compute_progress(curriculum, ev),
-        now,
-        organisation=curriculum.organisation,
-        programme=curriculum.title,
-        cohorts=tuple((c.name, c.start_date) for c in cohorts.cohorts_of(store, username)),
-        people={d.trainer: display_name(store, d.trainer) for d in decisions},
-        titles=titles,
-    )
-
-
 # --- runbook runs in progress ---------------------------------------------------------------
 
 
@@ -393,3 +357,13 @@ def runbook_progress(store: Store, username: str, runbook_id: str) -> list[str]:
     with store.session() as s:
         row = s.get(RunbookRunRow, (username, runbook_id))
         return list(row.actions) if row is not None else []
+
+
+def __getattr__(name: str) -> object:
+    """`trainee_report` and `display_name` are use cases in `simulator.services.training` now;
+    old callers (work in flight elsewhere) still reach them, imported only on use."""
+    if name in ("trainee_report", "display_name"):
+        from ..services import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -251,3 +251,30 @@ def test_a_report_full_of_false_claims_fails_the_drill(scenario_id):
 def test_the_expert_files_still_round_trip():
     data = yaml.safe_load((SCENARIOS / "db-pool-exhaustion.expert.yaml").read_text())
     assert any(a["action"] == "write_report" for a in data["actions"])
+
+
+def test_firedrill_report_check_names_each_wrong_fact_and_false_claim(tmp_path):
+    import subprocess
+    import sys
+
+    root = SCENARIOS.parent
+    args = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "report",
+        "post-incident",
+        "scenarios/db-pool-exhaustion.yaml",
+        "--responses",
+        "scenarios/db-pool-exhaustion.expert.yaml",
+    ]
+    draft = subprocess.run(args, capture_output=True, text=True, cwd=root, check=True).stdout
+    lying = _field(draft, "Severity", "LOW").replace(
+        "## Root Cause\n", "## Root Cause\n\nWe escalated to the manager.\n"
+    )
+    path = tmp_path / "report.md"
+    path.write_text(lying)
+    r = subprocess.run([*args, "--check", str(path)], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 1
+    assert "Severity: 'LOW' WRONG — the incident reached HIGH, not LOW" in r.stdout
+    assert "false claim 'We escalated to the manager.': the log has no call to the manager" in r.stdout

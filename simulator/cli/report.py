@@ -87,8 +87,17 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "ok": check.ok,
         "missing_sections": list(check.missing_sections),
-        "timeline": [{"time": e.written, "text": e.text, "within_2_min": e.matched} for e in check.timeline],
+        "timeline": [
+            {"time": e.written, "text": e.text, "within_2_min": e.matched, "why": e.why}
+            for e in check.timeline
+        ],
         "action_items": [{"text": i.text, "owner": i.owner, "due": i.due} for i in check.action_items],
+        "facts": [
+            {"field": f.field, "written": f.written, "expected": f.expected, "ok": f.ok, "why": f.why}
+            for f in check.facts
+        ],
+        "false_claims": [{"line": c.line, "claim": c.claim, "why": c.why} for c in check.false_claims],
+        "missing_meetings": list(check.missing_meetings),
     }
     if args.json:
         _write(json.dumps(result, indent=2, ensure_ascii=False) + "\n", args.output)
@@ -96,9 +105,21 @@ def run(args: argparse.Namespace) -> int:
         lines = [f"{'OK' if check.ok else 'NEEDS WORK'}: post-incident report checked against the event log"]
         lines += [f"  missing section: {s}" for s in check.missing_sections]
         lines += [
-            f"  timeline {e.written} '{e.text}': {'ok' if e.matched else 'not within ±2 min of the log'}"
+            f"  {f.field}: {f.written!r} " + ("ok" if f.ok else f"WRONG — {f.why}") for f in check.facts
+        ]
+        lines += [
+            f"  timeline {e.written} '{e.text}': "
+            + (
+                "ok"
+                if e.matched
+                else f"not within ±2 min of the log ({e.why})"
+                if e.why
+                else "not within ±2 min of the log"
+            )
             for e in check.timeline
         ]
+        lines += [f"  false claim '{c.line}': {c.why}" for c in check.false_claims]
+        lines += [f"  meetings: {m}" for m in check.missing_meetings]
         lines += [
             f"  action item '{i.text}': owner {i.owner or 'MISSING'}, due {i.due or 'MISSING'}"
             for i in check.action_items

@@ -47,6 +47,9 @@ SOURCE = "studio_source"  # the scenario text, whichever editor shows it
 TEXT = "studio_text"  # the plain text editor's widget
 PLAIN = "studio_plain_editor"  # the switch between the code editor and the plain one
 CODE = "studio_code"  # the code editor component
+# The component keeps its own text once mounted and ignores a new `code` argument, so text put in
+# from outside (a template, a saved version) mounts a fresh editor under a new key.
+CODE_EDITION = "studio_code_edition"
 CODE_SEEN = "studio_code_seen"  # id of the last code-editor answer already taken
 MAX_JUMP_BUTTONS = 6  # more would cover the text; the list under the editor names every problem
 
@@ -60,6 +63,7 @@ def set_text(text: str, origin: str) -> None:
     st.session_state[SOURCE] = text
     st.session_state[TEXT] = text
     st.session_state["studio_origin"] = origin
+    st.session_state[CODE_EDITION] = st.session_state.get(CODE_EDITION, 0) + 1
 
 
 def take_plain_text() -> None:
@@ -300,13 +304,16 @@ with left:
             code_editor(
                 text,
                 lang="yaml",
-                key=CODE,
+                key=f"{CODE}_{st.session_state.get(CODE_EDITION, 0)}",
                 height="620px",
                 options={
                     "showLineNumbers": True,
                     "tabSize": 2,
                     "useSoftTabs": True,
                     "displayIndentGuides": True,
+                    # No soft wrap: with it this Ace build draws the line numbers out of step
+                    # with wrapped lines, so a marked problem would sit beside the wrong number.
+                    "wrap": False,
                 },
                 props=editor_marks(check),
                 buttons=jump_buttons(check),

@@ -1,6 +1,6 @@
-"""Browser journey: a trainer creates a scenario from a template in the Scenario studio, sees a
-validation error appear and fixes it, previews the alerts, saves it, and a trainee can then start
-a drill on it."""
+"""Browser journey: a trainer creates a scenario from a template in the Scenario studio's code
+editor (line numbers, YAML colours), sees a validation error marked at its line, jumps there,
+fixes it, previews the alerts, saves it, and a trainee can then start a drill on it."""
 
 from __future__ import annotations
 
@@ -8,26 +8,56 @@ import re
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.e2e.conftest import open_page, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 TITLE = "Checkout errors drafted in the browser"
+BRIEFING_TITLE = "Checkout customers report failed payments in a browser draft"  # what trainees see
+EDITOR_IFRAME = 'iframe[title="code_editor.code_editor"]'
+SCREENSHOTS = ROOT / "test-results" / "screenshots"  # git-ignored; kept for reviewers
 
 
-def _editor(page):
-    return page.get_by_role("textbox", name="Scenario YAML")
+def _ace(page):
+    """The code editor's frame (the component is an iframe holding an Ace editor)."""
+    page.locator(EDITOR_IFRAME).wait_for()
+    frame = page.locator(EDITOR_IFRAME).element_handle().content_frame()
+    frame.wait_for_selector(".ace_content")
+    return frame
+
+
+def _editor_text(page) -> str:
+    return _ace(page).evaluate("document.querySelector('.ace_editor').env.editor.getValue()")
+
+
+def _wait_editor_holds(page, needle: str) -> None:
+    """The component receives new text from the server asynchronously, after the rerun ends."""
+    _ace(page).wait_for_function(
+        "needle => document.querySelector('.ace_editor').env.editor.getValue().includes(needle)",
+        arg=needle,
+    )
+
+
+def _cursor_line(page) -> int:
+    return _ace(page).evaluate("document.querySelector('.ace_editor').env.editor.getCursorPosition().row") + 1
 
 
 def _edit(page, text: str) -> None:
-    box = _editor(page)
-    box.fill(text)
-    box.press("Control+Enter")  # Streamlit takes a text area's value on Ctrl+Enter or blur
+    """Replace the editor's text as a paste would, then press Ctrl+Enter (the editor's "check")."""
+    frame = _ace(page)
+    frame.locator(".ace_content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
+    assert _editor_text(page) == text
+    page.keyboard.press("Control+Enter")
     wait_idle(page)
 
 
 def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, browser_page, browser_context):
     page = browser_page
+    # The reviewers' screen size from the start: Ace does not re-measure when its frame is resized.
+    page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, app_server, "trainer")
     open_page(page, "Scenario studio")
 
@@ -35,20 +65,35 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
     page.get_by_role("option", name="bad deploy revert").click()
     page.get_by_role("button", name="Use this template").click()
     wait_idle(page)
-    text = _editor(page).input_value()
-    assert "id: my-bad-deploy" in text
+    _wait_editor_holds(page, "id: my-bad-deploy")
+    text = _editor_text(page)
+    frame = _ace(page)
+    # Line numbers in the gutter and YAML colouring (Ace's yaml mode marks keys as meta.tag).
+    assert frame.locator(".ace_gutter-cell").first.inner_text().strip() == "1"
+    assert frame.locator(".ace_meta.ace_tag").count() > 0
 
     text = text.replace("id: my-bad-deploy", "id: e2e-checkout-errors").replace(
-        "title: Errors after a deploy", f"title: {TITLE}"
+        "title: Errors after a deploy", f"title: {TITLE}\nbriefing_title: '{BRIEFING_TITLE}'"
     )
     # A mistake (difficulty runs from 1 to 5): the problem appears with its line and column.
     _edit(page, text.replace("difficulty: 2", "difficulty: 7"))
     page.get_by_text("1 problem(s) to fix").wait_for()
     line = text.splitlines().index("difficulty: 2") + 1
-    assert page.get_by_text(
+    page.get_by_text(
         re.compile(rf"line {line}, column 13 · difficulty: .*less than or equal to 5")
-    ).is_visible()
+    ).wait_for()
     assert page.get_by_role("button", name="Save version").is_disabled()
+
+    # The problem is marked in the margin; "Go to line" puts the cursor on it.
+    frame = _ace(page)
+    frame.get_by_text(f"Go to line {line}").click()
+    frame.locator(".ace_gutter-cell.ace_error").first.wait_for()
+    assert _cursor_line(page) == line
+    assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == str(line)
+    page.keyboard.press("Escape")  # closes Ace's line prompt
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1000)  # Ace animates the scroll to the line; let it settle for the picture
+    page.screenshot(path=str(SCREENSHOTS / "studio-problem-marked.png"))
 
     _edit(page, text)
     page.get_by_text(re.compile(f"Valid: {TITLE}")).wait_for()
@@ -71,10 +116,10 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
         sign_in(tpage, app_server, "trainee1")
         open_page(tpage, "Drill")
         tpage.get_by_role("combobox", name="Scenario").click()
-        tpage.get_by_role("option", name=re.compile(re.escape(TITLE))).click()
+        tpage.get_by_role("option", name=re.compile(re.escape(BRIEFING_TITLE))).click()
         tpage.get_by_role("button", name="Start drill").click()
         wait_idle(tpage)
         assert re.search(r"attempt=\d+", tpage.url)
-        tpage.get_by_role("heading", name=TITLE).wait_for()
+        tpage.get_by_role("heading", name=BRIEFING_TITLE).wait_for()
     finally:
         trainee.close()

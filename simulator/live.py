@@ -36,6 +36,16 @@ def tick_start(drill: Drill, tick: int) -> float:
     return min(drill.duration, tick * float(drill.scenario.clock.step))
 
 
+def state_moment(drill: Drill, events: Sequence[Event], tick: int) -> float:
+    """The simulated moment the cached state shows: the tick's start, or the latest event in the
+    tick when later (an action taken mid-tick, say while paused, shows at once). A function of
+    the log and the tick alone, so the same key always gives the same state."""
+    start = tick_start(drill, tick)
+    end = tick_start(drill, tick + 1)
+    inside = [e.at_offset for e in events if start <= e.at_offset < end]
+    return max([start, *inside])
+
+
 @dataclass(frozen=True)
 class CacheStats:
     hits: int
@@ -46,8 +56,8 @@ class CacheStats:
 class StateCache:
     """Drill states by (attempt, last event seq, trace tick), least recently used dropped first.
 
-    The state is computed at the start of the tick, so the same log and tick always give the
-    same state whichever moment inside the tick asked. Thread-safe: one cache serves every
+    The state is computed at `state_moment` (the tick's start, or its latest event), so the same
+    log and tick always give the same state whichever moment inside the tick asked. Thread-safe: one cache serves every
     session of a server process."""
 
     def __init__(self, max_entries: int = 512) -> None:
@@ -66,7 +76,7 @@ class StateCache:
                 self._states.move_to_end(key)
                 self.hits += 1
                 return hit
-        state = state_at(drill, events, tick_start(drill, tick))
+        state = state_at(drill, events, state_moment(drill, events, tick))
         with self._lock:
             self.misses += 1
             self._states[key] = state

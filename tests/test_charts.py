@@ -225,14 +225,41 @@ def test_every_counter_of_every_built_in_scenario_is_charted_as_a_rate():
         for title, keys in panels(sc).items():
             fig = metric_chart(trace, keys, title=title)
             for line in fig.data:
-                key = line.name.removesuffix(" (right axis)")
-                if re.sub(r"^rate\((.*)\[\d+m\]\)$", r"\1", key) in counters:
-                    assert key.startswith("rate("), f"{sc.id}: {key} drawn as a raw total"
-                    y = np.asarray(line.y, dtype=float)
-                    y = y[~np.isnan(y)]
-                    # A rate of an ever-rising total is never the total itself.
-                    assert len(y) and y.max() < np.nanmax(
-                        trace.get(re.sub(r"^rate\((.*)\[\d+m\]\)$", r"\1", key)).masked()
-                    )
-                    checked += 1
+                drawn = line.name.removesuffix(" (right axis)")
+                series_key = re.sub(r"^rate\((.*)\[\d+m\]\)$", r"\1", drawn)
+                if series_key not in counters:
+                    continue
+                assert drawn.startswith("rate("), f"{sc.id}: {drawn} drawn as a raw total"
+                y = np.asarray(line.y, dtype=float)
+                y = y[~np.isnan(y)]
+                total = np.nanmax(trace.get(series_key).masked())
+                # A rate of a total that rises over the scenario stays far below that total.
+                assert len(y) and (total == 0 or y.max() < total), (sc.id, drawn)
+                checked += 1
     assert checked >= 10
+
+
+def test_every_dashboard_tile_states_the_unit_its_chart_is_drawn_in():
+    from pathlib import Path
+
+    from simulator.consoles import ConsoleWorld
+    from simulator.consoles import dashboards as boards
+    from simulator.scenario import load_scenario, scenario_files
+    from simulator.traces import generate_trace
+
+    checked = 0
+    for path in scenario_files(Path(__file__).resolve().parents[1] / "scenarios"):
+        loaded = load_scenario(path)
+        sc = loaded.scenario
+        world = ConsoleWorld(loaded, generate_trace(sc, sc.seed), sc.clock.duration / 2, sc.seed)
+        for panel in boards.production_health(loaded):
+            lines = boards.panel_lines(world, panel, 1800)
+            tile_unit = panel.queries[0].unit  # what the stat tile above the chart prints
+            axis = boards.figure(panel.title, lines, panel.thresholds).layout.yaxis.title.text or ""
+            # The tile shows the newest value of the first line that has data: same unit as the axis.
+            shown_line = next(line for line in lines if not np.isnan(line.values).all())
+            assert tile_unit == axis == shown_line.unit, (sc.id, panel.title)
+            if panel.queries[0].expr.startswith("rate("):
+                assert axis.endswith("/s"), (sc.id, panel.title, axis)  # counters: per second
+            checked += 1
+    assert checked >= 40

@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from simulator.accounts import ROLES, AccountError
-from simulator.store import accounts
-from simulator.store.accounts import MAX_DISPLAY_NAME
+from simulator.services import accounts
 from ui import auth
 from ui.services import get_store
 
@@ -54,7 +53,7 @@ create, role_tab, reset_tab, active_tab, unlock_tab = st.tabs(
 
 with create, st.form("create_user", clear_on_submit=True):
     username = st.text_input("Username", max_chars=40, help="lowercase letters, digits, '.', '_' or '-'")
-    display = st.text_input("Display name", max_chars=MAX_DISPLAY_NAME)
+    display = st.text_input("Display name", max_chars=accounts.MAX_DISPLAY_NAME)
     role = st.selectbox("Role", ROLES, index=ROLES.index("trainee"))
     password = st.text_input(
         "Initial password",

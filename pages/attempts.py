@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from simulator.store import attempts as store_att
+from simulator.services import drills as drill_service
 from ui import auth
 from ui.services import get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
 st.title("My attempts")
-rows = store_att.attempts_for_user(get_store(), user.id)
+rows = drill_service.attempts_for_user(get_store(), user.id)
 if not rows:
     st.info("No drills yet. Start one on the Drill page.")
     st.page_link("pages/drill.py", label="Start a drill", icon=":material/local_fire_department:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from simulator.store import audit as store_audit
+from simulator.services import accounts as people_service
 from ui import auth
 from ui.services import get_store
 
@@ -19,21 +19,21 @@ st.caption(
 )
 
 left, mid, right = st.columns(3)
-actions = store_audit.audit_actions(store)
+actions = people_service.audit_actions(store)
 action = left.selectbox("Action", ["(all)", *actions], key="audit_action")
 actor = mid.text_input("By (username)", key="audit_actor", max_chars=120).strip()
 target = right.text_input("About (target)", key="audit_target", max_chars=200).strip()
 
 PAGE_SIZE = 200
 filters = {"actor": actor or None, "action": None if action == "(all)" else action, "target": target or None}
-total = store_audit.count_audit(store, **filters)
+total = people_service.count_audit(store, **filters)
 pages = max(1, -(-total // PAGE_SIZE))
 page = (
     st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key="audit_page")
     if pages > 1
     else 1
 )
-entries = store_audit.audit_log(store, **filters, limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
+entries = people_service.audit_log(store, **filters, limit=PAGE_SIZE, offset=(int(page) - 1) * PAGE_SIZE)
 if not entries:
     st.info(
         "No entries match." if (actor or target or action != "(all)") else "Nothing has been recorded yet."

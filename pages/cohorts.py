@@ -8,8 +8,9 @@ import streamlit as st
 
 from simulator.accounts import AccountError
 from simulator.cohort import planned_day
-from simulator.store import accounts as store_accounts
-from simulator.store import cohorts as store_cohorts
+from simulator.services import accounts as people_service
+from simulator.services import cohorts as cohort_service
+from simulator.services import training as training_service
 from ui import auth
 from ui.cohorts import now, pick_cohort
 from ui.markdown import md_text
@@ -25,14 +26,14 @@ if flash:
     st.success(flash)
 
 with (
-    st.expander("Create a cohort", expanded=not store_cohorts.list_cohorts(store)),
+    st.expander("Create a cohort", expanded=not cohort_service.list_cohorts(store)),
     st.form("new_cohort", clear_on_submit=True),
 ):
     name = st.text_input("Cohort name", max_chars=120, placeholder="e.g. 2026-Q2 on-call intake")
     start = st.date_input("Curriculum start date (Day 1)", value=now().date())
     if st.form_submit_button("Create cohort", type="primary"):
         try:
-            made = store_cohorts.create_cohort(store, name, start, user.username, now())
+            made = cohort_service.create_cohort(store, name, start, user.username, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -46,12 +47,12 @@ cohort = pick_cohort(
     "No cohort yet: create one above, then add trainees to it.",
     label=lambda c: f"{c.name} (from {c.start_date})",
 )
-members = store_cohorts.cohort_members(store, cohort.id)
+members = cohort_service.cohort_members(store, cohort.id)
 
 left, right = st.columns(2)
 with left, st.form("members"):
     st.markdown("**Members**")
-    trainees = [p for p in store_accounts.list_users(store, role="trainee") if p.active]
+    trainees = [p for p in people_service.list_users(store, role="trainee") if p.active]
     member_names = {m.username for m in members}
     to_add = st.multiselect(
         "Add trainees", [p.username for p in trainees if p.username not in member_names], key="cohort_add"
@@ -60,9 +61,9 @@ with left, st.form("members"):
     if st.form_submit_button("Apply membership changes"):
         try:
             for u in to_add:
-                store_cohorts.add_member(store, cohort.id, u, user.username, now())
+                cohort_service.add_member(store, cohort.id, u, user.username, now())
             for u in to_remove:
-                store_cohorts.remove_member(store, cohort.id, u, user.username, now())
+                cohort_service.remove_member(store, cohort.id, u, user.username, now())
         except AccountError as exc:
             st.error(str(exc))
         else:
@@ -72,7 +73,7 @@ with right, st.form("start_date"):
     st.markdown("**Curriculum start**")
     new_start = st.date_input("Day 1 is", value=cohort.start_date, key="cohort_start")
     if st.form_submit_button("Save start date") and new_start != cohort.start_date:
-        store_cohorts.set_cohort_start(store, cohort.id, new_start, user.username, now())
+        cohort_service.set_cohort_start(store, cohort.id, new_start, user.username, now())
         st.session_state["cohorts_flash"] = f"Start date set to {new_start}."
         st.rerun()
 
@@ -93,13 +94,12 @@ if not members:
 
 def progress_rows(usernames: list[tuple[str, str]], should_be: int | None) -> tuple[list[dict], str | None]:
     """Progress and sign-off per trainee from the curriculum area, or a reason it is unavailable."""
-    from simulator.store import curriculum as store_cur
     from ui.training import curriculum
 
     cur = curriculum()
     rows = []
     for username, display in usernames:
-        report = store_cur.trainee_report(store, cur, username, now())
+        report = training_service.trainee_report(store, cur, username, now())
         prog = report.progress
         day = prog.current_day if prog else None
         done = prog.done == prog.total if prog else False
@@ -134,7 +134,7 @@ if problem:
 else:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-drills = store_cohorts.cohort_drills(store, cohort.id)
+drills = cohort_service.cohort_drills(store, cohort.id)
 if drills:
     st.subheader("Cohort drills")
     st.dataframe(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator.curriculum import evaluate_signoff
+from simulator.services import training as training_service
 from simulator.signoff import status
-from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.services import get_store
 from ui.training import curriculum, my_progress, page_link
@@ -17,13 +17,13 @@ store = get_store()
 
 username = user.username
 if user.may("see_others_results"):
-    people = sorted({user.username, *store_cur.usernames_with_evidence(store)})
+    people = sorted({user.username, *training_service.usernames_with_evidence(store)})
     username = st.selectbox("Show progress of", people, index=people.index(user.username))
 
 progress = my_progress(username)
-evidence = store_cur.all_evidence(store, username)
+evidence = training_service.all_evidence(store, username)
 assessment = evaluate_signoff(cur, evidence)
-state = status(assessment, store_cur.decisions_for(store, username))
+state = status(assessment, training_service.decisions_for(store, username))
 
 st.title("Curriculum")
 st.caption(f"{cur.title} — {cur.summary}")

@@ -7,8 +7,8 @@ import streamlit as st
 
 from simulator.curriculum import EvidenceRecord
 from simulator.runbooks import expert_path, finish, load_runbooks, replay, score_run
+from simulator.services import training as training_service
 from simulator.spoilers import shuffled
-from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.services import get_store
 from ui.training import attempt_seed, curriculum, new_attempt, now, record, status_badge
@@ -44,7 +44,7 @@ key = f"rb_actions::{rid}"
 done_key = f"rb_done::{rid}"
 if key not in st.session_state:
     # Resume an unfinished run saved for this trainee (a reload starts a new Streamlit session).
-    st.session_state[key] = store_cur.runbook_progress(get_store(), user.username, rid)
+    st.session_state[key] = training_service.runbook_progress(get_store(), user.username, rid)
 if any(a not in {x.id for x in rb.actions} for a in st.session_state[key]):
     st.session_state[key] = []  # the runbook file changed under a saved run: start again
 
@@ -52,7 +52,7 @@ if any(a not in {x.id for x in rb.actions} for a in st.session_state[key]):
 # Buttons act through callbacks, which run before the script: the same run shows the result.
 def do_action(action_id: str) -> None:
     st.session_state[key] = [*st.session_state[key], action_id]
-    store_cur.save_runbook_progress(get_store(), user.username, rid, st.session_state[key], now())
+    training_service.save_runbook_progress(get_store(), user.username, rid, st.session_state[key], now())
 
 
 def finish_and_score() -> None:
@@ -71,14 +71,14 @@ def finish_and_score() -> None:
         ),
     )
     st.session_state[done_key] = result
-    store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
+    training_service.save_runbook_progress(get_store(), user.username, rid, [], now())
 
 
 def start_over() -> None:
     new_attempt(f"runbook.{rid}")  # a fresh attempt also shuffles the action buttons again
     st.session_state[key] = []
     st.session_state.pop(done_key, None)
-    store_cur.save_runbook_progress(get_store(), user.username, rid, [], now())
+    training_service.save_runbook_progress(get_store(), user.username, rid, [], now())
 
 
 actions: list[str] = st.session_state[key]

@@ -18,8 +18,8 @@ from simulator.consoles import CONSOLE_ACTION, MITIGATE, ConsoleWorld
 from simulator.drill import Drill
 from simulator.drill import world as drill_world
 from simulator.durations import format_duration
+from simulator.services.training import DRILL_CONSOLE_TOOLS, record_console_use
 from simulator.spoilers import trainee_title
-from simulator.store.curriculum import DRILL_CONSOLE_TOOLS, record_console_use
 from ui import auth
 from ui.consoles import TITLES, render_consoles
 from ui.errors import STORAGE_ERRORS, describe_storage_error

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from simulator.services import training as training_service
 from simulator.signoff import SignoffError, decide
 from simulator.signoff_report import cohort_csv, period_text, render_html, render_pdf
-from simulator.store import curriculum as store_cur
 from ui import auth
 from ui.markdown import md_text
 from ui.services import get_store
@@ -26,7 +26,7 @@ chosen = st.query_params.get("user")
 username = st.selectbox(
     "Trainee", people, index=people.index(chosen) if chosen in people else 0, key="signoff_user"
 )
-report = store_cur.trainee_report(store, cur, username, now())
+report = training_service.trainee_report(store, cur, username, now())
 a = report.assessment
 
 st.subheader(f"{md_text(report.display_name)} — {report.status}")
@@ -83,7 +83,7 @@ def record_decision() -> None:
     except SignoffError as exc:
         st.session_state["signoff_msg"] = ("error", str(exc))
         return
-    store_cur.record_decision(store, d)
+    training_service.record_decision(store, d)
     audit(store, user.username, f"signoff.{d.decision}", username, d.comment)
     st.session_state["signoff_msg"] = ("success", f"Recorded: {d.decision} for {username}.")
 
@@ -106,7 +106,7 @@ st.caption("Generated when you click, from the evidence and decisions as they ar
 c1, c2, c3 = st.columns(3)
 c1.download_button(
     "Download PDF",
-    lambda: render_pdf(store_cur.trainee_report(store, cur, username, now())),
+    lambda: render_pdf(training_service.trainee_report(store, cur, username, now())),
     file_name=f"signoff-{username}.pdf",
     mime="application/pdf",
     key="dl_pdf",
@@ -114,7 +114,7 @@ c1.download_button(
 )
 c2.download_button(
     "Download HTML",
-    lambda: render_html(store_cur.trainee_report(store, cur, username, now())),
+    lambda: render_html(training_service.trainee_report(store, cur, username, now())),
     file_name=f"signoff-{username}.html",
     mime="text/html",
     key="dl_html",
@@ -122,7 +122,7 @@ c2.download_button(
 )
 c3.download_button(
     "Cohort CSV",
-    lambda: cohort_csv([store_cur.trainee_report(store, cur, p, now()) for p in people]),
+    lambda: cohort_csv([training_service.trainee_report(store, cur, p, now()) for p in people]),
     file_name="signoff-cohort.csv",
     mime="text/csv",
     key="dl_csv",

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from simulator.curriculum import next_monthly_review, next_refresher
-from simulator.signoff import signed_off_at
-from simulator.store import curriculum as store_cur
+from simulator.services import training as training_service
 from ui import auth
 from ui.services import get_store
 from ui.training import curriculum, known_people, now
@@ -18,35 +16,21 @@ cur = curriculum()
 at = now()
 st.title("Team overview")
 
-rows = []
-signed: list[str] = []
-for name in known_people(store):
-    report = store_cur.trainee_report(store, cur, name, at)
-    since = signed_off_at(report.decisions)
-    row = {
-        "engineer": report.display_name,
-        "username": name,
-        "status": report.status,
-        "signed off": since.strftime("%Y-%m-%d") if since else "—",
-        "monthly review due": "—",
-        "review overdue": "",
-        "refresher due": "—",
-        "refresher overdue": "",
+team = training_service.team_status(store, cur, known_people(store), at)
+signed = [m.username for m in team if m.signed_off is not None]
+rows = [
+    {
+        "engineer": m.display_name,
+        "username": m.username,
+        "status": m.status,
+        "signed off": f"{m.signed_off:%Y-%m-%d}" if m.signed_off else "—",
+        "monthly review due": f"{m.review_due:%Y-%m-%d}" if m.review_due else "—",
+        "review overdue": "OVERDUE" if m.review_overdue else "",
+        "refresher due": f"{m.refresher_due:%Y-%m-%d}" if m.refresher_due else "—",
+        "refresher overdue": "OVERDUE" if m.refresher_overdue else "",
     }
-    if since is not None:
-        signed.append(name)
-        reviews = [r.at for r in store_cur.monthly_reviews_for(store, name)]
-        review = next_monthly_review(cur, reviews, since, at)
-        refresher = next_refresher(
-            cur, store_cur.all_evidence(store, name), since, at, store_cur.refreshers_for(store, name)
-        )
-        row |= {
-            "monthly review due": f"{review.due:%Y-%m-%d}",
-            "review overdue": "OVERDUE" if review.overdue else "",
-            "refresher due": f"{refresher.due:%Y-%m-%d}",
-            "refresher overdue": "OVERDUE" if refresher.overdue else "",
-        }
-    rows.append(row)
+    for m in team
+]
 
 if not rows:
     st.info("Nobody has recorded any training yet.")
@@ -69,9 +53,9 @@ def record_review() -> None:
     if not (well.strip() or improve.strip()):
         st.session_state["rv_msg"] = ("error", "Write at least what went well or what to improve.")
         return
-    store_cur.record_monthly_review(
+    training_service.record_monthly_review(
         store,
-        store_cur.MonthlyReview(
+        training_service.MonthlyReview(
             st.session_state["rv_who"], now(), well, improve, st.session_state.get("rv_changes", "")
         ),
     )
@@ -79,7 +63,9 @@ def record_review() -> None:
 
 
 def record_refresher() -> None:
-    store_cur.record_refresher(store, st.session_state["rf_who"], now(), st.session_state.get("rf_note", ""))
+    training_service.record_refresher(
+        store, st.session_state["rf_who"], now(), st.session_state.get("rf_note", "")
+    )
     st.session_state["rv_msg"] = ("success", "Refresher recorded.")
 
 

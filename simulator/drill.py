@@ -191,10 +191,6 @@ class PolicyView:
 
         The seed spells the channel both `#incident-20260310-001` (its format line) and
         `#incident-2026-03-10-001` (its phase-1 checklist); a trainee following either is right."""
-        dashed = re.fullmatch(r"(#incident-)(\d{4})-(\d{2})-(\d{2})(-\d{3})", name.strip())
-        if dashed:
-            problem = self.check_channel_name("".join(dashed.groups()), date)
-            return None if problem is None else problem.replace("".join(dashed.groups()), name.strip())
         fn = getattr(self.source, "check_channel_name", None)
         if fn is not None:
             ok, why = fn(name, date.date())

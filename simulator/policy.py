@@ -384,7 +384,19 @@ class Policy(_Model):
         return _fill(self.communication.incident_id_pattern, day, n)
 
     def check_channel_name(self, name: str, day: date | None = None) -> tuple[bool, str]:
-        return _check(self.communication.channel_pattern, "channel name", name, day)
+        """Whether `name` is a correct incident channel (for `day`, when given), and why.
+
+        The seed spells the channel both `#incident-20260310-001` (its format line) and
+        `#incident-2026-03-10-001` (its phase-1 checklist): a trainee following either is right."""
+        pattern = self.communication.channel_pattern
+        ok, why = _check(pattern, "channel name", name, day)
+        if not ok and "YYYYMMDD" in pattern:
+            dashed_ok, dashed_why = _check(
+                pattern.replace("YYYYMMDD", "YYYY-MM-DD"), "channel name", name, day
+            )
+            if dashed_ok or "does not follow" not in dashed_why:
+                return dashed_ok, dashed_why  # the dashed spelling, right or wrong for its own reason
+        return ok, why
 
     def check_incident_id(self, incident_id: str, day: date | None = None) -> tuple[bool, str]:
         return _check(self.communication.incident_id_pattern, "incident id", incident_id, day)
@@ -422,11 +434,7 @@ def _check(pattern: str, what: str, name: str, day: date | None) -> tuple[bool, 
     example = _fill(pattern, day or date(2026, 3, 10), 1)
     m = _pattern_regex(pattern).match(name.strip())
     if not m:
-        hint = ""
-        if re.search(r"\d{4}-\d{2}-\d{2}", name) and "YYYY-" not in pattern:
-            # The seed itself writes #incident-2026-03-10-001 once; say which spelling counts.
-            hint = "; write the date without dashes"
-        return False, f"{what} {name!r} does not follow {pattern} (e.g. {example}){hint}"
+        return False, f"{what} {name!r} does not follow {pattern} (e.g. {example})"
     try:
         named = date(int(m["y"]), int(m["m"]), int(m["d"]))
     except ValueError:

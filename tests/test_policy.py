@@ -142,7 +142,8 @@ def test_incident_channel_and_id_follow_the_seed_formats():
 @pytest.mark.parametrize(
     ("name", "says"),
     [
-        ("#incident-2026-03-10-001", "without dashes"),
+        ("#incident-2026-03-11-001", "2026-03-11"),
+        ("#incident-2026-3-10-001", "does not follow"),
         ("#incident-20260311-001", "2026-03-11"),
         ("#incident-20260230-001", "does not exist"),
         ("#incident-20260310-000", "start at 001"),
@@ -152,6 +153,11 @@ def test_incident_channel_and_id_follow_the_seed_formats():
 def test_a_wrong_channel_name_is_rejected_with_the_reason(name, says):
     ok, reason = pol.check_channel_name(name, date(2026, 3, 10), POLICY)
     assert not ok and says in reason
+
+
+def test_the_seeds_dashed_phase_1_spelling_of_the_channel_is_accepted_too():
+    ok, reason = POLICY.check_channel_name("#incident-2026-03-10-001", date(2026, 3, 10))
+    assert ok, reason
 
 
 def test_report_template_requires_the_seeds_sections_and_owned_dated_actions():

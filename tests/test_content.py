@@ -132,3 +132,18 @@ def test_no_real_looking_external_host_in_scenarios_runbooks_or_data():
                 if not ALLOWED_HOST.search(host):
                     offenders.append(f"{path.relative_to(ROOT)}:{n}: {url}")
     assert offenders == []
+
+
+def test_generated_log_lines_use_example_domains_and_documentation_addresses():
+    from simulator.consoles.logs import log_stream
+
+    documentation = re.compile(r"^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$")
+    for sid in ("db-pool-exhaustion", "security-breach-leaked-key"):
+        sc = PACK[sid].scenario
+        frame = log_stream(sc, sc.seed, sc.clock.duration)
+        emails = {e for m in frame["message"] for e in re.findall(r"[\w.+-]+@[\w.-]+", m)}
+        assert emails and all(e.endswith(".example.com") for e in emails), sorted(emails)[:5]
+        # The generated lines only: a scenario's evidence may name its attacker's address on purpose.
+        evidence = {str(v) for ev in sc.evidence.logs for v in ev.fields.values()}
+        ips = set(frame["client_ip"].dropna()) - evidence
+        assert ips and all(documentation.match(ip) for ip in ips), sorted(ips)[:5]

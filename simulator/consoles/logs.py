@@ -82,8 +82,10 @@ def _generate(scenario: Scenario, seed: int) -> pd.DataFrame:
 
     tenants = sorted({fake.slug(fake.company()) for _ in range(9)})
     users = [fake.user_name() for _ in range(25)]
-    emails = [fake.company_email() for _ in range(25)]
-    ips = [fake.ipv4_public() for _ in range(40)]
+    # Addresses from the reserved example domain and the documentation IP ranges (RFC 2606,
+    # RFC 5737): realistic to read, never a real company's mailbox or a real host on the internet.
+    emails = [f"{fake.user_name()}@{tenants[i % len(tenants)]}.example.com" for i in range(25)]
+    ips = [f"{('192.0.2', '198.51.100', '203.0.113')[i % 3]}.{int(rng.integers(1, 255))}" for i in range(40)]
     hosts = [f"{service}-{i}" for i in (1, 2, 3)]
     workers = ["worker-1", "worker-2"]
 

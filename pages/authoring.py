@@ -5,7 +5,7 @@ The editor is a code editor (streamlit-code-editor: line numbers, YAML colours, 
 marked in the margin with a "Go to line" button that moves the cursor there); a "Plain text
 editor" switch gives a simple text box for screen readers and keyboard-only use. A thin view over
 `simulator.studio` (checks, including whether the rules fire, and previews),
-`simulator.store.scenarios` (versions, drafts, soft delete) and `simulator.postmortem`; the editor
+`simulator.services.catalogue` (versions, drafts, soft delete) and `simulator.postmortem`; the editor
 text is kept as a draft per trainer.
 """
 
@@ -20,7 +20,7 @@ from code_editor import code_editor
 from simulator.alerts import scenario_timeline
 from simulator.charts import alert_bands, metric_chart
 from simulator.postmortem import MAX_INPUT, scenario_from_postmortem
-from simulator.store import scenarios as repo
+from simulator.services import catalogue
 from simulator.studio import (
     alert_rows,
     answer_summary,
@@ -143,7 +143,7 @@ def code_editor_text(answer) -> str | None:
 
 
 if SOURCE not in st.session_state:
-    draft = repo.get_draft(store, user.username, DRAFT_KEY)
+    draft = catalogue.get_draft(store, user.username, DRAFT_KEY)
     if draft:
         set_text(draft, "your unsaved draft")
     else:
@@ -178,7 +178,7 @@ with tab_tpl:
         st.info("No templates in scenarios/templates.")
 
 with tab_open:
-    summaries = repo.list_scenarios(store)
+    summaries = catalogue.list_scenarios(store)
     if not summaries:
         st.info("No saved scenarios yet.")
     else:
@@ -189,7 +189,7 @@ with tab_open:
         }
         sid = st.selectbox("Scenario", list(labels), format_func=labels.__getitem__, key="studio_open_id")
         chosen = next(s for s in summaries if s.id == sid)
-        vers = repo.versions(store, sid)
+        vers = catalogue.versions(store, sid)
         vlabels = {
             v.content_hash: f"v{v.version} · {v.created:%Y-%m-%d %H:%M} UTC · {v.author} · {v.content_hash}"
             for v in vers
@@ -212,7 +212,7 @@ with tab_open:
             new_id = st.text_input("New scenario id", key="studio_dup_id", placeholder=f"{sid}-copy")
             if st.button("Duplicate", key="studio_dup"):
                 try:
-                    copy = repo.duplicate(
+                    copy = catalogue.duplicate(
                         store,
                         version.content_hash,
                         new_id.strip(),
@@ -220,10 +220,10 @@ with tab_open:
                         now(),
                         base_dir=SCENARIO_DIR,
                     )
-                except (repo.ScenarioStoreError, FormatError) as exc:
+                except (catalogue.ScenarioStoreError, FormatError) as exc:
                     st.error(
                         str(exc)
-                        if isinstance(exc, repo.ScenarioStoreError)
+                        if isinstance(exc, catalogue.ScenarioStoreError)
                         else "; ".join(str(p) for p in exc.problems)
                     )
                 else:
@@ -238,10 +238,10 @@ with tab_open:
                 confirm = st.text_input(f"Type {sid} to confirm", key="studio_delete_confirm")
                 if st.button("Delete scenario", key="studio_delete", type="secondary"):
                     try:
-                        repo.delete_scenario(
+                        catalogue.delete_scenario(
                             store, sid, user.username, now(), confirm=confirm.strip(), is_admin=is_admin
                         )
-                    except repo.ScenarioStoreError as exc:
+                    except catalogue.ScenarioStoreError as exc:
                         st.error(str(exc))
                     else:
                         st.success(f"Deleted {sid}. Its versions stay readable for old attempts.")
@@ -324,8 +324,8 @@ with left:
         if edited is not None and edited != text:
             st.session_state[SOURCE] = edited
             st.rerun()
-    if text != repo.get_draft(store, user.username, DRAFT_KEY):
-        repo.save_draft(store, user.username, DRAFT_KEY, text, now())
+    if text != catalogue.get_draft(store, user.username, DRAFT_KEY):
+        catalogue.save_draft(store, user.username, DRAFT_KEY, text, now())
     if check.ok:
         sc = check.loaded.scenario
         st.success(
@@ -357,21 +357,21 @@ with left:
     b1, b2, b3 = st.columns(3)
     if b1.button("Save version", type="primary", disabled=not check.ok, key="studio_save"):
         try:
-            saved = repo.save_version(
+            saved = catalogue.save_version(
                 store, text, user.username, now(), note=note, base_dir=SCENARIO_DIR, is_admin=is_admin
             )
-        except repo.ScenarioStoreError as exc:
+        except catalogue.ScenarioStoreError as exc:
             st.error(str(exc))
         except FormatError as exc:
             st.error("; ".join(str(p) for p in exc.problems))
         else:
-            repo.discard_draft(store, user.username, DRAFT_KEY)
+            catalogue.discard_draft(store, user.username, DRAFT_KEY)
             st.session_state["studio_origin"] = f"{saved.scenario_id} v{saved.version}"
             st.session_state["studio_saved"] = (
                 f"Saved {saved.scenario_id} version {saved.version} ({saved.content_hash})."
             )
             st.rerun()
-    export_name = repo.export_filename(check.loaded.scenario.id) if check.ok else "scenario-draft.yaml"
+    export_name = catalogue.export_filename(check.loaded.scenario.id) if check.ok else "scenario-draft.yaml"
     b2.download_button(
         "Export YAML",
         data=text.encode("utf-8"),
@@ -379,7 +379,7 @@ with left:
         mime="application/yaml",
         key="studio_export",
     )
-    stored = repo.get_version(store, check.loaded.content_hash) if check.ok else None
+    stored = catalogue.get_version(store, check.loaded.content_hash) if check.ok else None
     if b3.button(
         "Play as trainee",
         disabled=stored is None,

@@ -1,7 +1,7 @@
 """Drill: choose a scenario, seed and speed, then work the incident live as the primary on-call.
 
 A thin view: the clock, pages, chat and incident state come from `simulator.drill.state_at` over
-the attempt's stored event log; every action is committed by `simulator.store.attempts` before the
+the attempt's stored event log; every action is committed by `simulator.services.drills` before the
 page confirms it, so a reload or a server restart reopens the drill from `?attempt=<id>`.
 """
 
@@ -25,8 +25,8 @@ from simulator.drill import (
 )
 from simulator.drill import world as drill_world
 from simulator.reports import action_label, customer_notice_template, draft_post_incident_report
+from simulator.services import drills as drill_service
 from simulator.spoilers import shuffled, trainee_title
-from simulator.store import attempts as store_att
 from simulator.vocabulary import SEVERITIES, Role
 from ui import auth
 from ui.consoles import render_consoles
@@ -48,14 +48,14 @@ def now() -> datetime:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _drill(attempt_id: int, content_hash: str, seed: int) -> Drill:
     # An immutable value per attempt version; safe to share between sessions.
-    att = store_att.get_attempt(store, attempt_id)
+    att = drill_service.get_attempt(store, attempt_id)
     assert att is not None
-    return store_att.drill_for(att)
+    return drill_service.drill_for(att)
 
 
 def _record(drill: Drill, attempt_id: int, action: Any) -> None:
     try:
-        ev = store_att.record_action(store, attempt_id, drill, action, now(), actor=user.username)
+        ev = drill_service.record_action(store, attempt_id, drill, action, now(), actor=user.username)
     except STORAGE_ERRORS as exc:
         st.error(describe_storage_error(exc))
         return
@@ -74,7 +74,7 @@ param = st.query_params.get("attempt")
 attempt = None
 if param:
     try:
-        attempt = store_att.get_attempt(store, int(param))
+        attempt = drill_service.get_attempt(store, int(param))
     except ValueError:
         attempt = None
     if attempt is None:
@@ -130,7 +130,7 @@ if attempt is None:
             loaded, None if seed is None else int(seed), load_default_policy(), load_default_team()
         )
         try:
-            aid = store_att.start_attempt(
+            aid = drill_service.start_attempt(
                 store, user_id=user.id, username=user.username, drill=drill, speed=float(speed), now=now()
             )
         except STORAGE_ERRORS as exc:
@@ -153,7 +153,7 @@ if attempt.status == "finished":
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
     st.stop()
 
-events = store_att.events_for(store, aid)
+events = drill_service.events_for(store, aid)
 clock = DrillClock.from_events(events, drill.duration)
 
 # The real title names the cause: it waits for the debrief.
@@ -170,10 +170,10 @@ c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
 if attempt.clock_id is None:
     if clock.paused:
         if c1.button("Resume", icon=":material/play_arrow:"):
-            store_att.clock_control(store, aid, "clock.resume", now())
+            drill_service.clock_control(store, aid, "clock.resume", now())
             st.rerun()
     elif c1.button("Pause", icon=":material/pause:"):
-        store_att.clock_control(store, aid, "clock.pause", now())
+        drill_service.clock_control(store, aid, "clock.pause", now())
         st.rerun()
     new_speed = c3.select_slider(
         "Speed",
@@ -185,7 +185,7 @@ if attempt.clock_id is None:
     )
     if new_speed != clock.speed:
         # Only the clock changes: form fields keep what the trainee typed across the rerun.
-        store_att.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
+        drill_service.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
         st.rerun()
 else:
     c1.caption("Cohort drill: the trainer runs the clock.")
@@ -197,7 +197,7 @@ if st.session_state.get("drill_confirm_end") == aid:
     yes, no, _ = st.columns([1, 1, 3])
     if yes.button("Yes, end and score it", type="primary", key="drill_end_yes"):
         st.session_state.pop("drill_confirm_end", None)
-        store_att.finish_and_score(store, aid, drill, now())
+        drill_service.finish_and_score(store, aid, drill, now())
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
     if no.button("Keep going", key="drill_end_no"):
         st.session_state.pop("drill_confirm_end", None)
@@ -384,7 +384,7 @@ with t_report:
         if st.form_submit_button("Save report"):
             _record(drill, aid, A.WriteReport(action="write_report", markdown=md))
     if st.button("Finish and see the debrief", type="primary"):
-        store_att.finish_and_score(store, aid, drill, now())
+        drill_service.finish_and_score(store, aid, drill, now())
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
 
 st.subheader("Your log")

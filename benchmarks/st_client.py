@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -103,6 +104,7 @@ class StreamlitSession:
         self._clocks: dict[str, asyncio.Task] = {}  # browser-clock component id -> its wake timer
         self._closed_reason = ""
         self.messages_received = 0
+        self.sign_in_waits = 0  # times the app said "try again in N seconds" (see sign_in)
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -220,7 +222,10 @@ class StreamlitSession:
                     if e.WhichOneof("type") in _WIDGETS
                 }
             )
-            raise ProtocolError(f"{self.name}: no widget labelled {label!r} on the page; widgets: {labels}")
+            raise ProtocolError(
+                f"{self.name}: no widget labelled {label!r} on the page; widgets: {labels}; "
+                f"page says: {[t[:120] for t in self.texts()[:4]]}"
+            )
         return found
 
     # --- acting ----------------------------------------------------------------------------------
@@ -449,12 +454,26 @@ class StreamlitSession:
                 await self._send(msg)
 
 
-async def sign_in(session: StreamlitSession, username: str, password: str) -> RunOutcome:
-    """Open the app and sign in through its sign-in form; ProtocolError when it is refused."""
+async def sign_in(
+    session: StreamlitSession, username: str, password: str, patience_s: float = 120.0
+) -> RunOutcome:
+    """Open the app and sign in through its sign-in form; ProtocolError when it is refused.
+
+    When the app throttles sign-ins from this address ("try again in N seconds": a whole cohort
+    behind one proxy or NAT is one address), wait as a person would and press again, for up to
+    `patience_s`; `session.sign_in_waits` counts those waits."""
     await session.connect()
-    session.set_text("Username", username)
-    session.set_text("Password", password)
-    outcome = await session.click("Sign in")
-    if session.find_optional("Sign out") is None:
-        raise ProtocolError(f"{session.name}: sign-in as {username!r} failed: {session.alerts()[:3]}")
-    return outcome
+    waited = 0.0
+    while True:
+        session.set_text("Username", username)
+        session.set_text("Password", password)
+        outcome = await session.click("Sign in")
+        if session.find_optional("Sign out") is not None:
+            return outcome
+        asked = [re.search(r"try again in (\d+) seconds?", a) for a in session.alerts()]
+        delay = next((int(m.group(1)) for m in asked if m), None)
+        if delay is None or waited + delay > patience_s:
+            raise ProtocolError(f"{session.name}: sign-in as {username!r} failed: {session.alerts()[:3]}")
+        session.sign_in_waits += 1
+        waited += delay
+        await asyncio.sleep(delay)

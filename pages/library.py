@@ -32,7 +32,6 @@ if not scenarios:
     st.stop()
 
 
-
 def shown_title(loaded) -> str:
     # The real title names the cause; a trainee sees the symptom as first reported.
     return loaded.scenario.title if is_staff else trainee_title(loaded.scenario)

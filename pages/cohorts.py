@@ -10,8 +10,8 @@ from simulator.accounts import AccountError
 from simulator.cohort import planned_day
 from simulator.services import accounts as people_service
 from simulator.services import cohorts as cohort_service
-from simulator.services import training as training_service
 from ui import auth
+from ui.cohort_progress import cohort_progress_rows
 from ui.cohorts import now, pick_cohort
 from ui.markdown import md_text
 from ui.services import get_store
@@ -92,47 +92,11 @@ if not members:
     st.stop()
 
 
-def progress_rows(usernames: list[tuple[str, str]], should_be: int | None) -> tuple[list[dict], str | None]:
-    """Progress and sign-off per trainee from the curriculum area, or a reason it is unavailable."""
-    from ui.training import curriculum
-
-    cur = curriculum()
-    rows = []
-    for username, display in usernames:
-        report = training_service.trainee_report(store, cur, username, now())
-        prog = report.progress
-        day = prog.current_day if prog else None
-        done = prog.done == prog.total if prog else False
-        if should_be == 0 or should_be is None or day is None:
-            pace = "—" if not done else "complete"
-        else:
-            pace = (
-                "complete"
-                if done
-                else ("on track" if day >= should_be else f"{should_be - day} day(s) behind")
-            )
-        rows.append(
-            {
-                "trainee": display,
-                "username": username,
-                "day (by progress)": f"Day {day}" if day else "—",
-                "exercises passed": f"{prog.done} / {prog.total}" if prog else "—",
-                "pace": pace,
-                "sign-off criteria met": f"{report.assessment.met_count} / {len(report.assessment.criteria)}",
-                "sign-off status": report.status,
-            }
-        )
-    return rows, None
-
-
-rows, problem = progress_rows([(m.username, m.display_name) for m in members], should)
-if problem:
-    st.warning(problem)
-    st.dataframe(
-        pd.DataFrame([{"trainee": m.display_name, "username": m.username} for m in members]), hide_index=True
-    )
-else:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(cohort_progress_rows(store, [(m.username, m.display_name) for m in members], should)),
+    hide_index=True,
+    width="stretch",
+)
 
 drills = cohort_service.cohort_drills(store, cohort.id)
 if drills:

@@ -15,12 +15,14 @@ from simulator.reports import (
     draft_post_incident_report,
     timeline_figure,
 )
-from simulator.scoring import RATING_WORDS, verdict
+from simulator.scoring import verdict
 from simulator.services import drills as drill_service
 from ui import auth
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
+from ui.report_check import render_report_check
 from ui.report_notes import render_report_notes
+from ui.scorecard import render_scorecard
 from ui.services import SCENARIO_DIR, get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -82,41 +84,7 @@ chosen = st.multiselect("Panels", panels, default=panels[:3])
 st.plotly_chart(timeline_figure(d, chosen), width="stretch")
 
 st.subheader("Scorecard")
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "criterion": c.title,
-                "score": round(c.score, 2),
-                "rating": c.rating,
-                "meaning": RATING_WORDS[c.rating],
-            }
-            for c in card.criteria
-        ]
-    ),
-    hide_index=True,
-    width="stretch",
-)
-for c in card.criteria:
-    with st.expander(f"{c.rating} · {c.title} · {c.score:.2f}"):
-        for item in c.critical_failures:
-            st.error(f"Critical item: {item}")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "item": e.item,
-                        "observation": e.note,
-                        "you": e.trainee_time or "—",
-                        "expected by": e.expected_time or "—",
-                        "deduction": e.deduction,
-                    }
-                    for e in c.evidence
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+render_scorecard(card)
 
 st.subheader("After-action report")
 aar = after_action_markdown(d)
@@ -173,24 +141,7 @@ if c1.button("Check against the log and save" if own else "Check against the log
             drill_service.save_own_report(store, attempt.id, user.id, text)
     except STORAGE_ERRORS as exc:
         st.error(describe_storage_error(exc))
-    check = check_report(drill, events, text)
-    if check.ok:
-        st.success(
-            "Every section is there, the timeline matches the log and every action item has an owner "
-            "and a due date."
-        )
-    for s in check.missing_sections:
-        st.warning(f"Missing or still a placeholder: {md_text(s)}")
-    for e in check.timeline:
-        if not e.matched:
-            st.warning(
-                f"Timeline {md_text(e.written)} “{md_text(e.text)}” is not within ±2 min of anything in the log"
-            )
-    for i in check.action_items:
-        if not (i.owner and i.due):
-            st.warning(f"Action item “{md_text(i.text)}” needs an owner and a due date")
-    if not check.action_items:
-        st.warning("No action items with an owner and a due date")
+    render_report_check(check_report(drill, events, text))
 c2.download_button(
     "Download the report", text, file_name=f"post-incident-{attempt.id}.md", mime="text/markdown"
 )

@@ -1,4 +1,5 @@
-"""Shared, cached handles for pages: the database and the built-in content.
+"""Shared, cached handles for pages: the database and the built-in content (read through
+`simulator.services`; this module only adds Streamlit caching).
 
 `get_store` is a `cache_resource` (one thread-safe engine per server); scenario loading and trace
 generation are `cache_data` keyed by the scenario's content, so every user gets their own copy of
@@ -7,18 +8,15 @@ the values and nobody shares a mutable object.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from simulator.scenario import LoadedScenario, load_scenario, parse_scenario, scenario_files
-from simulator.store import Store, database_url, open_store
+from simulator.scenario import LoadedScenario, parse_scenario
+from simulator.services.catalogue import BUILTIN_SCENARIO_DIR, load_builtin_pack, sync_builtin
+from simulator.services.database import Store, database_url, open_store
 from simulator.timeseries import Trace
 from simulator.traces import generate_trace
-from simulator.yamlio import FormatError
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_DIR = ROOT / "scenarios"
+SCENARIO_DIR = BUILTIN_SCENARIO_DIR
 
 
 @st.cache_resource(show_spinner=False)
@@ -26,8 +24,6 @@ def _store_for(url: str) -> Store:
     store = open_store(url)
     # The built-in pack is in the database from the server's first page on, so drills,
     # attempts and the studio all see the same versions.
-    from simulator.store.scenarios import sync_builtin
-
     sync_builtin(store, SCENARIO_DIR)
     return store
 
@@ -41,25 +37,12 @@ def get_store() -> Store:
 def builtin_scenarios() -> dict[str, LoadedScenario]:
     """The built-in pack, by scenario id. Files that do not validate are left out here and
     reported by `builtin_scenario_errors` (and by `firedrill validate scenarios/`)."""
-    out: dict[str, LoadedScenario] = {}
-    for path in scenario_files(SCENARIO_DIR):
-        try:
-            loaded = load_scenario(path)
-        except FormatError:
-            continue
-        out[loaded.scenario.id] = loaded
-    return out
+    return load_builtin_pack(SCENARIO_DIR).scenarios
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def builtin_scenario_errors() -> list[str]:
-    errors: list[str] = []
-    for path in scenario_files(SCENARIO_DIR):
-        try:
-            load_scenario(path)
-        except FormatError as exc:
-            errors.extend(str(p) for p in exc.problems)
-    return errors
+    return load_builtin_pack(SCENARIO_DIR).problems
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -205,3 +205,16 @@ def open_page(page, title: str) -> None:
     `page.goto` would reload the tab and start a new Streamlit session)."""
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     wait_idle(page)
+
+
+# Screenshots for reviewers, one place for every browser test: <repo>/test-results/screenshots/
+# (git-ignored; CI can keep the folder as an artifact).
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+
+
+def save_screenshot(page, name: str) -> Path:
+    """Save what the browser shows now as test-results/screenshots/NAME.png and return the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

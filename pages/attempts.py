@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from simulator.services import drills as drill_service
+from simulator.spoilers import trainee_title
 from ui import auth
+from ui.scenario_catalog import loaded_version
 from ui.services import get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -17,12 +19,22 @@ if not rows:
     st.page_link("pages/drill.py", label="Start a drill", icon=":material/local_fire_department:")
     st.stop()
 
+
+def scenario_name(a) -> str:
+    """The real title once the drill is over; until then the neutral one (an id such as
+    "scrape-glitch-false-positive" would give the answer away)."""
+    loaded = loaded_version(get_store(), a.content_hash)
+    if loaded is None:
+        return a.scenario_id if a.status == "finished" else "scenario"
+    return loaded.scenario.title if a.status == "finished" else trainee_title(loaded.scenario)
+
+
 st.dataframe(
     pd.DataFrame(
         [
             {
                 "attempt": a.id,
-                "scenario": a.scenario_id,
+                "scenario": scenario_name(a),
                 "started (UTC)": f"{a.started_wall:%Y-%m-%d %H:%M}",
                 "status": a.status,
                 "score": None if a.total is None else round(a.total, 2),
@@ -41,13 +53,15 @@ finished = [a for a in rows if a.status == "finished"]
 if running:
     st.subheader("Unfinished")
     for a in running:
-        if st.button(f"Resume #{a.id} · {a.scenario_id}", key=f"resume_{a.id}", icon=":material/play_arrow:"):
+        if st.button(
+            f"Resume #{a.id} · {scenario_name(a)}", key=f"resume_{a.id}", icon=":material/play_arrow:"
+        ):
             st.switch_page("pages/drill.py", query_params={"attempt": str(a.id)})
 if finished:
     st.subheader("Debriefs")
     for a in finished[:10]:
         if st.button(
-            f"Debrief #{a.id} · {a.scenario_id} · {'passed' if a.passed else 'not passed'}",
+            f"Debrief #{a.id} · {scenario_name(a)} · {'passed' if a.passed else 'not passed'}",
             key=f"debrief_{a.id}",
             icon=":material/fact_check:",
         ):

@@ -213,3 +213,14 @@ def test_the_cohort_drill_invitation_shows_the_neutral_title(tmp_store):
     for sid in ("complete-outage", "scrape-glitch-false-positive", "memory-warning-worker"):
         assert trainee_title(PACK[sid].scenario) in text
         assert _offending(text, PACK[sid]) == [], sid
+
+
+def test_my_attempts_names_an_unfinished_drill_by_its_neutral_title():
+    aid = _attempt("scrape-glitch-false-positive", "trainee2")
+    at = app_test("pages/attempts.py", role="trainee", username="trainee2", timeout=60)
+    at.run()
+    assert not at.exception
+    resume = next(b for b in at.button if b.label.startswith(f"Resume #{aid}"))
+    assert trainee_title(PACK["scrape-glitch-false-positive"].scenario) in plain(resume.label)
+    text = shown(at) + "\n" + "\n".join(str(d.value) for d in at.dataframe)
+    assert "false-positive" not in text and "false positive" not in text.lower()

@@ -107,7 +107,9 @@ if "pages/drill.py" in {p.path for p in pages_for(user.role)}:
         "pages/drill.py",
         label="Drill this scenario",
         icon=":material/local_fire_department:",
-        query_params={"scenario": sc.id, "seed": str(int(seed))},
+        # The version hash, not the id: an id such as "scrape-glitch-false-positive" in the
+        # address bar would name the answer.
+        query_params={"version": loaded.content_hash, "seed": str(int(seed))},
     )
 
 trace = trace_for(loaded, int(seed))

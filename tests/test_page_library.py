@@ -85,3 +85,17 @@ def test_drill_this_scenario_opens_the_drill_on_that_scenario_and_seed():
     assert not at.exception
     assert at.selectbox[0].value == "db-pool-exhaustion"
     assert at.number_input[0].value == 42
+
+
+def test_drill_this_scenario_by_version_hash_opens_that_scenario_without_naming_it():
+    from simulator.scenario import load_scenario
+    from tests.helpers import ROOT
+
+    loaded = load_scenario(ROOT / "scenarios" / "scrape-glitch-false-positive.yaml")
+    at = app_test(
+        "pages/drill.py", role="trainee", query_params={"version": loaded.content_hash, "seed": "42"}
+    )
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].value == "scrape-glitch-false-positive"
+    assert at.number_input[0].value == 42

@@ -8,27 +8,17 @@ import pandas as pd
 import streamlit as st
 
 from simulator.accounts import AccountError
-from simulator.cohort import (
-    accuracy,
-    action_feed,
-    board_row,
-    board_table,
-    clock_text,
-    comparison_rows,
-    confusion_matrix,
-    kappa_meaning,
-    mean_level_error,
-    quadratic_weighted_kappa,
-    severity_pairs,
-)
-from simulator.drill import DrillClock, true_severity_at
+from simulator.cohort import board_table, comparison_rows
+from simulator.drill import true_severity_at
 from simulator.services import cohorts as cohort_service
-from simulator.services import drills as drill_service
 from ui import auth
-from ui.cohorts import board_rows, cohort_logs, drill_engine, now, pick_cohort, scenario_choices
+from ui.cohort_live_board import render_live_board
+from ui.cohort_schedule import render_schedule_form
+from ui.cohorts import board_rows, drill_engine, now, pick_cohort, scenario_choices
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
 from ui.services import get_store
+from ui.severity_agreement import render_severity_agreement
 
 user = auth.require_page("pages/cohort_board.py")
 auth.require_action(user, "run_cohort_drill")
@@ -41,44 +31,7 @@ cohort = pick_cohort(
 members = cohort_service.cohort_members(store, cohort.id)
 scenarios = scenario_choices(store)
 
-with st.expander(
-    "Schedule a drill for this cohort", expanded=not cohort_service.cohort_drills(store, cohort.id)
-):
-    if not members:
-        st.warning("This cohort has no trainees yet; add them on the Cohorts page.")
-    with st.form("schedule_drill"):
-        ids = sorted(scenarios, key=lambda i: (scenarios[i].scenario.difficulty, i))
-        sid = st.selectbox(
-            "Scenario",
-            ids,
-            format_func=lambda i: f"{scenarios[i].scenario.title} ({i})",
-            key="board_scenario",
-        )
-        seed = st.number_input(
-            "Seed (everyone gets the same incident)",
-            min_value=0,
-            max_value=2**31 - 1,
-            value=int(scenarios[ids[0]].scenario.seed) if ids else 0,
-            step=1,
-            key="board_seed",
-        )
-        speed = st.select_slider(
-            "Speed",
-            options=[1.0, 2.0, 5.0, 10.0],
-            value=1.0,
-            format_func=lambda s: f"{s:g}×",
-            key="board_speed",
-        )
-        if st.form_submit_button("Schedule drill", type="primary") and sid:
-            try:
-                made = cohort_service.schedule_cohort_drill(
-                    store, cohort.id, sid, int(seed), user.username, now(), speed=float(speed)
-                )
-            except AccountError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["board_drill"] = made.id
-                st.rerun()
+render_schedule_form(store, cohort, members, scenarios, user.username)
 
 drills = cohort_service.cohort_drills(store, cohort.id)
 if not drills:
@@ -152,46 +105,7 @@ if cd.status == "ended" and loaded is not None and b3.button("Re-score unfinishe
     st.rerun()
 
 
-@st.fragment(run_every="2s" if cd.status != "ended" else None)
-def live_board() -> None:
-    """Re-read every trainee's log and the shared clock; cheap enough to run every two seconds."""
-    me = auth.current_user()
-    if me is None or not me.may("run_cohort_drill"):
-        # Signed out elsewhere, expired or demoted while watching: stop showing the board at once.
-        st.rerun(scope="app")
-    clock_events = drill_service.events_for_clock(store, cd.clock_id)
-    duration = loaded.scenario.clock.duration if loaded is not None else 10**9
-    clock = DrillClock.from_events(clock_events, float(duration))
-    state = (
-        "ended"
-        if clock.ended
-        else "paused"
-        if clock.paused
-        else "running"
-        if clock.running
-        else "not started"
-    )
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Simulated time", clock_text(clock.offset_at(now())) if clock.started else "T+00:00")
-    c2.metric("Clock", state)
-    logs = cohort_logs(store, cohort.id, cd.id)
-    rows = [board_row(u, name, events) for u, name, events in logs]
-    c3.metric("Joined", f"{sum(r.joined for r in rows)} / {len(rows)}")
-    if not rows:
-        st.info("Nobody in this cohort yet.")
-        return
-    # Plain data grid: trainee text (updates, names) is shown as text, never as HTML.
-    st.dataframe(pd.DataFrame(board_table(rows)), hide_index=True, width="stretch")
-    st.markdown("**Latest actions**")
-    feed = action_feed([(name, events) for _, name, events in logs])
-    if not feed:
-        st.caption("No actions yet.")
-    # st.text: a trainee's words are shown verbatim, never interpreted as markdown or HTML.
-    for at_offset, who, what in feed:
-        st.text(f"{clock_text(at_offset)} · {who} · {what}")
-
-
-live_board()
+render_live_board(store, cohort.id, cd, loaded)
 
 # --- the debrief (after the end) ------------------------------------------------------------------
 
@@ -214,22 +128,4 @@ if cd.status == "ended":
     scores = cohort_service.participant_scores(store, cd.id)
     st.dataframe(pd.DataFrame(comparison_rows(joined, truth, scores)), hide_index=True, width="stretch")
 
-    st.subheader("Severity calls against the truth")
-    pairs = severity_pairs(joined, truth)
-    conf = confusion_matrix(pairs)
-    kappa = quadratic_weighted_kappa(conf)
-    left, right = st.columns([2, 1])
-    with left:
-        st.caption("Rows: the true severity at the moment of each call; columns: the severity called.")
-        st.dataframe(pd.DataFrame(conf.as_rows()), hide_index=True)
-    with right:
-        acc, err = accuracy(conf), mean_level_error(conf)
-        st.metric("Calls", conf.total)
-        st.metric("Exactly right", "—" if acc is None else f"{acc:.0%}")
-        st.metric("Average levels off", "—" if err is None else f"{err:.2f}")
-        st.metric("Agreement (quadratic weighted κ)", "—" if kappa is None else f"{kappa:.2f}")
-        st.caption(
-            kappa_meaning(kappa)[:1].upper()
-            + kappa_meaning(kappa)[1:]
-            + ". In κ a call two levels off costs four times one level off."
-        )
+    render_severity_agreement(joined, truth)

@@ -14,6 +14,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import re2
+
 
 class TemplateError(ValueError):
     """A template that cannot be parsed or executed."""
@@ -238,11 +240,17 @@ def humanize_percentage(i: Any) -> str:
     return go_g4(_to_float(i) * 100) + "%"
 
 
-def _go_regex(pattern: str) -> re.Pattern[str]:
+def _go_regex(pattern: str) -> Any:
+    """`pattern` on RE2, as Go's regexp: linear time, so a template's `match` or `reReplaceAll`
+    written by a scenario author cannot stall the server, and Go's syntax limits apply."""
+    options = re2.Options()
+    options.log_errors = False
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise TemplateError(f"error parsing regexp: {exc}") from None
+        return re2.compile(pattern, options=options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "invalid"
+        reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise TemplateError(f"error parsing regexp: {reason}") from None
 
 
 def _re_replace_all(pattern: str, repl: str, text: str) -> str:

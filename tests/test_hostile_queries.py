@@ -104,6 +104,23 @@ def test_an_overlong_expression_is_refused_with_the_limit():
         promql.parse("up + " * 3000 + "up")
 
 
+@pytest.mark.timeout(60)
+def test_alert_templates_and_routing_matchers_use_the_same_linear_engine():
+    from simulator.routing.config import parse_matcher
+    from simulator.templating import expand, render
+
+    text = "a" * 64
+    assert render(f'{{{{ reReplaceAll "{HOSTILE_REGEX}" "y" "{text}" }}}}', {}, 0.0) == text
+    assert (
+        render(f'{{{{ if match "{HOSTILE_REGEX}" "{text}" }}}}hit{{{{ else }}}}miss{{{{ end }}}}', {}, 0.0)
+        == "miss"
+    )
+    assert render('{{ reReplaceAll "(a+)(b)" "${2}$1" "xaab" }}', {}, 0.0) == "xbaa"
+    assert "error parsing regexp: invalid escape sequence" in expand('{{ match "(a)\\\\1" "aa" }}', {}, 0.0)
+    assert not parse_matcher(f'job=~"{HOSTILE_REGEX}"').matches(text)
+    assert parse_matcher('job=~"api|db"').matches("db") and not parse_matcher('job=~"api|db"').matches("db2")
+
+
 # --- the log console: wildcard terms run on RE2 too -------------------------------------------
 
 

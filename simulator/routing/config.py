@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import content
 from ..durations import parse_duration
+from ..promql.regex import LabelRegexError, compile_label_regex
 from ..yamlio import FormatError, Positions, Problem, load_yaml, parse_model, read_text_limited
 
 # Where it is read from at import time; `load_config()` asks `simulator.content` at each call.
@@ -46,7 +47,7 @@ class Matcher:
     name: str
     op: str
     value: str
-    _regex: re.Pattern | None = field(default=None, compare=False, repr=False)
+    _regex: Any = field(default=None, compare=False, repr=False)  # an RE2 program
 
     @classmethod
     def make(cls, name: str, op: str, value: str) -> Matcher:
@@ -57,9 +58,10 @@ class Matcher:
                     f"regular expression {value!r} uses syntax Alertmanager (Go RE2) does not support"
                 )
             try:
-                # Alertmanager anchors every regex: `^(?:v)$`.
-                regex = re.compile(f"^(?:{value})$", re.S)
-            except re.error as exc:
+                # Alertmanager anchors every regex (`^(?s:v)$`) and runs it on RE2: linear time, so
+                # a hostile matcher in a routing file cannot stall the server.
+                regex = compile_label_regex(value)
+            except LabelRegexError as exc:
                 raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
         return cls(name, op, value, regex)
 

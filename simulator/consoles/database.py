@@ -649,8 +649,9 @@ class DatabaseConsole:
         c.create_function("date_part", 2, _date_part, deterministic=True)
         c.create_function("pg_terminate_backend", 1, lambda pid: self._signal("terminate", pid))
         c.create_function("pg_cancel_backend", 1, lambda pid: self._signal("cancel", pid))
-        c.create_aggregate("string_agg", 2, _StringAgg)
-        c.create_aggregate("array_agg", 1, _ArrayAgg)
+        # typeshed describes aggregates whose step takes one int; these take text (and a separator).
+        c.create_aggregate("string_agg", 2, _StringAgg)  # type: ignore[arg-type]
+        c.create_aggregate("array_agg", 1, _ArrayAgg)  # type: ignore[arg-type]
 
     def _populate(self) -> None:
         c = self.conn

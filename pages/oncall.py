@@ -10,7 +10,6 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from simulator import escalation, oncall
@@ -19,6 +18,8 @@ from simulator.durations import format_duration
 from simulator.vocabulary import SEVERITIES
 from simulator.yamlio import FormatError
 from ui import auth
+from ui.escalation_plan import render_escalation_plan
+from ui.rotation_calendar import render_rotation_calendar
 
 auth.require_role("admin", "trainer", "trainee")
 
@@ -68,7 +69,6 @@ clock = c2.time_input(
 at = datetime.combine(day, clock, tzinfo=UTC)
 current = oncall.on_call(team, at)
 
-# --- who is on call ---------------------------------------------------------------------------
 st.subheader(f"On call at {at:%a %Y-%m-%d %H:%M} UTC")
 m1, m2, m3 = st.columns(3)
 m1.metric("Primary", _name(current.primary, "nobody (outside hours)"))
@@ -98,75 +98,8 @@ for line in current.overrides:
 for line in current.notes:
     st.caption(line)
 
-# --- the calendar ----------------------------------------------------------------------------
-st.subheader("Rotation calendar")
-weeks = st.slider("Weeks shown", 1, 8, 4, key="oc_weeks")
-cal_start = current.turn_start - timedelta(days=7)
-cal_end = cal_start + timedelta(weeks=weeks)
-shifts = oncall.shifts(team, cal_start, cal_end)
-if shifts:
-    frame = pd.DataFrame(
-        {
-            "lane": [s.role for s in shifts],
-            "person": [s.person for s in shifts],
-            # Naive UTC: plotly's timeline cannot mix time-zone objects.
-            "start": pd.to_datetime([s.start for s in shifts], utc=True).tz_convert(None),
-            "end": pd.to_datetime([s.end for s in shifts], utc=True).tz_convert(None),
-            "kind": ["override" if s.override else "rotation" for s in shifts],
-            "detail": [s.detail for s in shifts],
-            # Names fit on week-long bars only; the 2 h overlap and 15 min meeting show on hover.
-            "label": [s.person if s.role in ("primary", "backup") else "" for s in shifts],
-        }
-    )
-    fig = px.timeline(
-        frame,
-        x_start="start",
-        x_end="end",
-        y="lane",
-        color="person",
-        pattern_shape="kind",
-        pattern_shape_map={"rotation": "", "override": "/"},
-        hover_data={"detail": True, "kind": True, "label": False},
-        text="label",
-        category_orders={"lane": ["primary", "overlap", "handoff meeting", "backup"]},
-    )
-    fig.add_vline(x=at.replace(tzinfo=None), line_dash="dash", line_color="black")
-    fig.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend_title_text="",
-        title=f"{cal_start:%Y-%m-%d} to {cal_end:%Y-%m-%d} (UTC); dashed line: chosen time",
-    )
-    st.plotly_chart(fig, width="stretch", key="oc_calendar")
-    st.caption(
-        "Striped bars are overrides (vacation relief or swaps); the overlap lane is the outgoing "
-        "primary's first 2 hours of the next turn."
-    )
-else:
-    st.write("Nobody is scheduled in this window.")
-if team.overrides:
-    with st.expander(f"Overrides in the team file ({len(team.overrides)})"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "from (UTC)": [o.start.strftime("%Y-%m-%d %H:%M") for o in team.overrides],
-                    "to (UTC)": [o.end.strftime("%Y-%m-%d %H:%M") for o in team.overrides],
-                    "kind": [o.kind for o in team.overrides],
-                    "what": [
-                        f"{team.person(o.person).name} away; backup promoted, "
-                        f"{team.person(o.new_backup).name} becomes backup"
-                        if isinstance(o, oncall.VacationRelief)
-                        else f"{team.person(o.person).name} takes {o.role}"
-                        for o in team.overrides
-                    ],
-                    "reason": [o.reason for o in team.overrides],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+render_rotation_calendar(team, current, at)
 
-# --- escalation simulator --------------------------------------------------------------------
 st.subheader("Escalation simulator")
 st.caption(
     "Choose a severity, when the incident is triggered and when someone acknowledges; see who is "
@@ -213,34 +146,4 @@ plan = escalation.plan(
     security=security,
     resolve_after=resolve_min * 60 if resolved else None,
 )
-if not plan:
-    st.warning("Nobody would be notified: nobody holds the roles this incident needs at that time.")
-else:
-    table = pd.DataFrame(
-        {
-            "at (UTC)": [n.at.strftime("%Y-%m-%d %H:%M:%S") for n in plan],
-            "after": [format_duration(n.offset) for n in plan],
-            "who": [n.who for n in plan],
-            "role": [n.role.title for n in plan],
-            "channel": [n.channel for n in plan],
-            "reason": [n.reason for n in plan],
-        }
-    )
-    chart = pd.DataFrame(
-        {
-            "minutes after trigger": [n.offset / 60 for n in plan],
-            "who": [n.who for n in plan],
-            "role": [n.role.title for n in plan],
-            "channel": [n.channel for n in plan],
-            "reason": [n.reason for n in plan],
-        }
-    )
-    fig = px.scatter(
-        chart, x="minutes after trigger", y="who", color="role", symbol="channel", hover_data={"reason": True}
-    )
-    fig.update_traces(marker={"size": 13})
-    if not nobody:
-        fig.add_vline(x=ack_min, line_dash="dash", line_color="green", annotation_text="acknowledged")
-    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Page timeline")
-    st.plotly_chart(fig, width="stretch", key="oc_pages")
-    st.table(table, hide_index=True)  # wraps the reasons instead of cutting them off at 1440 px
+render_escalation_plan(plan, None if nobody else ack_min)

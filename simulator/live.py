@@ -22,8 +22,10 @@ TIME_LEFT_WARNING = 300.0
 
 
 def last_seq(events: Sequence[Event]) -> int:
-    """The log's newest sequence number (its version: any new event changes it)."""
-    return max((e.seq for e in events), default=0)
+    """The log's version for the live view: the newest sequence number of an event that changes
+    what the trainee sees. A `clock.seen` heartbeat changes nothing on screen (it only tells the
+    clock a server held the session), so it does not invalidate the cached state and schedule."""
+    return max((e.seq for e in events if e.kind != "clock.seen"), default=0)
 
 
 def trace_tick(drill: Drill, now: float) -> int:

@@ -164,6 +164,14 @@ def test_an_action_invalidates_the_cached_state(pool_drill):
     assert after.acknowledged_at == pytest.approx(690.0)
 
 
+def test_a_heartbeat_does_not_invalidate_the_cached_state(pool_drill):
+    cache = StateCache()
+    events: list[Event] = [Event(1, 0.0, "clock.start", {"speed": 1.0}, "trainee", T0)]
+    first = cache.state("a1", pool_drill, events, 600.0)
+    events.append(Event(2, 600.0, "clock.seen", {"resumed": False}, "system", _at(600)))
+    assert cache.state("a1", pool_drill, events, 600.0) is first
+
+
 def test_an_action_taken_mid_tick_shows_at_once_even_with_the_clock_paused(pool_drill):
     step = pool_drill.scenario.clock.step
     paused_at = 46 * step + step * 0.6  # inside a tick, where a paused clock may stay for ever

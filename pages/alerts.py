@@ -12,15 +12,17 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from simulator import promql
 from simulator.alerts import RuleEvaluationError, scenario_timeline
-from simulator.charts import alert_bands, alert_bands_chart, alerts_by_metric, metric_chart, query_chart
+from simulator.charts import alert_bands, alert_bands_chart, alerts_by_metric, metric_chart
 from simulator.library import incident_windows, panels
-from simulator.routing import DEFAULT_CONFIG, load_config, match_routes, scenario_notifications
+from simulator.routing import load_config, scenario_notifications
 from simulator.spoilers import trainee_title
 from simulator.thresholds import alert_thresholds
 from simulator.yamlio import FormatError
 from ui import auth
+from ui.alert_notifications import render_notifications
+from ui.alert_routing import render_alert_routing
+from ui.promql_box import render_promql_box
 from ui.services import builtin_scenarios, trace_for
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -131,107 +133,8 @@ for title, keys in panels(sc).items():
 
 # --- what on-call receives ----------------------------------------------------------------------
 
-st.subheader("Notifications")
-st.caption(
-    "As the on-call engineer receives them: pager pages, chat messages, tickets. Alertmanager waits "
-    "`group_wait` before the first message of a group, then sends changes every `group_interval`."
-)
-if not notes:
-    st.info("No notification was sent: no alert fired long enough to reach anyone.")
-else:
-    channels = sorted({n.channel for n in notes})
-    shown_channels = st.multiselect("Channels", channels, default=channels, key="alerts_channels")
-    shown = [n for n in notes if n.channel in shown_channels]
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "time": clock(n.at),
-                    "channel": n.channel,
-                    "receiver": n.receiver,
-                    "status": n.status,
-                    "alerts": ", ".join(dict.fromkeys(a.name for a in n.alerts)),
-                    "repeat": n.repeat,
-                }
-                for n in shown
-            ]
-        ),
-        hide_index=True,
-        key=f"notes_{sc.id}_{seed}",
-    )
-    for n in shown[:100]:
-        with st.container(border=True):
-            icon = {
-                "pager": ":material/phone_android:",
-                "chat": ":material/chat:",
-                "email": ":material/mail:",
-                "ticket": ":material/confirmation_number:",
-            }.get(n.channel, "")
-            receiver = n.receiver.replace("`", "'")
-            st.markdown(
-                f"{icon} **{n.channel}** · `{receiver}` · {clock(n.at)}" + (" · repeat" if n.repeat else "")
-            )
-            st.text(n.chat_text)
-            with st.expander("Webhook payload (Alertmanager version 4)"):
-                st.json(n.webhook, expanded=False)
-    if len(shown) > 100:
-        st.caption(f"Showing the first 100 of {len(shown)} notifications.")
+render_notifications(notes, clock, f"notes_{sc.id}_{seed}")
 
-with st.expander("Who each alert reaches", icon=":material/alt_route:"):
-    rows = []
-    for group in loaded.rule_groups:
-        for rule in group.rules:
-            name = getattr(rule, "alert", None)
-            if not name:
-                continue
-            labels = {"alertname": name, "service": sc.service, **rule.labels}
-            rows.append(
-                {
-                    "alert": name,
-                    "severity": rule.labels.get("severity", ""),
-                    "receivers": ", ".join(match_routes(routing_config, labels)),
-                }
-            )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.caption(
-        f"From `{DEFAULT_CONFIG.relative_to(DEFAULT_CONFIG.parents[1])}`; "
-        "`amtool config routes test` gives the same answers."
-    )
-    st.code(DEFAULT_CONFIG.read_text(encoding="utf-8"), language="yaml")
+render_alert_routing(loaded, routing_config)
 
-with st.expander("Alert rules", icon=":material/rule:"):
-    for group in loaded.rule_groups:
-        for rule in group.rules:
-            name = getattr(rule, "alert", None) or getattr(rule, "record", "")
-            st.code(f"{name}\n  expr: {rule.expr}", language="yaml")
-
-# --- PromQL over the trace ----------------------------------------------------------------------
-
-st.subheader("Query the metrics (PromQL)")
-first_expr = next((r.expr for g in loaded.rule_groups for r in g.rules), "up")
-with st.form(f"promql_{sc.id}"):
-    expr = st.text_area(
-        "PromQL expression",
-        value=first_expr,
-        key=f"alerts_promql_{sc.id}",
-        height=80,
-        max_chars=promql.MAX_EXPRESSION_CHARS,
-        help="firedrill's PromQL subset, evaluated at every sample of this run.",
-    )
-    st.form_submit_button("Run query")
-if expr.strip():
-    try:
-        results = promql.evaluate(expr, trace, trace.offsets)
-    except promql.PromQLError as exc:
-        st.error(f"Not a query firedrill can run: {exc.message} (column {exc.column})")
-        line_start = expr.rfind("\n", 0, exc.position) + 1
-        line_end = expr.find("\n", exc.position)
-        line = expr[line_start : None if line_end < 0 else line_end]
-        st.code(f"{line}\n{' ' * (exc.column - 1)}^", language=None)
-        if exc.hint:
-            st.caption(exc.hint)
-    except promql.EvaluationError as exc:
-        st.error(f"The query failed at {clock(exc.at_ms / 1000)}: {exc.message}")
-    else:
-        st.caption(f"{len(results)} series.")
-        st.plotly_chart(query_chart(results, trace), key=f"query_{sc.id}_{seed}")
+render_promql_box(loaded, trace, seed, clock)

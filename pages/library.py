@@ -18,6 +18,7 @@ from simulator.thresholds import alert_thresholds
 from ui import auth
 from ui.markdown import md_lines, md_text
 from ui.navigation import pages_for
+from ui.scenario_answer import render_scenario_answer
 from ui.services import builtin_scenarios, trace_for
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -146,19 +147,4 @@ with st.expander("Alert rules", icon=":material/notifications:"):
             )
 
 if is_staff:
-    with st.expander("Answer (trainers only)", icon=":material/lock:"):
-        a = sc.answer
-        st.markdown(
-            f"**{'Real incident' if a.real else 'False positive'}** · true severity **{a.severity.value}**"
-        )
-        st.write(a.root_cause)
-        if a.escalations:
-            st.write(
-                "Must escalate to: "
-                + ", ".join(f"{e.role.title} within {e.within / 60:g} min" for e in a.escalations)
-            )
-        if a.mitigations:
-            st.dataframe(
-                [{"mitigation": m.label, "outcome": m.outcome} for m in a.mitigations],
-                hide_index=True,
-            )
+    render_scenario_answer(sc)

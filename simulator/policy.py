@@ -468,7 +468,7 @@ def json_schema() -> dict[str, Any]:
 
 def default_policy() -> Policy:
     """The team's `policy.yaml`, loaded once per process (a frozen value, safe to share)."""
-    return content.policy()  # type: ignore[no-any-return]
+    return content.policy()
 
 
 def incident_channel_name(day: date, n: int, policy: Policy | None = None) -> str:

@@ -653,10 +653,10 @@ class Scenario(Model):
             if base not in names:
                 problems.append(f"incident effect refers to unknown metric {e.metric!r}")
         effect_ids = {e.id for e in self.incident if e.id}
-        for m in self.answer.mitigations:
-            for ref in m.ends:
+        for mitigation in self.answer.mitigations:
+            for ref in mitigation.ends:
                 if ref not in effect_ids:
-                    problems.append(f"mitigation {m.id!r} ends unknown incident effect {ref!r}")
+                    problems.append(f"mitigation {mitigation.id!r} ends unknown incident effect {ref!r}")
         if self.rules is None and not self.rule_files:
             problems.append("a scenario needs alert rules: `rules:` (groups) or `rule_files:`")
         if problems:

@@ -469,7 +469,7 @@ class _Evaluator:
             high = float(r.high) if r.high is not None else None
         else:
             values = col.where(col.notna(), "").astype(str).to_numpy()
-            low, high = r.low, r.high
+            low, high = r.low, r.high  # type: ignore[assignment]  # text columns compare as text
         out = present.copy()
         with np.errstate(invalid="ignore"):
             if low is not None:

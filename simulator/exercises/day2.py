@@ -91,7 +91,8 @@ def alert_catalogue(pack: Mapping[str, LoadedScenario]) -> list[CatalogueEntry]:
                 seen[key]["scenarios"].append(sid)
     out = []
     for (_, expr), v in sorted(seen.items()):
-        rule: AlertingRule = v["rule"]
+        rule = v["rule"]
+        assert isinstance(rule, AlertingRule)
         ann = rule.annotations
         why = (
             ann.get("why")
@@ -170,7 +171,7 @@ def alert_quiz_questions(catalogue: Sequence[CatalogueEntry], seed: int, per_kin
     rng = rng_for(seed, "day2.alert_quiz")
     qs: list[Question] = []
     with_threshold = [e for e in catalogue if e.threshold]
-    order = rng.permutation(len(with_threshold))[:per_kind] if with_threshold else []
+    order = [int(i) for i in rng.permutation(len(with_threshold))[:per_kind]]
     for n, i in enumerate(order):
         e = with_threshold[int(i)]
         qs.append(
@@ -183,7 +184,7 @@ def alert_quiz_questions(catalogue: Sequence[CatalogueEntry], seed: int, per_kin
                 e.expr,
             )
         )
-    order = rng.permutation(len(catalogue))[:per_kind] if catalogue else []
+    order = [int(i) for i in rng.permutation(len(catalogue))[:per_kind]]
     for n, i in enumerate(order):
         e = catalogue[int(i)]
         qs.append(
@@ -197,7 +198,7 @@ def alert_quiz_questions(catalogue: Sequence[CatalogueEntry], seed: int, per_kin
             )
         )
     with_summary = [e for e in catalogue if e.summary]
-    order = rng.permutation(len(with_summary))[:per_kind] if with_summary else []
+    order = [int(i) for i in rng.permutation(len(with_summary))[:per_kind]]
     for n, i in enumerate(order):
         e = with_summary[int(i)]
         qs.append(

@@ -53,7 +53,7 @@ def record_audit(
             target=str(target)[:200],
             detail=str(detail)[:4000],
         )
-        row.at = as_utc(at) if at is not None else func.now()  # type: ignore[assignment]
+        row.at = as_utc(at) if at is not None else func.now()
         s.add(row)
         s.flush()
         return row.id

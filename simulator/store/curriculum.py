@@ -115,11 +115,11 @@ def evidence_for(store: Store, username: str) -> list[EvidenceRecord]:
 
 def _record(r: EvidenceRow) -> EvidenceRecord:
     return EvidenceRecord(
-        kind=r.kind,
+        kind=r.kind,  # type: ignore[arg-type]  # written only from EvidenceRecord.kind values
         ref=r.ref,
         at=_utc(r.at),
         score=r.score,
-        passed=bool(r.passed),  # type: ignore[arg-type]
+        passed=bool(r.passed),
         context=r.context or "",
         detail=dict(r.detail or {}),
         id=r.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import (
     JSON,
@@ -150,6 +150,10 @@ class ScoredAttempt:
     finished_at: datetime
 
 
+@overload
+def _utc(dt: datetime) -> datetime: ...
+@overload
+def _utc(dt: None) -> None: ...
 def _utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
@@ -170,7 +174,7 @@ def _attempt(r: AttemptRow) -> Attempt:
         r.speed,
         _utc(r.started_wall),
         _utc(r.finished_wall),
-        r.status,  # type: ignore[arg-type]
+        r.status,
         r.score,
         r.clock_id,
         r.report_markdown or "",

@@ -23,11 +23,13 @@ serve-replicas: $(VENV)/.installed system-deps bytecode
 test: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
 	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
 	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
+	$(PY) -m mypy
 
 bench: $(VENV)/.installed-test system-deps bytecode
 	$(PY) -m benchmarks

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 CONTENT_DIR_ENV = "FIREDRILL_CONTENT_DIR"
 # The checkout (or unpacked release) keeps its content in data/ next to the simulator package.
@@ -61,11 +64,14 @@ def path(name: str) -> Path:
     return content_dir() / name
 
 
-def _once(kind: str, file_name: str, load: Any) -> Any:
-    key = (kind, path(file_name))
+def parsed(file_name: str, load: Callable[[Path], T]) -> T:
+    """`load(path(file_name))`, parsed once per process and content directory. The typed
+    accessors live with their models (`policy.default_policy`, `oncall.default_team`,
+    `routing.config.default_config`), so this module imports none of them."""
+    key = (file_name, path(file_name))
     hit = _cache.get(key)
     if hit is not None:
-        return hit
+        return cast(T, hit)
     with _lock:
         hit = _cache.get(key)
         if hit is None:
@@ -73,28 +79,7 @@ def _once(kind: str, file_name: str, load: Any) -> Any:
             # reloading the page is enough.
             hit = load(key[1])
             _cache[key] = hit
-    return hit
-
-
-def policy() -> Any:
-    """The team's `policy.yaml` as a `simulator.policy.Policy`."""
-    from .policy import load_policy
-
-    return _once("policy", "policy.yaml", load_policy)
-
-
-def team() -> Any:
-    """The team's `team.yaml` as a `simulator.oncall.Team`."""
-    from .oncall import load_team
-
-    return _once("team", "team.yaml", load_team)
-
-
-def routing() -> Any:
-    """The team's `alertmanager.yml` as a `simulator.routing.config.AlertmanagerConfig`."""
-    from .routing.config import load_config
-
-    return _once("routing", "alertmanager.yml", load_config)
+    return cast(T, hit)
 
 
 def forget() -> None:

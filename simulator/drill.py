@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import alerts as alerts_mod
-from . import content, escalation, oncall, routing
+from . import escalation, oncall, routing
 from .actions import (
     Action,
     AnnounceResolution,
@@ -41,6 +41,9 @@ from .actions import (
     action_payload,
     parse_action,
 )
+from .oncall import default_team
+from .policy import default_policy
+from .routing.config import default_config
 from .scenario import Effect, LoadedScenario, Mitigation, Ramp, Surge
 from .timeseries import Trace
 from .traces import generate_trace
@@ -219,7 +222,7 @@ def _seconds(v: Any) -> float | None:
 def load_default_policy() -> PolicyView:
     """The team's policy from the content directory's `policy.yaml`, read once per process. A
     broken file raises its FormatError: a drill is never scored against rules other than the team's."""
-    policy = content.policy()
+    policy = default_policy()
     view = _POLICY_VIEWS.get(id(policy))
     if view is None or view.source is not policy:
         view = PolicyView.from_policy(policy)
@@ -234,7 +237,7 @@ _POLICY_VIEWS: dict[int, PolicyView] = {}
 def load_default_team() -> Any:
     """The team's people and rotation from the content directory's `team.yaml`, read once per
     process (a broken file raises FormatError)."""
-    return content.team()
+    return default_team()
 
 
 # --- events and the clock -------------------------------------------------------------------------
@@ -687,7 +690,7 @@ def first_ack(events: Iterable[Event], until: float, after: float | None = None)
 
 def _alert_notifications(drill: Drill, timeline: alerts_mod.AlertTimeline, now: float) -> list[Page]:
     """The alert notifications the on-call engineer gets, as the team's Alertmanager routes them."""
-    config = content.routing()
+    config = default_config()
     notes = routing.notifications(
         config,
         timeline,

@@ -221,6 +221,11 @@ class Team(_Model):
 # --- loading ---------------------------------------------------------------------------------
 
 
+def default_team() -> Team:
+    """The team's `team.yaml` from the content directory, parsed once per process."""
+    return content.parsed("team.yaml", load_team)
+
+
 def load_team(path: Path | None = None) -> Team:
     """Load and validate a team file (default: the content directory's `team.yaml`);
     FormatError when it is bad."""

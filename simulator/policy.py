@@ -468,7 +468,7 @@ def json_schema() -> dict[str, Any]:
 
 def default_policy() -> Policy:
     """The team's `policy.yaml`, loaded once per process (a frozen value, safe to share)."""
-    return content.policy()
+    return content.parsed("policy.yaml", load_policy)
 
 
 def incident_channel_name(day: date, n: int, policy: Policy | None = None) -> str:

@@ -25,6 +25,8 @@ from simulator.drill import (
     trainee_seat,
 )
 from simulator.live import TIME_LEFT_WARNING, ChangeSchedule, StateCache, change_points, trace_tick
+from simulator.oncall import default_team
+from simulator.routing.config import default_config
 from simulator.scenario import load_scenario
 from simulator.services import drills as drill_service
 from simulator.store import attempts
@@ -278,12 +280,12 @@ def test_content_is_read_once_per_process_from_the_chosen_directory(tmp_path):
     (tmp_path / "team.yaml").write_text(team_text)
     try:
         content.use(tmp_path)
-        team = content.team()
+        team = default_team()
         assert any(p.name == "Erica Example" for p in team.people)
-        assert content.team() is team  # parsed once
-        assert content.routing() is content.routing()
+        assert default_team() is team  # parsed once
+        assert default_config() is default_config()
     finally:
         content.use(None)
-    assert not any(p.name == "Erica Example" for p in content.team().people)
+    assert not any(p.name == "Erica Example" for p in default_team().people)
     with pytest.raises(content.ContentDirError, match="does not exist"):
         content.use(tmp_path / "nowhere")

@@ -582,6 +582,11 @@ def validate_config_text(text: str, source: str, base_dir: Path | None = None) -
     return parse_config(text, source)
 
 
+def default_config() -> AlertmanagerConfig:
+    """The team's `alertmanager.yml` from the content directory, parsed once per process."""
+    return content.parsed("alertmanager.yml", load_config)
+
+
 def load_config(path: str | Path | None = None) -> AlertmanagerConfig:
     """The routing config at `path`, or the content directory's `alertmanager.yml`."""
     p = Path(path) if path is not None else content.path("alertmanager.yml")

@@ -54,6 +54,9 @@ CLOCK_KINDS = ("clock.start", "clock.pause", "clock.resume", "clock.speed", "clo
 # A live drill page records `clock.seen` at least this often (wall seconds) while the clock runs:
 # the log then shows when a server held the session, and the gaps when none did.
 HEARTBEAT_EVERY = 10.0
+# Below 10× a wall second is worth little simulated time, so an idle page checks in less often
+# (each check-in costs the server a fragment rerun); the limits below scale with it.
+SLOW_HEARTBEAT_EVERY = 30.0
 # A gap between two signs of life longer than this (wall seconds) means nobody held the session
 # (server down, browser closed): the clock stood still from the last sign of life. Generous, so
 # a browser that throttles a background tab to one timer a minute keeps its clock running.
@@ -61,6 +64,11 @@ SILENCE_LIMIT = 90.0
 # A `clock.seen` marked `resumed` is a new server session picking the drill up (a restart or a
 # reload); a gap before it longer than this is downtime, not thinking time.
 RESUME_LIMIT = 1.5 * HEARTBEAT_EVERY
+
+
+def heartbeat_every(speed: float) -> float:
+    """Wall seconds between heartbeats at a clock speed: 10 s from 10× up, else 30 s."""
+    return HEARTBEAT_EVERY if speed >= 10 else SLOW_HEARTBEAT_EVERY
 
 
 # --- the policy as the drill needs it -------------------------------------------------------------
@@ -324,7 +332,8 @@ class DrillClock:
         if self.last_seen is None:
             return replace(self, last_seen=e.wall) if e.kind == "clock.seen" else self
         gap = (e.wall - self.last_seen).total_seconds()
-        limit = RESUME_LIMIT if e.kind == "clock.seen" and e.payload.get("resumed") else SILENCE_LIMIT
+        resume_limit = RESUME_LIMIT * heartbeat_every(self.speed) / HEARTBEAT_EVERY
+        limit = resume_limit if e.kind == "clock.seen" and e.payload.get("resumed") else SILENCE_LIMIT
         if gap > limit and self.running and self.anchor_wall is not None and not self.ended:
             return replace(
                 self,
@@ -364,7 +373,8 @@ class DrillClock:
         """Whether a live page should record `clock.seen` now to keep the clock counting."""
         if not self.running or self.ended:
             return False
-        return self.last_seen is None or (wall - self.last_seen).total_seconds() >= HEARTBEAT_EVERY
+        every = heartbeat_every(self.speed)
+        return self.last_seen is None or (wall - self.last_seen).total_seconds() >= every
 
     @property
     def paused(self) -> bool:

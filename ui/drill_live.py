@@ -19,12 +19,12 @@ from typing import Any
 import streamlit as st
 
 from simulator.drill import (
-    HEARTBEAT_EVERY,
     TRAINEE,
     Drill,
     DrillClock,
     DrillState,
     Page,
+    heartbeat_every,
     person_for,
     trainee_seat,
 )
@@ -143,7 +143,7 @@ def wake_plan(
     if not clock.running or clock.out_of_time(now):
         return None, None
     nxt = SCHEDULE.next_change(state_key, drill, events, clock.offset_at(now))
-    return nxt, HEARTBEAT_EVERY
+    return nxt, heartbeat_every(clock.speed)
 
 
 def _pager_html(drill: Drill, pages: list[Page]) -> str:

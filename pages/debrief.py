@@ -9,12 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from simulator.reports import (
-    after_action_markdown,
-    check_report,
-    draft_post_incident_report,
-    timeline_figure,
-)
+from simulator.incident_report import check_report, draft_post_incident_report
+from simulator.reports import after_action_markdown, timeline_figure
 from simulator.scoring import verdict
 from simulator.services import drills as drill_service
 from ui import auth

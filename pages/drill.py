@@ -24,7 +24,7 @@ from simulator.drill import (
     load_default_team,
 )
 from simulator.drill import world as drill_world
-from simulator.reports import action_label
+from simulator.incident_report import action_label
 from simulator.services import drills as drill_service
 from simulator.spoilers import trainee_title
 from ui import auth

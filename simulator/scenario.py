@@ -316,6 +316,11 @@ Effect = Annotated[
 # --- injects --------------------------------------------------------------------------------
 
 
+# Injects that are a person reporting the incident: an incident no alert reports starts for the
+# on-call engineer (and is timed by scoring) from the first of these.
+REPORT_INJECTS = ("customer_report", "manager", "page", "email")
+
+
 class Inject(Model):
     """A timed non-metric event the trainee sees: a chat message, a customer report, a manager
     asking for an ETA, a deploy record or a log line."""

@@ -31,7 +31,7 @@ from .policy import (
     required_escalations,
 )
 from .rules import RecordingRule
-from .scenario import LoadedScenario, Scenario
+from .scenario import REPORT_INJECTS, LoadedScenario, Scenario
 from .vocabulary import SecurityState, Severity
 from .yamlio import Positions, Problem
 
@@ -97,8 +97,6 @@ def first_visible(loaded: LoadedScenario, timeline) -> float:
     if first is not None:
         return float(first)
     # An alert-free incident starts when a person reports it, as the drill's scoring times it.
-    from .scoring import REPORT_INJECTS
-
     ats = [float(i.at) for i in loaded.scenario.injects if i.at >= 0 and i.kind in REPORT_INJECTS]
     return min(ats, default=0.0)
 

@@ -48,8 +48,9 @@ from .drill import (
     true_severity_at,
     world,
 )
+from .incident_report import check_report
 from .policy import Deadline, Policy, customer_notice_deadline, default_policy
-from .scenario import Effect, Ramp, Surge
+from .scenario import REPORT_INJECTS, Effect, Ramp, Surge
 from .scenario_checks import answer_levels, escalation_deadlines
 from .vocabulary import Role, Severity
 
@@ -313,7 +314,6 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
 # --- what the trainee could know, and what the world did ----------------------------------------
 
 # Injects a person sends about the incident itself: an alert-free incident starts with one of these.
-REPORT_INJECTS = ("customer_report", "manager", "page", "email")
 # Consoles that show the metrics themselves: a look there after the fix is a look at the recovery.
 METRIC_CONSOLES = ("dashboards",)
 
@@ -1255,8 +1255,6 @@ REPORT_FACTS_CAP = 0.4
 
 
 def _report(run: _Run) -> Criterion:
-    from .reports import check_report
-
     b = _Builder(run.drill, "report", "Post-incident report")
     reports = run.of(WriteReport)
     if not reports:

@@ -403,7 +403,7 @@ def test_the_studio_summary_lists_the_deadlines_the_drill_will_score():
     "scenario_id", ["complete-outage", "waf-rule-cpu-escalation", "vulnerability-disclosed"]
 )
 def test_the_drafted_expert_calls_everyone_the_policy_requires_in_time(scenario_id):
-    from simulator.drill import expert_actions
+    from simulator.expert import expert_actions
 
     drill = _drill(_text(scenario_id))
     items = [

@@ -13,7 +13,7 @@ import yaml
 
 from simulator.actions import WriteReport, load_responses
 from simulator.drill import Drill, events_from_responses, load_default_policy
-from simulator.reports import (
+from simulator.incident_report import (
     IMPACT_TOLERANCE,
     check_report,
     draft_post_incident_report,

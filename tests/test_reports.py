@@ -9,7 +9,8 @@ import yaml
 
 from simulator.actions import load_responses
 from simulator.drill import Drill, events_from_responses, load_default_policy
-from simulator.reports import after_action_markdown, check_report, debrief, draft_post_incident_report
+from simulator.incident_report import check_report, draft_post_incident_report
+from simulator.reports import after_action_markdown, debrief
 from simulator.scenario import load_scenario
 from simulator.scoring import score_drill
 

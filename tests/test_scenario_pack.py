@@ -11,7 +11,7 @@ from simulator.alerts import scenario_timeline
 from simulator.cli import main as cli_main
 from simulator.scenario import LoadedScenario, load_scenario, scenario_files
 from simulator.traces import generate_trace
-from simulator.variants import check_variants, expert_score
+from simulator.variant_checks import check_variants, expert_score
 from simulator.vocabulary import SecurityState, Severity
 from tests.conftest import SCENARIOS
 

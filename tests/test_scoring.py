@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from simulator.actions import load_responses
-from simulator.drill import Drill, action_event, events_from_responses, expert_actions, load_default_policy
+from simulator.drill import Drill, action_event, events_from_responses, load_default_policy
+from simulator.expert import expert_actions
 from simulator.scenario import load_scenario, parse_scenario, scenario_files
 from simulator.scoring import rating, score_drill, severity_call_score
 from simulator.vocabulary import Severity
@@ -35,7 +36,7 @@ def _score(drill: Drill, items: list[dict]):
 def _truthful_report(drill: Drill, items: list[dict]) -> list[dict]:
     """The items with the expert's report re-drafted from the changed log: the report is checked
     against the log, so a test of another criterion keeps the report telling the truth."""
-    from simulator.reports import draft_post_incident_report
+    from simulator.incident_report import draft_post_incident_report
 
     others = [it for it in items if it["action"] != "write_report"]
     responses = load_responses(yaml.safe_dump({"actions": others}), "test", drill.scenario)
@@ -143,7 +144,7 @@ def test_breach_without_a_security_lead_call_lowers_only_escalation_and_fails_a_
             without.append(action_event(without, at, a))
     # The report tells the truth about the changed log (it no longer lists the call).
     from simulator.actions import WriteReport
-    from simulator.reports import draft_post_incident_report
+    from simulator.incident_report import draft_post_incident_report
 
     md = draft_post_incident_report(drill, without, expert=True)
     report_at = next(at for at, a in acts if a.action == "write_report")

@@ -17,12 +17,12 @@ from simulator.drill import (
     action_event,
     critical_from,
     events_from_responses,
-    expert_actions,
     load_default_policy,
     state_at,
     world,
 )
-from simulator.reports import draft_post_incident_report
+from simulator.expert import expert_actions
+from simulator.incident_report import draft_post_incident_report
 from simulator.scenario import load_scenario
 from simulator.scoring import score_drill
 

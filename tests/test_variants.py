@@ -7,9 +7,9 @@ import pytest
 
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.traces import generate_trace
+from simulator.variant_checks import check_variants
 from simulator.variants import (
     apply_knobs,
-    check_variants,
     sample_knobs,
     shift_actions,
     shift_bounds,

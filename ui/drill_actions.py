@@ -13,7 +13,8 @@ import streamlit as st
 
 from simulator import actions as A
 from simulator.drill import Drill, Event
-from simulator.reports import customer_notice_template, draft_post_incident_report
+from simulator.incident_report import draft_post_incident_report
+from simulator.reports import customer_notice_template
 from simulator.spoilers import shuffled
 from simulator.vocabulary import SEVERITIES, Role
 from ui.drill_procedure import render_bridge_forms, render_resolution_forms, render_update_rubric

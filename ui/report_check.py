@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator.reports import ReportCheck
+from simulator.incident_report import ReportCheck
 from ui.markdown import md_text
 
 

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("give a SCENARIO file (or --rubric to print the update rubric)")
     if args.draft_expert:
         from ..actions import responses_yaml
-        from ..drill import expert_actions
+        from ..expert import expert_actions
 
         loaded = load_scenario(args.scenario)
         drill = Drill.create(loaded, args.seed, load_default_policy(), load_default_team())

@@ -11,7 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..reports import after_action_markdown, check_report, debrief, draft_post_incident_report
+from ..incident_report import check_report, draft_post_incident_report
+from ..reports import after_action_markdown, debrief
 from ..yamlio import read_text_limited
 from . import CliError
 from .drill import run_headless

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..actions import load_responses
     from ..scenario import load_scenario
-    from ..variants import check_variants
+    from ..variant_checks import check_variants
     from ..yamlio import read_text_limited
 
     if not 1 <= args.samples <= 200:

@@ -20,8 +20,6 @@ from simulator.drill import (
     Drill,
     DrillClock,
     applied_mitigations,
-    load_default_policy,
-    load_default_team,
 )
 from simulator.drill import world as drill_world
 from simulator.incident_report import action_label
@@ -31,10 +29,10 @@ from ui import auth
 from ui.consoles import render_consoles
 from ui.drill_actions import render_communicate, render_escalate, render_fix, render_report, render_triage
 from ui.drill_live import render_cast, render_live
+from ui.drill_setup import render_drill_setup
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
-from ui.scenario_catalog import playable_scenarios, requested_version
-from ui.services import builtin_scenarios, get_store
+from ui.services import get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
 store = get_store()
@@ -89,54 +87,7 @@ if param:
         st.stop()
 
 if attempt is None:
-    st.title("Drill")
-    st.caption("You are the primary on-call engineer. The world keeps moving while you think.")
-    # The built-in pack and trainers' saved scenarios; ?scenario=&version= (the studio's "play as
-    # trainee") puts that exact version first.
-    scenarios = {**builtin_scenarios(), **playable_scenarios(store)}
-    wanted = requested_version(store)
-    if wanted is not None:
-        scenarios[wanted.scenario.id] = wanted
-    if not scenarios:
-        st.warning("No scenarios are available.")
-        st.stop()
-    ids = sorted(
-        scenarios,
-        key=lambda i: (wanted is None or i != wanted.scenario.id, scenarios[i].scenario.difficulty, i),
-    )
-    with st.form("drill_setup"):
-        sid = st.selectbox(
-            "Scenario",
-            ids,
-            format_func=lambda i: (
-                f"{trainee_title(scenarios[i].scenario)} (difficulty {scenarios[i].scenario.difficulty})"
-            ),
-        )
-        # The library's "Drill this scenario" link passes the variant the trainee was looking at.
-        asked = str(st.query_params.get("seed", ""))
-        seed = st.number_input(
-            "Seed (blank: the scenario's own; another seed gives another variant)",
-            min_value=0,
-            max_value=2**31 - 1,
-            step=1,
-            value=int(asked) if asked.isdigit() and int(asked) < 2**31 else None,
-        )
-        speed = st.select_slider("Speed", options=list(SPEEDS), value=1.0, format_func=lambda s: f"{s:g}×")
-        go = st.form_submit_button("Start drill", type="primary")
-    if go:
-        loaded = scenarios[sid]
-        drill = Drill.create(
-            loaded, None if seed is None else int(seed), load_default_policy(), load_default_team()
-        )
-        try:
-            aid = drill_service.start_attempt(
-                store, user_id=user.id, username=user.username, drill=drill, speed=float(speed), now=now()
-            )
-        except STORAGE_ERRORS as exc:
-            st.error(describe_storage_error(exc))
-            st.stop()
-        st.query_params["attempt"] = str(aid)
-        st.rerun()
+    render_drill_setup(store, user, now)
     st.stop()
 
 # --- the live drill -------------------------------------------------------------------------------

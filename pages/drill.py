@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from simulator import actions as A
 from simulator.consoles import ConsoleWorld
 from simulator.drill import (
-    SPEEDS,
     Drill,
     DrillClock,
     applied_mitigations,
@@ -28,7 +26,9 @@ from simulator.spoilers import trainee_title
 from ui import auth
 from ui.consoles import render_consoles
 from ui.drill_actions import render_communicate, render_escalate, render_fix, render_report, render_triage
+from ui.drill_clock_controls import render_clock_controls
 from ui.drill_live import render_cast, render_live
+from ui.drill_log import render_drill_log
 from ui.drill_setup import render_drill_setup
 from ui.errors import STORAGE_ERRORS, describe_storage_error
 from ui.markdown import md_text
@@ -116,42 +116,7 @@ with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
 if msg := st.session_state.pop("drill_confirm", None):
     st.success(msg, icon=":material/check_circle:")
 
-c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
-if attempt.clock_id is None:
-    if clock.paused:
-        if c1.button("Resume", icon=":material/play_arrow:"):
-            drill_service.clock_control(store, aid, "clock.resume", now())
-            st.rerun()
-    elif c1.button("Pause", icon=":material/pause:"):
-        drill_service.clock_control(store, aid, "clock.pause", now())
-        st.rerun()
-    new_speed = c3.select_slider(
-        "Speed",
-        options=list(SPEEDS),
-        value=clock.speed if clock.speed in SPEEDS else 1.0,
-        format_func=lambda s: f"{s:g}×",
-        key=f"speed_{aid}",
-        label_visibility="collapsed",
-    )
-    if new_speed != clock.speed:
-        # Only the clock changes: form fields keep what the trainee typed across the rerun.
-        drill_service.clock_control(store, aid, "clock.speed", now(), speed=float(new_speed))
-        st.rerun()
-else:
-    c1.caption("Cohort drill: the trainer runs the clock.")
-# Ending scores the drill for good: one stray click must not do it, so it asks first.
-if c4.button("End drill", type="secondary", icon=":material/flag:"):
-    st.session_state["drill_confirm_end"] = aid
-if st.session_state.get("drill_confirm_end") == aid:
-    st.warning("End the drill now? It is scored as it stands and cannot be resumed.", icon=":material/flag:")
-    yes, no, _ = st.columns([1, 1, 3])
-    if yes.button("Yes, end and score it", type="primary", key="drill_end_yes"):
-        st.session_state.pop("drill_confirm_end", None)
-        drill_service.finish_and_score(store, aid, drill, now())
-        st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
-    if no.button("Keep going", key="drill_end_no"):
-        st.session_state.pop("drill_confirm_end", None)
-        st.rerun()
+render_clock_controls(store, attempt, drill, clock, now)
 
 
 # Clock, pager (with Acknowledge), incident panel and chat: redrawn only when something changed.
@@ -206,21 +171,4 @@ with t_report:
         drill_service.finish_and_score(store, aid, drill, now())
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
 
-st.subheader("Your log")
-mine = [e for e in events if e.is_action]
-if mine:
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "time": drill.hhmm(e.at_offset),
-                    "action": action_label(drill, e.kind, e.payload, reveal=False),
-                }
-                for e in mine
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-else:
-    st.caption("No actions yet.")
+render_drill_log(drill, events)

@@ -13,20 +13,17 @@ from typing import Any
 import streamlit as st
 
 from simulator import actions as A
-from simulator.consoles import ConsoleWorld
 from simulator.drill import (
     Drill,
     DrillClock,
-    applied_mitigations,
 )
-from simulator.drill import world as drill_world
 from simulator.incident_report import action_label
 from simulator.services import drills as drill_service
 from simulator.spoilers import trainee_title
 from ui import auth
-from ui.consoles import render_consoles
 from ui.drill_actions import render_communicate, render_escalate, render_fix, render_report, render_triage
 from ui.drill_clock_controls import render_clock_controls
+from ui.drill_investigate import render_investigate
 from ui.drill_live import render_cast, render_live
 from ui.drill_log import render_drill_log
 from ui.drill_setup import render_drill_setup
@@ -125,29 +122,7 @@ render_live(store, drill, attempt, now, lambda: _record(drill, aid, A.Acknowledg
 # --- dashboards and consoles (as of this page run; the fragment above keeps the clock live) ------
 
 t_now = clock.offset_at(now())
-w = drill_world(drill, applied_mitigations(events, t_now))
-
-
-def _on_console_event(kind: str, detail: dict[str, Any]) -> None:
-    console = str(detail.get("console", "dashboards"))
-    if kind == "mitigate" and detail.get("mitigation"):
-        _record(drill, aid, A.Mitigate(action="mitigate", mitigation=str(detail["mitigation"])))
-    else:
-        _record(
-            drill, aid, A.Look(action="look", console=console, detail=str(detail.get("detail", ""))[:300])
-        )
-
-
-st.subheader("Investigate")
-st.caption(f"Consoles show the world as of {drill.hhmm(t_now)}; press Refresh to catch up.")
-board_open = bool(st.session_state.get(f"drill_{aid}_dashboards_open"))
-if st.button("Refresh consoles", icon=":material/refresh:") and board_open:
-    # A refreshed, open board is a fresh look at the metrics: what verifying a recovery needs.
-    _record(drill, aid, A.Look(action="look", console="dashboards", detail="board refreshed"))
-cworld = ConsoleWorld(
-    drill.loaded, w.trace, t_now, drill.seed, mitigations=applied_mitigations(events, t_now)
-)
-render_consoles(cworld, _on_console_event, key=f"drill_{aid}")
+render_investigate(drill, events, aid, t_now, lambda a: _record(drill, aid, a))
 
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 

@@ -38,6 +38,7 @@ import pytest
 from simulator.actions import Acknowledge, PostUpdate, Resolve, WriteReport
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
+from simulator.services import drills as drill_service
 from simulator.store import attempts, open_store
 from tests.conftest import ROOT, missing
 
@@ -73,12 +74,13 @@ WRITER = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime
     from simulator.actions import PostUpdate
+    from simulator.services import drills as drill_service
     from simulator.store import attempts, open_store
     store = open_store(sys.argv[1])
     aid = int(sys.argv[2])
-    drill = attempts.drill_for(attempts.get_attempt(store, aid))
+    drill = drill_service.drill_for(attempts.get_attempt(store, aid))
     for i in range(500):  # bounded: the parent kills it long before
-        ev = attempts.record_action(store, aid, drill, PostUpdate(action="post_update", text=f"update {i}"),
+        ev = drill_service.record_action(store, aid, drill, PostUpdate(action="post_update", text=f"update {i}"),
                                     datetime.now(UTC))
         print(f"confirmed {ev.seq} {ev.payload['text']}", flush=True)
 """)
@@ -87,7 +89,9 @@ WRITER = textwrap.dedent("""
 def test_a_killed_writer_loses_no_confirmed_action_and_the_drill_resumes(any_store_url):
     store = open_store(any_store_url)
     drill = _drill()
-    aid = attempts.start_attempt(store, user_id=None, username="trainee1", drill=drill, speed=60, now=_now())
+    aid = drill_service.start_attempt(
+        store, user_id=None, username="trainee1", drill=drill, speed=60, now=_now()
+    )
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER, any_store_url, str(aid)],
         cwd=ROOT,
@@ -118,8 +122,8 @@ def test_a_killed_writer_loses_no_confirmed_action_and_the_drill_resumes(any_sto
     if any_store_url.startswith("sqlite"):
         assert _integrity(Path(any_store_url.split("///", 1)[1])) == "ok"
 
-    attempts.record_action(store, aid, drill, Resolve(action="resolve", summary="pool raised"), _now())
-    card = attempts.finish_and_score(store, aid, drill, _now())
+    drill_service.record_action(store, aid, drill, Resolve(action="resolve", summary="pool raised"), _now())
+    card = drill_service.finish_and_score(store, aid, drill, _now())
     assert _action_kinds(store, aid)[-1] == "resolve"
     assert attempts.get_attempt(store, aid).status == "finished"
     assert card["criteria"]
@@ -183,7 +187,7 @@ def drill_on(monkeypatch):
         monkeypatch.setenv("FIREDRILL_DATABASE_URL", url)
         store = open_store(url)
         person = ensure_user(store, "trainee1", "trainee")
-        aid = attempts.start_attempt(
+        aid = drill_service.start_attempt(
             store, user_id=person.id, username="trainee1", drill=_drill(), speed=60, now=_now()
         )
         store.dispose()
@@ -378,19 +382,23 @@ def test_a_full_disk_refuses_one_action_and_the_next_ones_are_stored_in_order(sm
     url = f"sqlite:///{mount / 'firedrill.db'}"
     store = open_store(url)
     drill = _drill()
-    aid = attempts.start_attempt(store, user_id=None, username="trainee1", drill=drill, speed=60, now=_now())
-    attempts.record_action(store, aid, drill, Acknowledge(action="acknowledge"), _now())
+    aid = drill_service.start_attempt(
+        store, user_id=None, username="trainee1", drill=drill, speed=60, now=_now()
+    )
+    drill_service.record_action(store, aid, drill, Acknowledge(action="acknowledge"), _now())
     fill()
     store.dispose()
     store = open_store(url, create=False)
     from sqlalchemy.exc import OperationalError
 
     with pytest.raises(OperationalError, match="full"):
-        attempts.record_action(
+        drill_service.record_action(
             store, aid, drill, WriteReport(action="write_report", markdown="x" * 90_000), _now()
         )
     free()
-    attempts.record_action(store, aid, drill, PostUpdate(action="post_update", text="still here"), _now())
+    drill_service.record_action(
+        store, aid, drill, PostUpdate(action="post_update", text="still here"), _now()
+    )
     assert _action_kinds(store, aid) == ["acknowledge", "post_update"]
     assert _seqs_have_no_gaps(store, aid)
     store.dispose()

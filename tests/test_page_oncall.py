@@ -44,7 +44,7 @@ def test_escalation_simulator_pages_the_backup_when_the_primary_is_slow():
     at.selectbox(key="oc_sev").set_value("CRITICAL")
     at.number_input(key="oc_ack").set_value(3.0)
     at.run()
-    rows = _table(at, -1)
+    rows = at.table[-1].value  # the plan is an st.table (its reasons wrap instead of being cut off)
     assert list(rows["who"][:1]) == ["Jonathan May"]
     assert ("Charles Rodriguez", "2m") in set(zip(rows["who"], rows["after"], strict=True))
     assert "Incident commander" in set(rows["role"])
@@ -55,7 +55,7 @@ def test_escalation_simulator_security_route_and_solo_preset_at_night():
     at.selectbox(key="oc_team").set_value("Solo-developer preset (data/presets/solo-developer/team.yaml)")
     at.checkbox(key="oc_noack").check()
     at.run()
-    rows = _table(at, -1)
+    rows = at.table[-1].value
     pages = rows[rows["channel"] == "page"]
     assert list(pages[pages["role"] == "On-call backup"]["after"]) == ["0s", "15m", "30m"]
     assert {m.label: m.value for m in at.metric}["Primary"] == "nobody (outside hours)"

@@ -185,9 +185,8 @@ def test_a_result_too_large_to_show_is_refused_with_a_hint(seed_scenario, trace)
 def test_a_query_that_would_exhaust_memory_stops_with_a_clear_message(seed_scenario, trace, monkeypatch):
     # Only the memory limit may stop it here: on a slow machine the step or clock limit could
     # otherwise come first, and that is a different (tested) guard.
-    monkeypatch.setattr(dbc, "STEP_BUDGET", 10**9)
     monkeypatch.setattr(dbc, "WALL_LIMIT", 600.0)
-    c = _db(seed_scenario, trace)
+    c = dbc.DatabaseConsole(ConsoleWorld(seed_scenario, trace, 600.0, 1), step_budget=10**9)
     r = c.execute(
         "WITH RECURSIVE r(n, x) AS (SELECT 1, zeroblob(90000) UNION ALL SELECT n + 1, x FROM r WHERE n < 30000) "
         "SELECT count(*) FROM (SELECT x || '' FROM r ORDER BY random())"

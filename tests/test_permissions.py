@@ -11,6 +11,7 @@ import pytest
 from simulator.accounts import PERMISSIONS, ROLES, may
 from simulator.permissions import STAFF
 from simulator.services import drills as drill_service
+from simulator.services import training
 from simulator.store import people
 from tests.helpers import ROOT, app_test, make_users, page_test
 from ui.navigation import PAGES, pages_for
@@ -187,13 +188,12 @@ def test_html_in_a_trainees_update_is_never_rendered_as_html(path, role, tmp_sto
 
 def test_a_display_name_with_html_is_escaped_in_the_signoff_report(tmp_store):
     from simulator.signoff_report import render_html
-    from simulator.store import curriculum as store_cur
     from ui.training import curriculum
 
     people.create_user(
         tmp_store, "mallory", "a-long-password-1", "trainee", datetime.now(UTC), display_name=EVIL
     )
-    report = store_cur.trainee_report(tmp_store, curriculum(), "mallory", datetime.now(UTC))
+    report = training.trainee_report(tmp_store, curriculum(), "mallory", datetime.now(UTC))
     page = render_html(report)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pypdf import PdfReader
 
 from simulator.curriculum import compute_progress, evaluate_signoff, load_curriculum
+from simulator.services import training
 from simulator.signoff import decide
 from simulator.signoff_report import TraineeReport, cohort_csv, render_html, render_pdf
 from tests.test_signoff import full_evidence
@@ -107,7 +108,7 @@ def _filed_report_store(tmp_store):
     scenarios.sync_builtin(tmp_store, SCENARIOS, AT)
     for record in full_evidence():
         store_cur.record_evidence(tmp_store, "ada", record)
-    a = store_cur.trainee_report(tmp_store, CUR, "ada", AT).assessment
+    a = training.trainee_report(tmp_store, CUR, "ada", AT).assessment
     store_cur.record_decision(
         tmp_store, decide(a, username="ada", trainer="grace", confirm=True, comment="Clear comms", at=AT)
     )

@@ -435,28 +435,3 @@ def events_for_clock(store: Store, clock_id: int) -> list[Event]:
         return [
             Event(-1000 + r.seq, 0.0, r.kind, dict(r.payload or {}), "trainer", _utc(r.wall)) for r in rows
         ]
-
-
-# --- the use cases moved to simulator.services.drills ----------------------------------------------
-
-_MOVED_TO_SERVICES = frozenset(
-    {
-        "drill_for",
-        "start_attempt",
-        "now_offset",
-        "record_action",
-        "record_heartbeat",
-        "clock_control",
-        "finish_and_score",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    """Old callers of the drill use cases (still being moved by work in flight elsewhere) reach
-    `simulator.services.drills`; imported only on use so this repository never depends on it."""
-    if name in _MOVED_TO_SERVICES:
-        from ..services import drills
-
-        return getattr(drills, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

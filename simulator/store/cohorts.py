@@ -351,18 +351,3 @@ def open_drills_for(store: Store, username: str) -> list[CohortDrill]:
             .order_by(CohortDrillRow.id.desc())
         )
         return [_drill(r) for r in rows]
-
-
-_MOVED_TO_SERVICES = frozenset(
-    {"schedule_cohort_drill", "control_cohort_drill", "join_cohort_drill", "score_cohort_drill"}
-)
-
-
-def __getattr__(name: str) -> object:
-    """Old callers of the cohort-drill use cases (still being moved by work in flight elsewhere)
-    reach `simulator.services.cohorts`; imported only on use so this repository never depends on it."""
-    if name in _MOVED_TO_SERVICES:
-        from ..services import cohorts
-
-        return getattr(cohorts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -357,13 +357,3 @@ def runbook_progress(store: Store, username: str, runbook_id: str) -> list[str]:
     with store.session() as s:
         row = s.get(RunbookRunRow, (username, runbook_id))
         return list(row.actions) if row is not None else []
-
-
-def __getattr__(name: str) -> object:
-    """`trainee_report` and `display_name` are use cases in `simulator.services.training` now;
-    old callers (work in flight elsewhere) still reach them, imported only on use."""
-    if name in ("trainee_report", "display_name"):
-        from ..services import training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

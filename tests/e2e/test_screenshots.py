@@ -14,7 +14,8 @@ import pytest
 from simulator import actions as A
 from simulator.drill import Drill, load_default_policy
 from simulator.scenario import load_scenario
-from simulator.store import attempts, open_store, people
+from simulator.services import drills
+from simulator.store import open_store, people
 from tests.conftest import ROOT
 from tests.e2e.conftest import open_page, private_database, sign_in, start_server, stop_server, wait_idle
 
@@ -45,7 +46,7 @@ def _finished_attempt(url: str) -> int:
             load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml"), None, load_default_policy()
         )
         start = datetime.now(UTC) - timedelta(minutes=1)
-        aid = attempts.start_attempt(
+        aid = drills.start_attempt(
             store, user_id=person.id, username="trainee1", drill=drill, speed=60, now=start
         )
         for n, action in enumerate(
@@ -55,10 +56,8 @@ def _finished_attempt(url: str) -> int:
                 A.Mitigate(action="mitigate", mitigation=drill.scenario.answer.mitigations[0].id),
             ]
         ):
-            attempts.record_action(
-                store, aid, drill, action, start + timedelta(seconds=12 + 8 * n), "trainee1"
-            )
-        attempts.finish_and_score(store, aid, drill, datetime.now(UTC))
+            drills.record_action(store, aid, drill, action, start + timedelta(seconds=12 + 8 * n), "trainee1")
+        drills.finish_and_score(store, aid, drill, datetime.now(UTC))
         return aid
     finally:
         store.dispose()

@@ -208,6 +208,9 @@ def start(
         "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get(
             "STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32)
         ),
+        # nginx runs on this machine: the replicas believe its X-Forwarded-For, so the sign-in
+        # guard throttles each browser, not the proxy that carries them all.
+        "FIREDRILL_TRUSTED_PROXIES": os.environ.get("FIREDRILL_TRUSTED_PROXIES", "127.0.0.1,::1"),
     }
     # Migrate and load the built-in content once, before N processes would race to do it.
     init = subprocess.run(

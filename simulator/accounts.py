@@ -105,3 +105,28 @@ def needed_roles_text(roles: tuple[str, ...] | list[str]) -> str:
 def session_expired(last_seen: datetime, now: datetime, idle: timedelta = DEFAULT_IDLE_TIMEOUT) -> bool:
     """A session ends after `idle` without activity (a forgotten tab on a shared machine)."""
     return now - last_seen >= idle
+
+
+# --- the client address behind a reverse proxy ---------------------------------------------------
+
+TRUSTED_PROXIES_ENV = "FIREDRILL_TRUSTED_PROXIES"
+
+
+def trusted_proxies(value: str | None) -> frozenset[str]:
+    """The proxy addresses named in FIREDRILL_TRUSTED_PROXIES (comma-separated; empty: none)."""
+    return frozenset(p.strip() for p in (value or "").split(",") if p.strip())
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: frozenset[str]) -> str:
+    """The address to throttle sign-ins by. Behind a proxy every browser arrives from the proxy's
+    address, so one trainee's typos would slow the whole cohort; the proxy's X-Forwarded-For says
+    who it is forwarding. It is believed only when the connection comes from a proxy the operator
+    trusts (anyone else could write the header), and then only its right-most entry that is not a
+    trusted proxy itself (the entries to its left were written by the client)."""
+    peer = (peer or "").strip() or "unknown"
+    if peer not in trusted or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if hop not in trusted:
+            return hop[:100]
+    return peer

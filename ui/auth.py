@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
-from simulator.accounts import DEFAULT_IDLE_TIMEOUT, AccountError, needed_roles_text
+from simulator.accounts import (
+    DEFAULT_IDLE_TIMEOUT,
+    TRUSTED_PROXIES_ENV,
+    AccountError,
+    client_address,
+    needed_roles_text,
+    trusted_proxies,
+)
 from simulator.durations import parse_duration
 from simulator.permissions import ROLES, may, page_roles
 from simulator.store import accounts, sessions
@@ -73,12 +80,15 @@ def _user(p: Account) -> User:
 
 
 def client_source() -> str:
-    """The client address the sign-in guard throttles by (Streamlit's view of the connection; a
-    proxy's X-Forwarded-For is not trusted, since any client could write it)."""
+    """The client address the sign-in guard throttles by: Streamlit's view of the connection, or,
+    when that is a proxy named in FIREDRILL_TRUSTED_PROXIES, the address the proxy forwards for
+    (`simulator.accounts.client_address`)."""
     try:
-        return st.context.ip_address or "unknown"
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # no browser connection (a bare script run)
         return "unknown"
+    return client_address(peer, forwarded, trusted_proxies(os.environ.get(TRUSTED_PROXIES_ENV)))
 
 
 def current_user() -> User | None:

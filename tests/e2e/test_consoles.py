@@ -3,8 +3,12 @@ ending where the seed's incident ends — the bulk query found and terminated.""
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
 
+from tests.conftest import ROOT
 from tests.e2e.conftest import open_page, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +29,18 @@ def _code_text(page) -> str:
     return "\n".join(page.locator('[data-testid="stCode"]').all_inner_texts())
 
 
+def _first_alert_minute() -> int:
+    """The minute (rounded up) at which the seed scenario's first alert fires."""
+    from simulator.alerts import scenario_timeline
+    from simulator.scenario import load_scenario
+    from simulator.traces import generate_trace
+
+    loaded = load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml")
+    first = scenario_timeline(loaded, generate_trace(loaded.scenario)).first_firing()
+    assert first is not None
+    return math.ceil(float(first) / 60)
+
+
 def test_trainee_investigates_the_pool_incident_with_every_console(app_server, browser_page):
     page = browser_page
     sign_in(page, app_server, "trainee1")
@@ -40,10 +56,34 @@ def test_trainee_investigates_the_pool_incident_with_every_console(app_server, b
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=20_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 5
     assert page.get_by_text("DBConnectionPoolHigh > 0.8").first.is_visible()
+    # Counters are charted as rates, like Grafana: the seed's two counters (requests, errors) are
+    # drawn in req/s and errors/s, and no chart names a raw counter outside rate(…).
+    chart_text = " ".join(page.locator('[data-testid="stPlotlyChart"]').all_text_contents())
+    assert "req/s" in chart_text and "errors/s" in chart_text, chart_text[:500]
+    raw = [
+        m for m in re.finditer(r"(\S{0,5})([a-z_]+_total)\b", chart_text) if not m.group(1).endswith("rate(")
+    ]
+    assert not raw, [m.group(0) for m in raw]
+
+    # Logs at the minute the first alert fires: the default window already finds the errors.
+    first_alert_minute = _first_alert_minute()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    slider.press("Home")
+    for _ in range(first_alert_minute):
+        slider.press("ArrowRight")
+    wait_idle(page)
+    _tab(page, "Logs", "Search logs")
+    page.get_by_role("textbox", name="Search").fill("level:ERROR")
+    page.get_by_role("button", name="Search logs").click()
+    wait_idle(page)
+    found = page.get_by_text(re.compile(r"^[\d,]+ hits$")).first
+    found.wait_for(state="visible")
+    assert int(found.inner_text().split()[0].replace(",", "")) > 0
 
     # Logs: a phrase search finds the pool timeouts.
     _tab(page, "Logs", "Search logs")
-    page.get_by_label("Search").fill('"timed out acquiring" AND level:ERROR')
+    page.get_by_role("textbox", name="Search").fill('"timed out acquiring" AND level:ERROR')
     page.get_by_role("button", name="Search logs").click()
     wait_idle(page)
     page.locator('[data-testid="stDataFrame"]').first.wait_for(state="visible")

@@ -99,3 +99,14 @@ def test_drill_this_scenario_by_version_hash_opens_that_scenario_without_naming_
     assert not at.exception
     assert at.selectbox[0].value == "scrape-glitch-false-positive"
     assert at.number_input[0].value == 42
+
+
+def test_the_trainers_answer_lists_the_policys_escalations_not_only_the_scenarios():
+    # complete-outage is CRITICAL: the policy alone requires the incident commander, whatever the
+    # scenario's own `answer.escalations` lists; the answer key must say what the drill scores.
+    at = app_test("pages/library.py", role="trainer")
+    at.run()
+    at.text_input(key="lib_query").set_value("certificate").run()
+    shown = plain(" ".join(m.value for m in at.markdown))
+    assert "Escalate to incident commander by" in shown
+    assert "Tell customers by" in shown

@@ -169,3 +169,14 @@ def page_test(
 
 def store_has_no_admin(store: Store) -> bool:
     return not people.has_admin(store)
+
+
+def run_coroutine(coro: Any) -> Any:
+    """`asyncio.run(coro)` on a thread of its own. A Playwright sync session left open earlier in
+    the same test process (pytest-xdist puts browser tests and these on one worker) keeps an
+    event loop running on the main thread, where `asyncio.run` refuses to start another."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

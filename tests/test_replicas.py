@@ -7,7 +7,6 @@ board shows every trainee's actions and the database holds every confirmed actio
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -23,6 +22,7 @@ from benchmarks.st_client import StreamlitSession, sign_in
 from simulator.store import attempts, open_store, people
 from tests.conftest import ROOT, missing
 from tests.e2e.conftest import PASSWORD, prepare_database
+from tests.helpers import run_coroutine
 from tests.pg import _free_port
 
 pytestmark = pytest.mark.postgres
@@ -156,7 +156,7 @@ def test_a_cohort_drill_across_two_replicas_loses_nothing(fleet):
             for s in (trainer, *trainees.values()):
                 await s.close()
 
-    landed, board_exceptions, attempts_of = asyncio.run(drill_day())
+    landed, board_exceptions, attempts_of = run_coroutine(drill_day())
     assert board_exceptions == []
     trainee_replicas = {landed[u] for u in TRAINEES}
     assert len(trainee_replicas) == 2, landed  # the cohort really is spread over both replicas

@@ -5,13 +5,12 @@ change. No timing is asserted."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from benchmarks.st_client import ProtocolError, StreamlitSession, sign_in
 from simulator.store import attempts, open_store
 from tests.e2e.conftest import PASSWORD, prepare_database, start_server, stop_server
+from tests.helpers import run_coroutine
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +36,7 @@ def test_client_signs_in_starts_a_drill_and_records_an_action(server):
             outcome = await s.click("Classify")
             return attempt, s.alerts(), outcome.exceptions
 
-    attempt, alerts, exceptions = asyncio.run(drill())
+    attempt, alerts, exceptions = run_coroutine(drill())
     assert attempt is not None and attempt.isdigit()
     assert exceptions == []
     assert any(a.startswith("Recorded at") and "HIGH" in a for a in alerts), alerts
@@ -57,7 +56,7 @@ def test_client_reports_a_refused_sign_in_and_a_missing_widget(server):
             await sign_in(s, "trainee1", "not-the-password")
 
     with pytest.raises(ProtocolError, match="sign-in as 'trainee1' failed"):
-        asyncio.run(wrong_password())
+        run_coroutine(wrong_password())
 
     async def missing_button() -> None:
         async with StreamlitSession(base, name="trainee2", timeout_s=120) as s:
@@ -65,4 +64,4 @@ def test_client_reports_a_refused_sign_in_and_a_missing_widget(server):
             await s.click("Launch the rockets")
 
     with pytest.raises(ProtocolError, match="no widget labelled 'Launch the rockets'"):
-        asyncio.run(missing_button())
+        run_coroutine(missing_button())

@@ -17,7 +17,8 @@ def test_trainee_sees_alert_bands_notifications_and_runs_a_query(app_server, bro
 
     # Choose the scenario whose alert pages and then resolves.
     page.locator('[data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name='API "down" alert from a scrape glitch').first.click()
+    # Trainees pick by the neutral briefing title, never the one that names the cause.
+    page.get_by_role("option", name="API: APIDown page at 03:12 UTC").first.click()
     wait_idle(page)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=20_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3

@@ -72,6 +72,11 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         page.get_by_text(re.compile(rf"^Attempt {aid} ·")).first.wait_for()
         page.get_by_text("Channel: #incident-20260310-001", exact=False).first.wait_for()
         page.get_by_role("tab", name="Escalate", exact=True).last.click()
+        # Nobody is preselected to call: choose as a trainee does.
+        page.get_by_role("combobox", name="Call").last.click()
+        page.keyboard.type("backup")
+        page.keyboard.press("Enter")
+        wait_idle(page)
         _confirm(page, "Page / call")
         assert [e.kind for e in attempts.events_for(store, aid) if e.is_action] == [
             "classify",

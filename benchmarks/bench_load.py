@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .common import save
+from .common import release_together, save
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINEES = int(os.environ.get("FIREDRILL_LOAD_TRAINEES", "20"))  # fewer only to try the harness out
@@ -213,15 +213,7 @@ async def _drive(base: str, pid: int, n: int) -> tuple[list[Trainee], int, float
         gate = asyncio.Event()
         tasks = [asyncio.create_task(t.run(browser, base, gate)) for t in trainees]
         # Let everyone sign in and reach the Drill page (bounded), then start all drills together.
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and not all(
-            t.ready or task.done() for t, task in zip(trainees, tasks, strict=True)
-        ):
-            await asyncio.sleep(0.5)
-        t0 = time.perf_counter()
-        gate.set()
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - t0
+        wall = await release_together(trainees, tasks, gate, ready_within=300, poll=0.5)
         stop.set()
         await sampler
         await browser.close()

@@ -39,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .common import save
+from .common import release_together, save
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "firedrill-test-pw"
@@ -172,15 +172,7 @@ async def _drive(base_url: str, trainees: list[Trainee]) -> float:
     for t in trainees:
         tasks.append(asyncio.create_task(t.run(base_url, gate)))
         await asyncio.sleep(0.05)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and not all(
-        t.ready or task.done() for t, task in zip(trainees, tasks, strict=True)
-    ):
-        await asyncio.sleep(0.2)
-    t0 = time.perf_counter()
-    gate.set()
-    await asyncio.gather(*tasks)
-    return time.perf_counter() - t0
+    return await release_together(trainees, tasks, gate, ready_within=600, poll=0.2)
 
 
 def prepare(url: str, usernames: list[str]) -> None:

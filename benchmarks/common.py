@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -48,3 +49,20 @@ def median_ms(samples: list[float]) -> float:
 def save(name: str, result: dict) -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / f"{name}.json").write_text(json.dumps({"machine": machine(), **result}, indent=2))
+
+
+async def release_together(
+    trainees: Sequence, tasks: Sequence[asyncio.Task], gate: asyncio.Event, ready_within: float, poll: float
+) -> float:
+    """Wait (at most `ready_within` s) until every simulated trainee is signed in and on the Drill
+    page (`.ready`) or has given up, open `gate` so all drills start together, and return the wall
+    seconds until every trainee's task is done."""
+    deadline = time.monotonic() + ready_within
+    while time.monotonic() < deadline and not all(
+        t.ready or task.done() for t, task in zip(trainees, tasks, strict=True)
+    ):
+        await asyncio.sleep(poll)
+    t0 = time.perf_counter()
+    gate.set()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - t0

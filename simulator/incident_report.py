@@ -9,6 +9,7 @@ was done, and the meetings it schedules. Scoring imports it; it imports nothing 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -297,10 +298,8 @@ def _due_date(text: str, year: int) -> date | None:
     """A due date as people write it: 2026-03-17, 17 March 2026, March 17, 2026, 3/17 (the seed's)."""
     text = text.strip()
     for fmt in ("%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%d %b %Y", "%b %d, %Y"):
-        try:
+        with contextlib.suppress(ValueError):  # not this spelling: try the next one
             return datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", text)
     if m:
         y = int(m.group(3)) if m.group(3) else year

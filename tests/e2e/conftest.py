@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,26 @@ def private_database(tmp_path_factory, name: str) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp(name) / 'firedrill.db'}"
     prepare_database(url)
     return url
+
+
+@contextlib.contextmanager
+def own_server(tmp_path_factory, name: str, prepare: Callable[[str], object] | None = None):
+    """A server of a test module's own on a private database (`prepare(url)` adds what the module
+    needs first): yields (base URL, database URL), so the test can read what the browser wrote."""
+    url = private_database(tmp_path_factory, name)
+    if prepare is not None:
+        prepare(url)
+    proc, base = start_server(url)
+    try:
+        yield base, url
+    finally:
+        stop_server(proc)
+
+
+def open_tab(page, name: str) -> None:
+    """Switch to a tab of the page (the last of that name: the action bar's) and let it rerun."""
+    page.get_by_role("tab", name=name, exact=True).last.click()
+    wait_idle(page)
 
 
 @pytest.fixture(scope="session")

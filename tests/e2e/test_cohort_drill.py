@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from simulator.store import open_store, people
-from tests.e2e.conftest import PASSWORD, private_database, start_server, stop_server, wait_idle
+from tests.e2e.conftest import PASSWORD, own_server, wait_idle
 
 pytestmark = pytest.mark.e2e
 TRAINEES = {
@@ -25,17 +25,18 @@ _DB: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def cohort_server(tmp_path_factory):
-    url = private_database(tmp_path_factory, "cohort-e2e")
+    with own_server(tmp_path_factory, "cohort-e2e", prepare=_cohort_of_trainees) as (base, url):
+        _DB["url"] = url
+        yield base
+
+
+def _cohort_of_trainees(url: str) -> None:
     store = open_store(url)
     now = datetime.now(UTC)
     cohort = people.create_cohort(store, "Mock drill cohort", now.date(), "trainer", now)
     for username in TRAINEES:
         people.add_member(store, cohort.id, username, "trainer", now)
     store.dispose()
-    _DB["url"] = url
-    proc, base = start_server(url)
-    yield base
-    stop_server(proc)
 
 
 # Every wait below is for a condition the user would see, never a fixed sleep, and each allows a
@@ -127,7 +128,9 @@ def _acknowledge(page) -> None:
     (the live view redraws on its own), press, and wait for what the trainee sees then: the button
     turns to "Acknowledged." (disabled). Pressed again if a rerun swallowed the press."""
     page.get_by_text("NOT ACKNOWLEDGED").first.wait_for(timeout=STEP_MS)
-    button = page.get_by_role("button", name="Acknowledge the page", exact=True)
+    # While the live fragment redraws, Streamlit shows the old pager and the new one for a moment:
+    # the last one is the current.
+    button = page.get_by_role("button", name="Acknowledge the page", exact=True).last
     for _ in range(3):
         button.click()
         try:

@@ -18,15 +18,7 @@ from simulator.drill import person_for, trainee_seat
 from simulator.services import drills as attempts
 from simulator.store import open_store
 from simulator.vocabulary import Role
-from tests.e2e.conftest import (
-    open_page,
-    private_database,
-    save_screenshot,
-    sign_in,
-    start_server,
-    stop_server,
-    wait_idle,
-)
+from tests.e2e.conftest import open_page, open_tab, own_server, save_screenshot, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 _DB: dict[str, str] = {}
@@ -34,11 +26,9 @@ _DB: dict[str, str] = {}
 
 @pytest.fixture(scope="module")
 def clock_server(tmp_path_factory):
-    url = private_database(tmp_path_factory, "drill-clock-e2e")
-    _DB["url"] = url
-    proc, base = start_server(url)
-    yield base
-    stop_server(proc)
+    with own_server(tmp_path_factory, "drill-clock-e2e") as (base, url):
+        _DB["url"] = url
+        yield base
 
 
 def _store():
@@ -49,9 +39,7 @@ def _clock_text(page) -> str:
     return page.locator('[data-testid="drill-clock"]').inner_text()
 
 
-def _tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).last.click()
-    wait_idle(page)
+_tab = open_tab
 
 
 def _select(page, label: str, option: str) -> None:

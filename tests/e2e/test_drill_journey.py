@@ -9,14 +9,7 @@ import re
 import pytest
 
 from simulator.store import attempts, open_store
-from tests.e2e.conftest import (
-    open_page,
-    private_database,
-    sign_in,
-    start_server,
-    stop_server,
-    wait_idle,
-)
+from tests.e2e.conftest import open_page, open_tab, own_server, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 _DB: dict[str, str] = {}
@@ -25,11 +18,9 @@ _DB: dict[str, str] = {}
 @pytest.fixture(scope="module")
 def drill_server(tmp_path_factory):
     """A server of our own, so the test can read the very database it writes to."""
-    url = private_database(tmp_path_factory, "drill-e2e")
-    _DB["url"] = url
-    proc, base = start_server(url)
-    yield base
-    stop_server(proc)
+    with own_server(tmp_path_factory, "drill-e2e") as (base, url):
+        _DB["url"] = url
+        yield base
 
 
 def _store():
@@ -40,9 +31,7 @@ def _main(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
 
-def _tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).last.click()
-    wait_idle(page)
+_tab = open_tab
 
 
 def _submit(page, button: str) -> None:

@@ -17,7 +17,7 @@ from simulator.scenario import load_scenario
 from simulator.services import drills
 from simulator.store import open_store, people
 from tests.conftest import ROOT
-from tests.e2e.conftest import open_page, private_database, sign_in, start_server, stop_server, wait_idle
+from tests.e2e.conftest import open_page, own_server, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -65,11 +65,8 @@ def _finished_attempt(url: str) -> int:
 
 @pytest.fixture(scope="module")
 def screenshot_server(tmp_path_factory):
-    url = private_database(tmp_path_factory, "screens")
-    _finished_attempt(url)
-    proc, base = start_server(url)
-    yield base
-    stop_server(proc)
+    with own_server(tmp_path_factory, "screens", prepare=_finished_attempt) as (base, _url):
+        yield base
 
 
 def _overflow(page) -> list[str]:

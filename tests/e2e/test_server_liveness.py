@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.e2e.conftest import open_page, private_database, sign_in, start_server, stop_server, wait_idle
+from tests.e2e.conftest import open_page, own_server, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -39,10 +39,8 @@ HOSTILE_LOG_SEARCH = "*?" * 12 + "Q"
 @pytest.fixture(scope="module")
 def liveness_server(tmp_path_factory):
     """A server of its own: if a hostile query did freeze it, no other test is disturbed."""
-    url = private_database(tmp_path_factory, "liveness")
-    proc, base = start_server(url)
-    yield base
-    stop_server(proc)
+    with own_server(tmp_path_factory, "liveness") as (base, _url):
+        yield base
 
 
 class HealthProbe:

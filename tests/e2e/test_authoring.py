@@ -89,7 +89,9 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
     # The problem is marked in the margin; "Go to line" puts the cursor on it.
     frame = _ace(page)
     frame.get_by_text(f"Go to line {line}").click()
-    frame.locator(".ace_gutter-cell.ace_error").first.wait_for()
+    # The editor is a component iframe that redraws with its markers after the rerun: on a busy
+    # machine that can take longer than a page's own text (a wait, not a timing assertion).
+    frame.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=90_000)
     assert _cursor_line(page) == line
     assert frame.locator(".ace_gutter-cell.ace_error").first.inner_text().strip() == str(line)
     page.keyboard.press("Escape")  # closes Ace's line prompt

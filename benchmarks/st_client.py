@@ -19,7 +19,7 @@ What it does, as the browser does:
   at the same moment, so a protocol session costs the server what a browser tab costs.
 
 It does not render anything and has no JavaScript: custom components and charts are just elements.
-Used by `bench_load_protocol.py` and `tests/test_replicas.py`; `tests/test_st_client.py` keeps it
+Used by `bench_load_protocol.py` and `tests/postgres/test_replicas.py`; `tests/unit/test_st_client.py` keeps it
 honest against a real server.
 """
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real, when they are missing:
 # promtool (prometheus), amtool (prometheus-alertmanager), Chromium, a PostgreSQL server, and nginx
-# (the reverse proxy in front of replicas: `make serve-replicas`, tests/test_replicas.py).
+# (the reverse proxy in front of replicas: `make serve-replicas`, tests/postgres/test_replicas.py).
 set -euo pipefail
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

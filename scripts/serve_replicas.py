@@ -11,7 +11,7 @@ uses at most about one core however many the machine has. Replicas share nothing
 where every drill event, clock and cohort lives, so a trainer's board on one replica sees trainees
 on all of them.
 
-`start()` / `Fleet` are also used by benchmarks/bench_load_protocol.py and tests/test_replicas.py.
+`start()` / `Fleet` are also used by benchmarks/bench_load_protocol.py and tests/postgres/test_replicas.py.
 """
 
 from __future__ import annotations

@@ -20,26 +20,30 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 pytest_plugins = ["tests.pg"] if (Path(__file__).parent / "pg.py").exists() else []
 
 
-# The kinds of test, by what they need. A test with none of the other markers is a unit test.
-# `pytest -m unit` is the quick loop; `-m "not e2e"` everything but the browser.
-_KIND_MARKERS = ("e2e", "oracle", "postgres", "pages")
+# The kinds of test, one folder each: tests/unit, tests/pages (AppTest), tests/oracle (real
+# promtool, amtool, Alertmanager), tests/postgres (a throwaway PostgreSQL server), tests/e2e
+# (Chromium). `pytest -m unit` is the quick loop; `-m "not e2e"` everything but the browser.
+_KINDS = ("unit", "pages", "oracle", "postgres", "e2e")
 _POSTGRES_FIXTURES = {"pg_server", "pg_url", "pg_store"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark each test with its kind, so markers always match what a test really uses: Chromium
-    tests (tests/e2e) are `e2e`, AppTest page tests are `pages`, tests on the throwaway
-    PostgreSQL server are `postgres`, and the rest, not comparing with a real tool, are `unit`."""
+    """Mark each test with the kind its folder names, and also with what it really uses, so the
+    markers always match: a test on the PostgreSQL server is `postgres` wherever it lives (the
+    SQLite/PostgreSQL parity tests sit in tests/postgres but a pages test may also stop the
+    server), and an AppTest outside tests/pages is refused."""
     for item in items:
         path = Path(str(item.fspath))
-        if "e2e" in path.parts:
-            item.add_marker(pytest.mark.e2e)
-        if _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) or "postgresql" in item.name:
+        kind = next((part for part in reversed(path.parts) if part in _KINDS), None)
+        if kind is None:
+            raise pytest.UsageError(f"{path}: a test file belongs in one of tests/{{{','.join(_KINDS)}}}")
+        item.add_marker(getattr(pytest.mark, kind))
+        if kind != "postgres" and (
+            _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) or "postgresql" in item.name
+        ):
             item.add_marker(pytest.mark.postgres)
-        if _uses_apptest(path):
-            item.add_marker(pytest.mark.pages)
-        if not any(item.get_closest_marker(m) for m in _KIND_MARKERS):
-            item.add_marker(pytest.mark.unit)
+        if kind not in ("pages", "e2e") and _uses_apptest(path):
+            raise pytest.UsageError(f"{path}: drives a page through AppTest, so it belongs in tests/pages")
 
 
 _APPTEST_FILES: dict[Path, bool] = {}
@@ -48,7 +52,7 @@ _APPTEST_FILES: dict[Path, bool] = {}
 def _uses_apptest(path: Path) -> bool:
     if path not in _APPTEST_FILES:
         text = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
-        _APPTEST_FILES[path] = "e2e" not in path.parts and ("AppTest" in text or "app_test(" in text)
+        _APPTEST_FILES[path] = "AppTest" in text or "app_test(" in text
     return _APPTEST_FILES[path]
 
 

@@ -268,7 +268,7 @@ def append_event(store: Store, attempt_id: int, event: Event) -> Event:
         try:
             with store.session() as s:
                 # Concurrent appends to one log queue here instead of colliding on the same seq
-                # and exhausting the retries (twenty writers at once, tests/test_concurrency.py).
+                # and exhausting the retries (twenty writers at once, tests/postgres/test_concurrency.py).
                 _lock_log(s, select(AttemptRow.id).where(AttemptRow.id == attempt_id))
                 seq = (
                     s.scalar(

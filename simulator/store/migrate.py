@@ -78,7 +78,7 @@ def upgrade(store: Store, revision: str = "head", *, complete: bool = True) -> N
 
     With `complete`, a model table that no revision creates yet (someone added a model and has not
     generated its revision) is created anyway, with a warning naming it, so the app keeps working;
-    `tests/test_store_backends.py` runs with complete=False and fails until the revision exists."""
+    `tests/postgres/test_store_backends.py` runs with complete=False and fails until the revision exists."""
     from alembic import command
     from sqlalchemy import inspect, text
 

@@ -19,7 +19,7 @@ from tests.e2e.conftest import (
     stop_server,
     wait_idle,
 )
-from tests.test_signoff import full_evidence
+from tests.unit.test_signoff import full_evidence
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ from simulator.cli import main
 from simulator.vocabulary import IncidentStatus, Severity
 from simulator.yamlio import FormatError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = pol.load_policy()
 
 # (signals, severity the seed gives, the condition that must be listed)

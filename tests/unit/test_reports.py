@@ -14,7 +14,7 @@ from simulator.reports import after_action_markdown, debrief
 from simulator.scenario import load_scenario
 from simulator.scoring import score_drill
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from simulator.scenario import load_scenario, parse_scenario, scenario_files
 from simulator.scoring import rating, score_drill, severity_call_score
 from simulator.vocabulary import Severity
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
 

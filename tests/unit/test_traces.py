@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pytest
 
 from simulator.scenario import Scenario
 from simulator.traces import generate_trace
-from tests.conftest import require_tool
 
 
 def scenario(metrics: list[dict], incident: list[dict] | None = None, **clock) -> Scenario:
@@ -251,20 +248,6 @@ def test_error_fraction_follows_traffic(seed_scenario):
 def test_the_future_is_cut_off(seed_scenario):
     tr = generate_trace(seed_scenario.scenario).until(300)
     assert tr.offsets[-1] == 300 and all(len(s.values) == len(tr) for s in tr)
-
-
-@pytest.mark.oracle
-def test_openmetrics_export_loads_into_a_real_prometheus_tsdb(seed_scenario, tmp_path):
-    promtool = require_tool("promtool")
-    om = tmp_path / "trace.om"
-    om.write_text(generate_trace(seed_scenario.scenario).to_openmetrics())
-    r = subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(tmp_path / "tsdb")],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    assert " 7 " in r.stdout.splitlines()[-1]  # seven series in the block
 
 
 def test_csv_export_has_one_column_per_series(seed_scenario):

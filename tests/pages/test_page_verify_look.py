@@ -7,7 +7,7 @@ from simulator.services import drills as drill_service
 from simulator.store import attempts
 from tests import helpers
 from tests.helpers import app_test
-from tests.test_page_drill import _start_for
+from tests.pages.test_page_drill import _start_for
 
 
 def test_refreshing_the_open_board_records_a_dashboards_look():
@@ -31,7 +31,7 @@ def test_the_debrief_of_a_drill_that_never_fixed_the_incident_says_why_it_failed
 
     from simulator.actions import load_responses
     from simulator.drill import events_from_responses
-    from tests.test_scoring_world import SCENARIOS, _drill, never_fixes
+    from tests.unit.test_scoring_world import SCENARIOS, _drill, never_fixes
 
     aid = _start_for("trainee1", "data-corruption-wrong-host")
     drill = _drill("data-corruption-wrong-host")

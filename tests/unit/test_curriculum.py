@@ -18,7 +18,7 @@ from simulator.curriculum import (
 )
 from simulator.yamlio import FormatError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from simulator import actions as A
 from simulator.yamlio import FormatError
 from tests.helpers import app_test
-from tests.test_page_drill import _start_for
+from tests.pages.test_page_drill import _start_for
 
 MODELS = typing.get_args(typing.get_args(A.Action)[0])
 

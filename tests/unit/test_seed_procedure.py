@@ -26,7 +26,7 @@ from simulator.incident_report import draft_post_incident_report
 from simulator.scenario import load_scenario
 from simulator.scoring import score_drill
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 
 

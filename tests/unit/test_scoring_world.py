@@ -27,7 +27,7 @@ from simulator.scoring import (
 )
 from simulator.vocabulary import Severity
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
 OTHER_KEYS_UNTOUCHED_BY_SEVERITY = ("acknowledge", "judgement", "diagnosis", "report")

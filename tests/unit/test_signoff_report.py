@@ -12,7 +12,7 @@ from simulator.curriculum import compute_progress, evaluate_signoff, load_curric
 from simulator.services import training
 from simulator.signoff import decide
 from simulator.signoff_report import TraineeReport, cohort_csv, render_html, render_pdf
-from tests.test_signoff import full_evidence
+from tests.unit.test_signoff import full_evidence
 
 CUR = load_curriculum()
 AT = datetime(2026, 3, 13, 15, 30, tzinfo=UTC)
@@ -99,7 +99,7 @@ def _filed_report_store(tmp_store):
 
     from simulator.store import accounts, cohorts, scenarios
     from simulator.store import curriculum as store_cur
-    from tests.test_scoring_world import SCENARIOS
+    from tests.unit.test_scoring_world import SCENARIOS
 
     accounts.create_user(tmp_store, "ada", "correct horse battery", "trainee", AT, "Ada Lovelace")
     accounts.create_user(tmp_store, "grace", "correct horse battery", "trainer", AT, "Grace Hopper")

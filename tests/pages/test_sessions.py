@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.store import attempts, sessions
 from tests.helpers import APP, PASSWORD, app_test, make_users
-from tests.test_page_drill import _start_for
+from tests.pages.test_page_drill import _start_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -81,7 +81,7 @@ def _pack():
 
     from simulator.scenario import load_scenario, scenario_files
 
-    return [load_scenario(p) for p in scenario_files(Path(__file__).resolve().parents[1] / "scenarios")]
+    return [load_scenario(p) for p in scenario_files(Path(__file__).resolve().parents[2] / "scenarios")]
 
 
 def _first_firing(loaded, names):

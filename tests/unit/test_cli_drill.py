@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.cli import CliResult, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> CliResult:

@@ -12,7 +12,7 @@ from simulator.cli import main
 from simulator.durations import format_duration
 from simulator.policy import EscalationPolicy, EscalationRule
 from simulator.vocabulary import Role
-from tests.test_oncall import team
+from tests.unit.test_oncall import team
 
 POLICY = pol.load_policy()
 TUESDAY_NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # Bob primary, Cid backup

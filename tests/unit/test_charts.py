@@ -217,7 +217,7 @@ def test_every_counter_of_every_built_in_scenario_is_charted_as_a_rate():
     from simulator.traces import generate_trace
 
     checked = 0
-    for path in scenario_files(Path(__file__).resolve().parents[1] / "scenarios"):
+    for path in scenario_files(Path(__file__).resolve().parents[2] / "scenarios"):
         loaded = load_scenario(path)
         sc = loaded.scenario
         trace = generate_trace(sc, sc.seed)
@@ -248,7 +248,7 @@ def test_every_dashboard_tile_states_the_unit_its_chart_is_drawn_in():
     from simulator.traces import generate_trace
 
     checked = 0
-    for path in scenario_files(Path(__file__).resolve().parents[1] / "scenarios"):
+    for path in scenario_files(Path(__file__).resolve().parents[2] / "scenarios"):
         loaded = load_scenario(path)
         sc = loaded.scenario
         world = ConsoleWorld(loaded, generate_trace(sc, sc.seed), sc.clock.duration / 2, sc.seed)

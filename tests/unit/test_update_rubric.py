@@ -17,7 +17,7 @@ from simulator.scenario import load_scenario
 from simulator.scoring import score_drill, update_content_gaps
 from simulator.update_rubric import RUBRIC, rubric_markdown, rubric_problems
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The seed requirements' "Example Update" for the incident channel, word for word.
 SEED_UPDATE = """14:25 UTC: Investigating database connection pool exhaustion.
 DB has 92 active connections (max 100). Likely cause: long-running query.

@@ -16,8 +16,8 @@ from simulator.scoring import score_drill, verdict
 from simulator.services import drills as drill_service
 from simulator.store import attempts as store_att
 from simulator.store import curriculum as store_cur
-from tests.test_scoring_world import SCENARIOS, never_fixes
-from tests.test_signoff import drill, full_evidence
+from tests.unit.test_scoring_world import SCENARIOS, never_fixes
+from tests.unit.test_signoff import drill, full_evidence
 
 CUR = load_curriculum()
 AT = datetime(2026, 3, 13, 15, 30, tzinfo=UTC)

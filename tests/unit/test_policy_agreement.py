@@ -26,7 +26,7 @@ from simulator.scoring import required_escalations, score_drill
 from simulator.vocabulary import Role, Severity
 from simulator.yamlio import FormatError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 
 

@@ -11,7 +11,7 @@ from simulator.services import drills as drill_service
 from simulator.store import attempts
 from tests import helpers
 from tests.helpers import ROOT, app_test, ensure_user
-from tests.test_update_rubric import SEED_UPDATE
+from tests.unit.test_update_rubric import SEED_UPDATE
 
 
 def _open(username: str):

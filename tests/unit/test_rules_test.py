@@ -7,7 +7,7 @@ from pathlib import Path
 from simulator.cli import main
 from simulator.promtool_tests import expand_values
 
-FIXTURES = Path(__file__).parent / "fixtures" / "promtool"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "promtool"
 
 
 def test_documented_style_example_passes(capsys):

@@ -24,7 +24,7 @@ from simulator.scenario import load_scenario, scenario_files
 from simulator.scoring import score_drill
 from simulator.vocabulary import Severity
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 WITH_REPORT = [
     p.stem
     for p in scenario_files(SCENARIOS)

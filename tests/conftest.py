@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+FIXTURES = ROOT / "tests" / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 pytest_plugins = ["tests.pg"] if (Path(__file__).parent / "pg.py").exists() else []
@@ -105,6 +106,17 @@ def tmp_store(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def seed_scenario():
+    """The shipped pool-exhaustion scenario, for tests that go through the catalogue (which holds
+    the shipped pack). A test that pins the scenario's figures uses `pool_scenario` instead."""
     from simulator.scenario import load_scenario
 
     return load_scenario(SCENARIOS / "db-pool-exhaustion.yaml")
+
+
+@pytest.fixture(scope="session")
+def pool_scenario():
+    """A test-owned copy of the pool-exhaustion incident (tests/fixtures/scenarios/): engine tests
+    pin its pid, shas, log lines and series, which a trainer editing the shipped pack must not move."""
+    from simulator.scenario import load_scenario
+
+    return load_scenario(FIXTURES / "scenarios" / "pool-exhaustion.yaml")

@@ -34,16 +34,16 @@ def values(trace, name: str) -> np.ndarray:
 GAUGE = {"name": "x", "baseline": 10.0, "noise": {"sigma": 0.05, "phi": 0.8}}
 
 
-def test_same_scenario_and_seed_give_identical_traces(seed_scenario):
-    a = generate_trace(seed_scenario.scenario)
-    b = generate_trace(seed_scenario.scenario)
+def test_same_scenario_and_seed_give_identical_traces(pool_scenario):
+    a = generate_trace(pool_scenario.scenario)
+    b = generate_trace(pool_scenario.scenario)
     assert a.to_csv() == b.to_csv()
     assert a.to_openmetrics() == b.to_openmetrics()
 
 
-def test_a_different_seed_gives_a_different_variant(seed_scenario):
-    a = generate_trace(seed_scenario.scenario, seed=1)
-    b = generate_trace(seed_scenario.scenario, seed=2)
+def test_a_different_seed_gives_a_different_variant(pool_scenario):
+    a = generate_trace(pool_scenario.scenario, seed=1)
+    b = generate_trace(pool_scenario.scenario, seed=2)
     assert a.to_csv() != b.to_csv()
 
 
@@ -236,8 +236,8 @@ def test_effects_can_overlap():
     assert values(tr, "x")[tr.offsets == 1200][0] == pytest.approx(60)
 
 
-def test_error_fraction_follows_traffic(seed_scenario):
-    tr = generate_trace(seed_scenario.scenario)
+def test_error_fraction_follows_traffic(pool_scenario):
+    tr = generate_trace(pool_scenario.scenario)
     req = values(tr, "http_requests_total")
     err = values(tr, "http_request_errors_total")
     late = tr.offsets >= 600
@@ -245,19 +245,20 @@ def test_error_fraction_follows_traffic(seed_scenario):
     assert ratio == pytest.approx(0.008, rel=0.2)
 
 
-def test_the_future_is_cut_off(seed_scenario):
-    tr = generate_trace(seed_scenario.scenario).until(300)
+def test_the_future_is_cut_off(pool_scenario):
+    tr = generate_trace(pool_scenario.scenario).until(300)
     assert tr.offsets[-1] == 300 and all(len(s.values) == len(tr) for s in tr)
 
 
-def test_csv_export_has_one_column_per_series(seed_scenario):
+def test_csv_export_has_one_column_per_series(pool_scenario):
     import csv
     import io
 
-    rows = list(csv.reader(io.StringIO(generate_trace(seed_scenario.scenario).to_csv())))
-    assert rows[0][0] == "time" and len(rows[0]) == 8
+    sc = pool_scenario.scenario
+    rows = list(csv.reader(io.StringIO(generate_trace(sc).to_csv())))
+    assert rows[0][0] == "time" and len(rows[0]) == 1 + len(sc.metrics)
     assert 'db_connections_active{db="primary",service="api"}' in rows[0]
-    assert len(rows) == 1 + 181
+    assert len(rows) == 1 + sc.clock.ticks  # a header, then one row per sample step
 
 
 def test_failures_are_drawn_from_real_requests_so_they_never_outnumber_them():

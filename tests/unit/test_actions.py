@@ -33,10 +33,10 @@ def test_a_bad_severity_says_what_is_allowed():
     assert "CRITICAL" in str(exc.value) and "HUGE" in str(exc.value)
 
 
-def test_mitigation_and_hypothesis_ids_are_checked_against_the_scenario(seed_scenario):
+def test_mitigation_and_hypothesis_ids_are_checked_against_the_scenario(pool_scenario):
     text = "- {at: 1m, action: mitigate, mitigation: reboot-everything}\n- {at: 2m, action: hypothesis, option: aliens}\n"
     with pytest.raises(FormatError) as exc:
-        load_responses(text, "r.yaml", seed_scenario.scenario)
+        load_responses(text, "r.yaml", pool_scenario.scenario)
     msg = str(exc.value)
     assert "kill-query" in msg and "bulk-query" in msg and "r.yaml:1" in msg and "r.yaml:2" in msg
 

@@ -55,8 +55,8 @@ def test_clock_stops_at_the_end_of_the_scenario():
 
 
 @pytest.fixture
-def drill(seed_scenario):
-    return Drill.create(seed_scenario, None, load_default_policy(), load_default_team())
+def drill(pool_scenario):
+    return Drill.create(pool_scenario, None, load_default_policy(), load_default_team())
 
 
 def test_the_trainee_sees_no_future_samples_and_no_future_injects(drill):
@@ -77,10 +77,10 @@ def test_the_page_arrives_when_the_alert_fires(drill):
     assert not any(m.author == "Alertmanager" for m in s.messages("#monitoring"))
 
 
-def test_backup_is_paged_when_the_primary_does_not_acknowledge_in_time(seed_scenario):
+def test_backup_is_paged_when_the_primary_does_not_acknowledge_in_time(pool_scenario):
     import simulator.scenario as sc
 
-    text = seed_scenario.text.replace("  severity: HIGH\n  title", "  severity: CRITICAL\n  title")
+    text = pool_scenario.text.replace("  severity: HIGH\n  title", "  severity: CRITICAL\n  title")
     crit = Drill.create(
         sc.parse_scenario(text, "x.yaml", None), None, load_default_policy(), load_default_team()
     )

@@ -17,8 +17,8 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def drill(seed_scenario):
-    return Drill.create(seed_scenario, 7)
+def drill(pool_scenario):
+    return Drill.create(pool_scenario, 7)
 
 
 def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
@@ -27,14 +27,14 @@ def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
     )
     att = attempts.get_attempt(tmp_store, aid)
     assert (att.scenario_id, att.content_hash, att.seed, att.speed, att.status) == (
-        "db-pool-exhaustion",
+        "pool-exhaustion-fixture",
         drill.loaded.content_hash,
         7,
         10.0,
         "running",
     )
     assert att.scenario_text == drill.loaded.text
-    assert att.policy_hash == drill.policy.hash
+    assert att.policy_hash == drill.policy.content_hash
 
 
 def test_actions_are_stamped_with_simulated_time_from_the_stored_clock(tmp_store, drill):

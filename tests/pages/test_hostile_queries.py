@@ -22,7 +22,7 @@ from simulator.durations import parse_duration
 from simulator.promql.regex import LabelRegexError, compile_label_regex
 from simulator.traces import generate_trace
 from tests.cli import run_cli
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES
 
 HOSTILE_REGEX = "(.*.*)*x"
 # Long enough that a backtracking engine needs longer than the universe's age on `(.*.*)*x`.
@@ -30,8 +30,8 @@ LONG_LABEL = "a" * 64
 
 
 @pytest.fixture(scope="module")
-def trace(seed_scenario):
-    return generate_trace(seed_scenario.scenario, seed=1)
+def trace(pool_scenario):
+    return generate_trace(pool_scenario.scenario, seed=1)
 
 
 # --- A. label regexes are RE2, anchored like Prometheus ---------------------------------------
@@ -125,8 +125,8 @@ def test_alert_templates_and_routing_matchers_use_the_same_linear_engine():
 
 
 @pytest.mark.timeout(60)
-def test_a_hostile_wildcard_log_search_is_answered_at_once(seed_scenario):
-    frame = log_stream(seed_scenario.scenario, 1, 1800.0)
+def test_a_hostile_wildcard_log_search_is_answered_at_once(pool_scenario):
+    frame = log_stream(pool_scenario.scenario, 1, 1800.0)
     # With Python's `re` this term took 17 s (8 pairs) and 67 s (10 pairs).
     result = search(frame, "*?" * 12 + "Q", start=0, end=1800, limit=50)
     assert result.total == 0
@@ -142,39 +142,39 @@ def test_a_hostile_wildcard_log_search_is_answered_at_once(seed_scenario):
 # --- B. the psql console stays inside its budget ----------------------------------------------
 
 
-def _db(seed_scenario, trace) -> dbc.DatabaseConsole:
-    return dbc.DatabaseConsole(ConsoleWorld(seed_scenario, trace, 600.0, 1))
+def _db(pool_scenario, trace) -> dbc.DatabaseConsole:
+    return dbc.DatabaseConsole(ConsoleWorld(pool_scenario, trace, 600.0, 1))
 
 
 @pytest.mark.timeout(60)
-def test_an_overlong_query_is_refused_naming_the_limit_before_any_work(seed_scenario, trace):
-    r = _db(seed_scenario, trace).execute("SELECT 1 " + "/*x" * 40000)
+def test_an_overlong_query_is_refused_naming_the_limit_before_any_work(pool_scenario, trace):
+    r = _db(pool_scenario, trace).execute("SELECT 1 " + "/*x" * 40000)
     assert r.error == "the query is 120,009 characters long; this console accepts at most 10,000 characters"
 
 
 @pytest.mark.timeout(60)
-def test_an_unterminated_comment_is_a_psql_error(seed_scenario, trace):
-    r = _db(seed_scenario, trace).execute("SELECT 1 " + "/*x" * 3000)
+def test_an_unterminated_comment_is_a_psql_error(pool_scenario, trace):
+    r = _db(pool_scenario, trace).execute("SELECT 1 " + "/*x" * 3000)
     assert r.error.startswith('unterminated /* comment at or near "/*x/*x')
 
 
-def test_comments_nest_and_quoted_dashes_are_not_comments(seed_scenario, trace):
-    c = _db(seed_scenario, trace)
+def test_comments_nest_and_quoted_dashes_are_not_comments(pool_scenario, trace):
+    c = _db(pool_scenario, trace)
     assert c.execute("SELECT 1 /* a /* nested */ still a comment */ + 1 -- trailing").rows == [(2,)]
     r = c.execute("SELECT '--' AS dashes, '/* not a comment */' AS slash")
     assert r.rows == [("--", "/* not a comment */")]
 
 
-def test_string_agg_is_capped_like_group_concat(seed_scenario, trace):
-    r = _db(seed_scenario, trace).execute(
+def test_string_agg_is_capped_like_group_concat(pool_scenario, trace):
+    r = _db(pool_scenario, trace).execute(
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20) "
         "SELECT length(string_agg(printf('%.10000c', 'x'), '')) FROM r"
     )
     assert r.error == "the value is too large for this console (100 kB limit)"
 
 
-def test_a_result_too_large_to_show_is_refused_with_a_hint(seed_scenario, trace):
-    r = _db(seed_scenario, trace).execute(
+def test_a_result_too_large_to_show_is_refused_with_a_hint(pool_scenario, trace):
+    r = _db(pool_scenario, trace).execute(
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 400) "
         "SELECT n, hex(zeroblob(20000)) FROM r"
     )
@@ -182,11 +182,11 @@ def test_a_result_too_large_to_show_is_refused_with_a_hint(seed_scenario, trace)
 
 
 @pytest.mark.timeout(120)
-def test_a_query_that_would_exhaust_memory_stops_with_a_clear_message(seed_scenario, trace, monkeypatch):
+def test_a_query_that_would_exhaust_memory_stops_with_a_clear_message(pool_scenario, trace, monkeypatch):
     # Only the memory limit may stop it here: on a slow machine the step or clock limit could
     # otherwise come first, and that is a different (tested) guard.
     monkeypatch.setattr(dbc, "WALL_LIMIT", 600.0)
-    c = dbc.DatabaseConsole(ConsoleWorld(seed_scenario, trace, 600.0, 1), step_budget=10**9)
+    c = dbc.DatabaseConsole(ConsoleWorld(pool_scenario, trace, 600.0, 1), step_budget=10**9)
     r = c.execute(
         "WITH RECURSIVE r(n, x) AS (SELECT 1, zeroblob(90000) UNION ALL SELECT n + 1, x FROM r WHERE n < 30000) "
         "SELECT count(*) FROM (SELECT x || '' FROM r ORDER BY random())"
@@ -195,8 +195,8 @@ def test_a_query_that_would_exhaust_memory_stops_with_a_clear_message(seed_scena
     assert c.execute("SELECT 1").rows == [(1,)]
 
 
-def test_a_query_stopped_by_the_clock_leaves_the_console_usable(seed_scenario, trace, monkeypatch):
-    c = _db(seed_scenario, trace)
+def test_a_query_stopped_by_the_clock_leaves_the_console_usable(pool_scenario, trace, monkeypatch):
+    c = _db(pool_scenario, trace)
     monkeypatch.setattr(dbc, "WALL_LIMIT", -1.0)  # every statement is already past its deadline
     counting = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50000) SELECT count(*) FROM n"
     assert "ran past the console's limit" in c.execute(counting).error
@@ -204,7 +204,7 @@ def test_a_query_stopped_by_the_clock_leaves_the_console_usable(seed_scenario, t
     assert c.execute("SELECT 1").rows == [(1,)]
 
 
-def test_select_lists_are_read_in_one_pass_keeping_aliases(seed_scenario, trace):
+def test_select_lists_are_read_in_one_pass_keeping_aliases(pool_scenario, trace):
     words = "'" + "select " * 1400 + "'"
     assert dbc._select_items(f"SELECT {words} AS words, (SELECT 1) AS one FROM x") == [
         f"{words} AS words",
@@ -212,7 +212,7 @@ def test_select_lists_are_read_in_one_pass_keeping_aliases(seed_scenario, trace)
         "(SELECT 1) AS one",
     ]
     # The alias still tells the console that `runtime` is an interval, as psql would print it.
-    r = _db(seed_scenario, trace).execute(
+    r = _db(pool_scenario, trace).execute(
         f"SELECT now() - query_start AS runtime, {words} AS words FROM pg_stat_activity "
         "WHERE query_start IS NOT NULL ORDER BY runtime DESC LIMIT 1"
     )
@@ -241,7 +241,7 @@ def test_an_out_of_range_rule_duration_is_a_clear_error():
 
 
 def test_validate_refuses_out_of_range_durations_in_scenario_rules(tmp_path):
-    text = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
+    text = (FIXTURES / "scenarios" / "pool-exhaustion.yaml").read_text()
     assert "for: 2m" in text and "[5m]" in text
     hostile = text.replace("for: 2m", "for: 99999999999y", 1).replace("[5m]", "[99999999999y]", 1)
     (tmp_path / "hostile.yaml").write_text(hostile)

@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 from simulator.store import attempts, open_store
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 
 WRITER = textwrap.dedent("""
     import sys
@@ -42,7 +42,7 @@ def test_killing_a_process_mid_append_loses_no_confirmed_event(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     proc = subprocess.Popen(
-        [sys.executable, str(script), url, str(ROOT / "scenarios" / "db-pool-exhaustion.yaml")],
+        [sys.executable, str(script), url, str(FIXTURES / "scenarios" / "pool-exhaustion.yaml")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

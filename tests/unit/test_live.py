@@ -32,7 +32,8 @@ from simulator.services import drills as drill_service
 from simulator.store import attempts
 from simulator.vocabulary import Role
 from tests import helpers
-from tests.helpers import ROOT, ensure_user
+from tests.conftest import FIXTURES
+from tests.helpers import ensure_user
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def _log(*items: tuple[str, float, dict]) -> list[Event]:
 
 @pytest.fixture(scope="module")
 def pool_drill() -> Drill:
-    loaded = load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml")
+    loaded = load_scenario(FIXTURES / "scenarios" / "pool-exhaustion.yaml")
     return Drill.create(loaded, None, load_default_policy(), load_default_team())
 
 
@@ -276,8 +277,10 @@ def test_each_person_keeps_one_name_across_pager_chat_and_escalation(pool_drill)
 def test_content_is_read_once_per_process_from_the_chosen_directory(tmp_path):
     for name in ("policy.yaml", "team.yaml", "alertmanager.yml"):
         (tmp_path / name).write_text((content.SHIPPED_CONTENT_DIR / name).read_text())
-    team_text = (tmp_path / "team.yaml").read_text().replace("name: Eric Brewer", "name: Erica Example")
-    (tmp_path / "team.yaml").write_text(team_text)
+    someone = default_team().people[0].name  # whoever the shipped team lists first
+    team_text = (tmp_path / "team.yaml").read_text()
+    assert f"name: {someone}\n" in team_text
+    (tmp_path / "team.yaml").write_text(team_text.replace(f"name: {someone}\n", "name: Erica Example\n", 1))
     try:
         content.use(tmp_path)
         team = default_team()

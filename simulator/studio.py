@@ -2,24 +2,30 @@
 
 Owns turning editor text into the studio's preview: every problem with line and column (schema,
 policy and authoring checks, and whether the alert rules actually fire during the incident on the
-generated traces), the alert timeline, the page timeline for the team (`simulator.escalation.plan`)
-and a plain summary of the answer, plus the list of templates. Storage is
-`simulator.store.scenarios`; rendering is the page.
+generated traces) and which lines an editor marks, the alert timeline and each alert's first
+firing, the page timeline for the team (`simulator.escalation.plan`), a plain summary of the answer
+and the variants per seed, plus the templates. Storage is `simulator.services.catalogue`; rendering
+is `ui/studio_*.py`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .durations import format_duration
 from .rules import AlertingRule
 from .scenario import LoadedScenario, Scenario, parse_scenario
+from .variants import sample_knobs
 from .yamlio import FormatError, Positions, Problem
 
 TEMPLATE_DIR_NAME = "templates"
+STARTING_TEMPLATE = "minimal"  # what a trainer with no draft finds in the editor
+VARIANT_PREVIEW_SEEDS = range(1, 6)  # seeds whose variants the answer preview lists after the default
+ProblemKind = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,42 @@ def _alert_rule_lines(
     return out
 
 
-def problem_rows(problems: tuple[Problem, ...] | list[Problem]) -> list[dict[str, Any]]:
+def problem_rows(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     return [
         {"line": p.line, "column": p.column, "field": p.field or "", "problem": p.message} for p in problems
     ]
+
+
+def problem_listing(problems: Sequence[Problem]) -> str:
+    """One problem a line, "line L, column C · field: message" ("?" where a position is unknown):
+    readable and copyable as text, unlike a grid."""
+    return "\n".join(
+        f"line {r['line'] or '?'}, column {r['column'] or '?'} · {r['field'] or '(file)'}: {r['problem']}"
+        for r in problem_rows(problems)
+    )
+
+
+def located_problems(check: TextCheck) -> list[tuple[Problem, ProblemKind]]:
+    """The problems an editor can point at (those with a line): errors, then notes as warnings."""
+    marked: list[tuple[Problem, ProblemKind]] = [(p, "error") for p in check.problems]
+    marked += [(p, "warning") for p in check.notes]
+    return [(p, kind) for p, kind in marked if p.line]
+
+
+def problem_lines(check: TextCheck, limit: int | None = None) -> list[int]:
+    """The distinct lines with a problem or a note, top to bottom (the first `limit` of them)."""
+    return sorted({p.line for p, _ in located_problems(check) if p.line})[:limit]
+
+
+def refusal_message(exc: Exception) -> str:
+    """A refused save or duplicate in one sentence: an invalid file's problems joined, anything
+    else (a read-only original, a taken id) its own message."""
+    return "; ".join(str(p) for p in exc.problems) if isinstance(exc, FormatError) else str(exc)
+
+
+def starting_template(found: dict[str, Path]) -> Path | None:
+    """The template a new editor starts from: the minimal one, else the first there is."""
+    return found.get(STARTING_TEMPLATE) or next(iter(found.values()), None)
 
 
 def templates(scenario_dir: Path) -> dict[str, Path]:
@@ -165,6 +203,16 @@ def alert_rows(timeline: Any, start: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def first_firings(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """When each alert first fires, from `alert_rows`, in firing order ("X fires at 10:04:00 UTC
+    (4m in)"); empty when no alert fires, so a trainee would never be paged."""
+    firsts: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["state"] == "firing":
+            firsts.setdefault(r["alert"], r)
+    return [f"{name} fires at {r['time (UTC)']} UTC ({r['after']} in)" for name, r in firsts.items()]
 
 
 @dataclass(frozen=True)
@@ -298,3 +346,8 @@ def panels(sc: Scenario) -> dict[str, list[str]]:
 
 def incident_windows(sc: Scenario) -> list[tuple[float, float | None, str]]:
     return [(e.start, e.end, e.id or e.effect) for e in sc.incident]
+
+
+def variant_rows(sc: Scenario, seeds: Iterable[int] = VARIANT_PREVIEW_SEEDS) -> list[dict[str, Any]]:
+    """The scenario's default seed and a few others with the variant each one draws."""
+    return [{"seed": s, "variant": sample_knobs(sc, s).describe()} for s in (sc.seed, *seeds)]

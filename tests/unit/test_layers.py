@@ -98,25 +98,10 @@ def test_the_simulator_never_imports_streamlit(path):
     assert _imports_of(path, "streamlit") == [], "simulator/ is pure; Streamlit belongs in pages/ and ui/"
 
 
-# Pages still over the limit, with the line count each may not grow past (a ratchet: shrink them
-# and lower or drop the entry). They were being changed by other work when the limit came in.
-NOT_YET_THIN = {"authoring.py": 478}
-
-
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_pages_stay_thin(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    allowed = NOT_YET_THIN.get(path.name, PAGE_LINE_LIMIT)
-    assert lines <= allowed, (
-        f"{path.relative_to(ROOT)} has {lines} lines (at most {allowed}): move view helpers to "
-        "a ui/ module named by what it shows and logic to simulator/services"
+    assert lines <= PAGE_LINE_LIMIT, (
+        f"{path.relative_to(ROOT)} has {lines} lines (at most {PAGE_LINE_LIMIT}): move view helpers "
+        "to a ui/ module named by what it shows and logic to simulator/services"
     )
-
-
-@pytest.mark.parametrize("name", sorted(NOT_YET_THIN))
-def test_the_pages_allowed_over_the_limit_still_need_it(name):
-    """An entry for a page that is thin now (or gone) would hide a regression: drop it."""
-    path = ROOT / "pages" / name
-    assert path.is_file(), f"pages/{name} is gone: remove it from NOT_YET_THIN"
-    lines = len(path.read_text(encoding="utf-8").splitlines())
-    assert lines > PAGE_LINE_LIMIT, f"pages/{name} has {lines} lines now: remove it from NOT_YET_THIN"

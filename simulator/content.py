@@ -1,4 +1,5 @@
-"""The team's content directory and its files, read once per process.
+"""The team's content directory and its files, read once per process; where the built-in
+scenario pack is.
 
 Owns where program content lives (policy.yaml, team.yaml, alertmanager.yml, curriculum.yaml,
 runbooks/, presets/) and the parsed policy, team and routing config every caller shares. A drill
@@ -6,12 +7,16 @@ page asks for these every second; parsing YAML and validating it with pydantic e
 of a live drill's server cost, so each file is parsed once per (directory, file) and kept.
 
 The directory is, in order: the one chosen with `use()` (the CLI's `--content-dir`), the
-`FIREDRILL_CONTENT_DIR` environment variable, or the `data/` folder shipped beside this package.
+`FIREDRILL_CONTENT_DIR` environment variable, or the content shipped with the package. The
+shipped content and scenario pack are package data (`simulator/shipped/`, found through
+importlib.resources): in a checkout those are links to the top-level `data/` and `scenarios/`,
+in a wheel copies of them, so an installed firedrill needs no checkout.
 The parsed values are frozen pydantic models, safe to share between threads and sessions.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import threading
 from collections.abc import Callable
@@ -21,8 +26,19 @@ from typing import Any, TypeVar, cast
 T = TypeVar("T")
 
 CONTENT_DIR_ENV = "FIREDRILL_CONTENT_DIR"
-# The checkout (or unpacked release) keeps its content in data/ next to the simulator package.
-SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def _shipped(folder: str) -> Path:
+    """A folder of the package's shipped content, as a real path (scenario includes, rule files
+    and the studio's templates are read with plain file I/O). Resolved, so a checkout reports
+    `data/policy.yaml` where the file really is, not the link inside the package."""
+    return Path(str(importlib.resources.files("simulator") / "shipped" / folder)).resolve()
+
+
+SHIPPED_CONTENT_DIR = _shipped("data")
+# The built-in scenario pack: scenario files, their expert responses, shared rule files and the
+# studio's templates/.
+SHIPPED_SCENARIO_DIR = _shipped("scenarios")
 
 _chosen: Path | None = None
 _cache: dict[tuple[str, Path], Any] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import content
 from ..scenario import LoadedScenario, load_scenario, scenario_files
 from ..store.scenarios import (
     PlayableScenario,
@@ -59,8 +60,8 @@ __all__ = [
     "versions",
 ]
 
-# The built-in pack ships beside the package in a checkout (scenarios/).
-BUILTIN_SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+# The built-in pack, shipped as package data (`simulator.content`).
+BUILTIN_SCENARIO_DIR = content.SHIPPED_SCENARIO_DIR
 
 
 class BuiltinPack:

@@ -15,16 +15,23 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SQLITE = PROJECT_ROOT / "data" / "firedrill.db"
+DATABASE_URL_ENV = "FIREDRILL_DATABASE_URL"
 
 
 class Base(DeclarativeBase):
     """Declarative base for every table; each store module adds its own tables to it."""
 
 
+def default_sqlite_path() -> Path:
+    """`data/firedrill.db` under the working directory. `make run` (and every make target) runs in
+    the checkout, so that is the checkout's git-ignored data/; an installed firedrill keeps its
+    database in the folder it is started from. Absolute, so a later chdir does not move it."""
+    return Path.cwd() / "data" / "firedrill.db"
+
+
 def database_url() -> str:
-    return os.environ.get("FIREDRILL_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+    """`FIREDRILL_DATABASE_URL`, else SQLite in `default_sqlite_path()`."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -27,7 +27,7 @@ def test_an_attempt_records_scenario_version_seed_and_policy(tmp_store, drill):
     )
     att = attempts.get_attempt(tmp_store, aid)
     assert (att.scenario_id, att.content_hash, att.seed, att.speed, att.status) == (
-        "pool-exhaustion-fixture",
+        "pool-exhaustion",
         drill.loaded.content_hash,
         7,
         10.0,

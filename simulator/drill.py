@@ -8,11 +8,9 @@ Does not score (`simulator.scoring`), render (`pages/`) or persist (`simulator.s
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +40,7 @@ from .actions import (
     parse_action,
 )
 from .oncall import default_team
-from .policy import default_policy
+from .policy import Policy, default_policy
 from .routing.config import default_config
 from .scenario import Effect, LoadedScenario, Mitigation, Ramp, Surge
 from .timeseries import Trace
@@ -71,175 +69,13 @@ def heartbeat_every(speed: float) -> float:
     return HEARTBEAT_EVERY if speed >= 10 else SLOW_HEARTBEAT_EVERY
 
 
-# --- the policy as the drill needs it -------------------------------------------------------------
+# --- the policy and team a drill runs with ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PolicyView:
-    """The numbers and names the drill and scoring read from the team's policy.
-
-    Built from `simulator.policy` when it is there (`from_policy`); the defaults are the seed's."""
-
-    ack_target: dict[Severity, float] = field(
-        default_factory=lambda: {
-            Severity.CRITICAL: 120.0,
-            Severity.HIGH: 900.0,
-            Severity.MEDIUM: 3600.0,
-            Severity.LOW: 86400.0,
-        }
-    )
-    hard_limit: dict[Severity, float] = field(
-        default_factory=lambda: {
-            Severity.CRITICAL: 600.0,
-            Severity.HIGH: 2700.0,
-            Severity.MEDIUM: 10800.0,
-            Severity.LOW: 259200.0,
-        }
-    )
-    customer_deadline: dict[Severity, float | None] = field(
-        default_factory=lambda: {
-            Severity.CRITICAL: 900.0,
-            Severity.HIGH: 1800.0,
-            Severity.MEDIUM: 3600.0,
-            Severity.LOW: None,
-        }
-    )
-    update_min: float = 300.0
-    update_max: float = 600.0
-    backup_after: float = 120.0
-    hash: str = "builtin-defaults"
-    source: Any = None  # the policy object itself, for escalation.plan
-
-    security_within: float = 300.0
-    # The seed's bridge and resolution rules (communication) and post-incident meetings.
-    bridge_update_every: float = 300.0
-    confirm_before_announcing: float = 300.0
-    monitor_after_resolution: float = 1800.0
-    rca_meeting_within: float = 86400.0
-    follow_up_meeting_after: float = 604800.0
-    resolution_announcement: str = "Issue resolved at HH:MM UTC"
-
-    @classmethod
-    def from_policy(cls, policy: Any | None) -> PolicyView:
-        """Read a `simulator.policy.Policy` (duck-typed, so a partial policy still works)."""
-        if policy is None:
-            return cls()
-        base = cls()
-        ack, hard, cust = dict(base.ack_target), dict(base.hard_limit), dict(base.customer_deadline)
-        for sev in Severity:
-            try:
-                lvl = policy.level(sev)
-            except (AttributeError, KeyError, TypeError, ValueError):
-                continue
-            ack[sev] = _seconds(getattr(lvl, "ack_target", None)) or ack[sev]
-            hard[sev] = _seconds(getattr(lvl, "hard_limit", None)) or hard[sev]
-            cn = getattr(lvl, "customer_notification", None)
-            if cn is not None and hasattr(cn, "deadline"):
-                cust[sev] = cn.deadline(None)
-        comm = getattr(policy, "communication", None)
-        umin = _seconds(getattr(comm, "update_cadence_min", None)) or base.update_min
-        umax = _seconds(getattr(comm, "update_cadence_max", None)) or base.update_max
-        backup = base.backup_after
-        rules = getattr(getattr(policy, "escalation_policy", None), "rules", None)
-        if rules:
-            backup = _seconds(rules[0].delay) or backup
-        security = base.security_within
-        for dec in getattr(policy, "escalation_decisions", []) or []:
-            if str(getattr(dec, "role", "")) in ("security_lead", "Role.SECURITY_LEAD"):
-                security = _seconds(dec.within) or security
-                break
-        post = getattr(policy, "post_incident", None)
-
-        def timing(source: Any, name: str, default: float) -> float:
-            return float(_seconds(getattr(source, name, None)) or default)
-
-        try:
-            phash = "sha256:" + hashlib.sha256(policy.model_dump_json().encode()).hexdigest()[:16]
-        except AttributeError:
-            phash = "policy"
-        view = cls(ack, hard, cust, float(umin), float(umax), float(backup), phash, policy, float(security))
-        announcement = getattr(comm, "resolution_announcement", None)
-        if isinstance(announcement, str) and "HH:MM" in announcement:
-            view = replace(view, resolution_announcement=announcement)
-        return replace(
-            view,
-            bridge_update_every=timing(comm, "bridge_update_cadence", base.bridge_update_every),
-            confirm_before_announcing=timing(
-                comm, "confirm_before_announcing", base.confirm_before_announcing
-            ),
-            monitor_after_resolution=timing(comm, "monitor_after_resolution", base.monitor_after_resolution),
-            rca_meeting_within=timing(post, "rca_meeting_within", base.rca_meeting_within),
-            follow_up_meeting_after=timing(post, "follow_up_meeting_after", base.follow_up_meeting_after),
-        )
-
-    def incident_id(self, date: datetime, n: int = 1) -> str:
-        fn = getattr(self.source, "incident_id", None)
-        if fn is not None:
-            return str(fn(date.date(), n))
-        return f"INC-{date:%Y-%m-%d}-{n:03d}"
-
-    def check_incident_id(self, incident_id: str, date: datetime | None = None) -> str | None:
-        """None when `incident_id` is well formed (and names `date` when given), else what is wrong."""
-        fn = getattr(self.source, "check_incident_id", None)
-        if fn is not None:
-            ok, why = fn(incident_id, None if date is None else date.date())
-            return None if ok else str(why)
-        m = re.fullmatch(r"INC-(\d{4}-\d{2}-\d{2})-(\d{3})", incident_id.strip())
-        if not m:
-            return f"incident id {incident_id!r} does not follow INC-YYYY-MM-DD-NNN"
-        if date is not None and m.group(1) != f"{date:%Y-%m-%d}":
-            return f"incident id {incident_id!r} names {m.group(1)}, not {date:%Y-%m-%d}"
-        return None
-
-    def channel_name(self, date: datetime, n: int = 1) -> str:
-        fn = getattr(self.source, "incident_channel_name", None)
-        if fn is not None:
-            return str(fn(date.date(), n))
-        return f"#incident-{date:%Y%m%d}-{n:03d}"
-
-    def check_channel_name(self, name: str, date: datetime) -> str | None:
-        """None when `name` is a correct incident channel for `date`, else what is wrong.
-
-        The seed spells the channel both `#incident-20260310-001` (its format line) and
-        `#incident-2026-03-10-001` (its phase-1 checklist); a trainee following either is right."""
-        fn = getattr(self.source, "check_channel_name", None)
-        if fn is not None:
-            ok, why = fn(name, date.date())
-            return None if ok else str(why)
-        if not re.fullmatch(r"#incident-\d{8}-\d{3}", name):
-            return f"{name} does not follow #incident-YYYYMMDD-NNN (e.g. {self.channel_name(date)})"
-        if name[10:18] != f"{date:%Y%m%d}":
-            return f"{name} carries the wrong date; today is {date:%Y%m%d}"
-        return None
-
-
-def _seconds(v: Any) -> float | None:
-    if v is None:
-        return None
-    if isinstance(v, timedelta):
-        return v.total_seconds()
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        from .durations import parse_duration
-
-        return parse_duration(v)
-    return None
-
-
-def load_default_policy() -> PolicyView:
+def load_default_policy() -> Policy:
     """The team's policy from the content directory's `policy.yaml`, read once per process. A
     broken file raises its FormatError: a drill is never scored against rules other than the team's."""
-    policy = default_policy()
-    view = _POLICY_VIEWS.get(id(policy))
-    if view is None or view.source is not policy:
-        view = PolicyView.from_policy(policy)
-        _POLICY_VIEWS[id(policy)] = view
-    return view
-
-
-# One view per parsed policy: `from_policy` hashes the whole policy, and pages ask often.
-_POLICY_VIEWS: dict[int, PolicyView] = {}
+    return default_policy()
 
 
 def load_default_team() -> Any:
@@ -390,7 +226,7 @@ class Drill:
 
     loaded: LoadedScenario
     seed: int
-    policy: PolicyView
+    policy: Policy
     team: Any = None
 
     @classmethod
@@ -398,13 +234,11 @@ class Drill:
         cls,
         loaded: LoadedScenario,
         seed: int | None = None,
-        policy: PolicyView | Any | None = None,
+        policy: Policy | None = None,
         team: Any = None,
     ) -> Drill:
         if policy is None:
             policy = load_default_policy()
-        elif not isinstance(policy, PolicyView):
-            policy = PolicyView.from_policy(policy)
         if team is None:
             team = load_default_team()
         if seed is not None and int(seed) != loaded.scenario.seed and loaded.scenario.variants is not None:
@@ -750,9 +584,7 @@ def escalation_pages(drill: Drill, triggered: float, ack: float | None, now: flo
     severity = true_severity_at(drill, triggered)
     security = drill.scenario.answer.security == SecurityState.BREACH_CONFIRMED
     ack_after = None if ack is None else ack - triggered
-    plan = escalation.plan(
-        drill.policy.source, drill.team, severity, drill.wall(triggered), ack_after, security
-    )
+    plan = escalation.plan(drill.policy, drill.team, severity, drill.wall(triggered), ack_after, security)
     out = []
     seen: set[tuple[float, str, str]] = set()
     for p in plan:
@@ -827,7 +659,7 @@ def state_at(drill: Drill, events: Sequence[Event], now: float) -> DrillState:
         elif isinstance(a, Declare):
             if inc.get("declared_at") is None:
                 inc["declared_at"] = t
-                inc["incident_id"] = drill.policy.incident_id(drill.wall(t), 1)
+                inc["incident_id"] = drill.policy.incident_id(drill.wall(t).date(), 1)
                 inc["status"] = IncidentStatus.INVESTIGATING
         elif isinstance(a, OpenChannel):
             inc["channel"] = a.name

@@ -14,7 +14,6 @@ from .actions import Action
 from .actions import parse_action as pa
 from .drill import Drill, Event, action_event, critical_from, world
 from .incident_report import draft_post_incident_report
-from .policy import Policy, default_policy
 from .scenario_checks import escalation_deadlines
 from .vocabulary import Role, Severity
 
@@ -51,13 +50,13 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
     add(15, action="classify", severity=sev.value, reason="impact matches the policy's definition")
     major = ans.real and sev.rank <= Severity.HIGH.rank
     inc_date = drill.wall(t)
-    channel = drill.policy.channel_name(inc_date, 1) if major else "#monitoring"
+    channel = drill.policy.incident_channel_name(inc_date.date(), 1) if major else "#monitoring"
     if major:
         add(15, action="declare", title=ans.title)
         add(15, action="open_channel", name=channel)
     # Everyone the drill will require: the policy's deadlines (IC for CRITICAL, security lead,
     # the manager when customers must be told) tightened by the scenario's own.
-    policy = drill.policy.source if isinstance(drill.policy.source, Policy) else default_policy()
+    policy = drill.policy
     open_until = t0 + float(ans.expected_resolution) if ans.expected_resolution else None
     deadlines = escalation_deadlines(sc, policy, t0, open_until) if ans.real else []
     for d in sorted(deadlines, key=lambda d: d.due):
@@ -145,7 +144,7 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
             "Final update; the post-incident report follows within 24 hours.",
         )
         # The seed's phase 4: wait for the metrics to confirm, then announce the resolution time.
-        t = max(t, verified_at + drill.policy.confirm_before_announcing)
+        t = max(t, verified_at + drill.policy.communication.confirm_before_announcing)
         add(
             0,
             action="announce_resolution",
@@ -181,7 +180,7 @@ def expert_actions(drill: Drill) -> list[tuple[float, Action]]:
     )
     add(0, action="resolve", summary=ans.root_cause.strip())
     if ans.real:
-        watch = round(drill.policy.monitor_after_resolution / 60)
+        watch = round(drill.policy.communication.monitor_after_resolution / 60)
         add(10, action="watch", minutes=watch, note="watching for a relapse or cascading failures")
     # A severity that changes during the incident is re-classified once the change shows.
     for ch in sorted(ans.severity_changes, key=lambda c: c.at):
@@ -217,7 +216,7 @@ def _join_the_bridge(drill: Drill, out: list[tuple[float, dict[str, Any]]], t0: 
     join = max([t0, became, *ic[:1]]) + 10
     stop = max((a for a, k in out if k["action"] == "resolve"), default=drill.duration)
     out.append((join, {"action": "join_bridge", "link": "Slack huddle in the incident channel"}))
-    step = max(60.0, drill.policy.bridge_update_every - 30)
+    step = max(60.0, drill.policy.communication.bridge_update_cadence - 30)
     at = join + 30
     while at < stop:
         out.append(

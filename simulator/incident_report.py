@@ -100,7 +100,7 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
     resolved = next((e.at_offset for e, a in acts if isinstance(a, Resolve)), None)
     end = resolved if resolved is not None else end_offset(drill, events)
     declared = next((e for e, a in acts if isinstance(a, Declare)), None)
-    inc_id = drill.policy.incident_id(drill.wall(declared.at_offset if declared else start), 1)
+    inc_id = drill.policy.incident_id(drill.wall(declared.at_offset if declared else start).date(), 1)
     sev = next((a.severity.value for e, a in reversed(acts) if isinstance(a, Classify)), "<severity>")
     title = (declared.payload.get("title") if declared else "") or (ans.title if expert else "<title>")
     hyp = next((a for _, a in reversed(acts) if isinstance(a, Hypothesis)), None)
@@ -148,8 +148,8 @@ def draft_post_incident_report(drill: Drill, events: Sequence[Event], expert: bo
     lines += ["", "## Follow-up Actions", ""]
     due = drill.wall(end).date()
     # The team's post-incident meetings are policy, not the answer: every draft schedules them.
-    rca_due = drill.wall(end + drill.policy.rca_meeting_within).date()
-    follow_due = drill.wall(end + drill.policy.follow_up_meeting_after).date()
+    rca_due = drill.wall(end + drill.policy.post_incident.rca_meeting_within).date()
+    follow_due = drill.wall(end + drill.policy.post_incident.follow_up_meeting_after).date()
     lines.append(f"- [ ] Hold the RCA meeting (Owner: Incident commander, Due: {rca_due:%Y-%m-%d})")
     lines.append(
         f"- [ ] Follow-up verification meeting, 1 week on (Owner: On-call engineer, Due: {follow_due:%Y-%m-%d})"
@@ -259,10 +259,8 @@ def _is_placeholder(line: str) -> bool:
 
 
 def required_sections(drill: Drill) -> list[str]:
-    """The report sections the team's policy requires (the seed's template when it says nothing)."""
-    post = getattr(drill.policy.source, "post_incident", None)
-    names = list(getattr(post, "required_sections", []) or [])
-    return names or [*HEADER_FIELDS, *SECTIONS]
+    """The report sections the team's policy requires."""
+    return drill.policy.post_incident.required_sections
 
 
 def _sections(markdown: str, required: Sequence[str] = ()) -> dict[str, list[str]]:
@@ -490,11 +488,12 @@ def check_facts(drill: Drill, events: Sequence[Event], secs: dict[str, list[str]
     s_lo, s_hi, e_lo, e_hi = _time_window(drill, events, fig)
     acts = actions_of(events)
     declared = next((e.at_offset for e, a in acts if isinstance(a, Declare)), None)
-    day = drill.wall(declared if declared is not None else s_lo)
+    day = drill.wall(declared if declared is not None else s_lo).date()
     expected_id = drill.policy.incident_id(day, 1)
     written = field("Incident ID")
     if written and not _is_placeholder(written):
-        problem = drill.policy.check_incident_id(written, day)
+        ok, why = drill.policy.check_incident_id(written, day)
+        problem = None if ok else why
         if problem is None and written.strip() != expected_id:
             problem = f"this drill's incident is {expected_id}"
         out.append(FactCheck("Incident ID", written, expected_id, problem is None, problem or ""))
@@ -735,8 +734,8 @@ def missing_meetings(drill: Drill, items: Sequence[ActionItem], incident_end: fl
     """The seed's two meetings as report action items: the RCA within 24 h, the follow-up at 1 week."""
     start = drill.scenario.clock.start
     end_day = drill.wall(incident_end).date()
-    rca_days = drill.policy.rca_meeting_within / 86400
-    follow_days = drill.policy.follow_up_meeting_after / 86400
+    rca_days = drill.policy.post_incident.rca_meeting_within / 86400
+    follow_days = drill.policy.post_incident.follow_up_meeting_after / 86400
     out = []
 
     def due_days(item: ActionItem) -> float | None:

@@ -6,8 +6,10 @@ or when pages go out (`simulator.escalation`); both read their rules from here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -287,6 +289,9 @@ class Communication(_Model):
         for name in ("channel_pattern", "incident_id_pattern"):
             if "NNN" not in getattr(self, name) or "YYYY" not in getattr(self, name):
                 raise ValueError(f"{name} must contain YYYY and NNN placeholders")
+        # Scoring reads the announced time out of the trainee's words at this placeholder.
+        if "HH:MM" not in self.resolution_announcement:
+            raise ValueError("resolution_announcement must contain the HH:MM placeholder")
         return self
 
 
@@ -354,8 +359,31 @@ class Policy(_Model):
             raise ValueError(f"condition and judgement ids must be unique; repeated: {', '.join(dupes)}")
         return self
 
+    @cached_property
+    def content_hash(self) -> str:
+        """Which policy an attempt was scored against (stored with it), computed once per policy."""
+        return "sha256:" + hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
     def level(self, severity: Severity | str) -> Level:
         return self.levels[Severity(severity)]
+
+    def customer_notice_within(self, severity: Severity) -> float:
+        """Seconds from the first alert to tell customers when a scenario requires a notice but
+        names no deadline: the level's own rule, else the tightest one any level sets (a notice
+        the policy itself would not ask for at this level is held to its strictest), else the
+        level's hard acknowledgement limit."""
+        own = self.level(severity).customer_notification.deadline(None)
+        if own is not None:
+            return own
+        others = [
+            d for s in SEVERITIES if (d := self.level(s).customer_notification.deadline(None)) is not None
+        ]
+        return min(others) if others else self.level(severity).hard_limit
+
+    @property
+    def incident_commander_levels(self) -> set[Severity]:
+        """Severities at which the policy brings in an incident commander (the seed: CRITICAL)."""
+        return {s for s in SEVERITIES if self.level(s).incident_commander}
 
     def clause(self, name: str) -> tuple[Severity, str, str] | None:
         """The level, id and text of the condition or judgement `name` names (by id or by its

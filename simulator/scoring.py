@@ -49,7 +49,7 @@ from .drill import (
     world,
 )
 from .incident_report import check_report
-from .policy import Deadline, Policy, customer_notice_deadline, default_policy
+from .policy import Deadline, customer_notice_deadline
 from .scenario import REPORT_INJECTS, Effect, Ramp, Surge
 from .scenario_checks import answer_levels, escalation_deadlines
 from .vocabulary import Role, Severity
@@ -301,7 +301,7 @@ def score_drill(drill: Drill, events: Sequence[Event]) -> Scorecard:
         drill.scenario.id,
         drill.loaded.content_hash,
         drill.seed,
-        drill.policy.hash,
+        drill.policy.content_hash,
         criteria,
         round(mean, 6),
         False,
@@ -443,8 +443,8 @@ def _acknowledge(run: _Run) -> Criterion:
         # Alert-free: a person reported it. Responding is the first thing the trainee did about it.
         return _response_to_report(run, b, report)  # type: ignore[arg-type]
     sev = true_severity_at(run.drill, run.first_fired)
-    target = run.drill.policy.ack_target[sev]
-    hard = run.drill.policy.hard_limit[sev]
+    level = run.drill.policy.level(sev)
+    target, hard = level.ack_target, level.hard_limit
     ack = run.ack
     if ack is None:
         b.critical.append("the page was never acknowledged")
@@ -484,8 +484,8 @@ RESPONSE_ACTIONS = (Acknowledge, Judge, Classify, Declare, OpenChannel, Escalate
 
 def _response_to_report(run: _Run, b: _Builder, report: float) -> Criterion:
     sev = true_severity_at(run.drill, report)
-    target = run.drill.policy.ack_target[sev]
-    hard = run.drill.policy.hard_limit[sev]
+    level = run.drill.policy.level(sev)
+    target, hard = level.ack_target, level.hard_limit
     who = next(i for i in run.drill.scenario.injects if i.kind in REPORT_INJECTS and i.at == report)
     responded = min(
         (t for t, a in run.acts_at() if isinstance(a, RESPONSE_ACTIONS) and t >= report), default=None
@@ -569,7 +569,7 @@ def _standing_miscalls(run: _Run, calls: list[tuple[float, Any]]) -> list[str]:
             return
         called, truth = bad_pair
         # The grace to correct a wrong call is the response time of the more severe of the two.
-        grace = d.policy.ack_target[min(called, truth, key=lambda sev: sev.rank)]
+        grace = d.policy.level(min(called, truth, key=lambda sev: sev.rank)).ack_target
         if until - bad_since > grace:
             off = abs(called.rank - truth.rank)
             why = (
@@ -596,19 +596,6 @@ def _standing_miscalls(run: _Run, calls: list[tuple[float, Any]]) -> list[str]:
     return out
 
 
-def _incident_commander_levels(drill: Drill) -> set[Severity]:
-    """Severities at which the policy brings in an incident commander (the seed: CRITICAL only)."""
-    source = drill.policy.source
-    levels: set[Severity] = set()
-    for sev in Severity:
-        try:
-            if getattr(source.level(sev), "incident_commander", False):
-                levels.add(sev)
-        except (AttributeError, KeyError, TypeError, ValueError):
-            continue
-    return levels or {Severity.CRITICAL}
-
-
 # A public status page is for incidents customers notice: HIGH and above (the seed's "major").
 STATUS_PAGE_FROM = Severity.HIGH
 OVER_RESPONSE_PER_LEVEL = 0.1
@@ -620,7 +607,8 @@ def _over_response(run: _Run, b: _Builder) -> None:
     3 levels) costs 0.3, a public status page on a LOW (from HIGH: 2 levels) 0.2."""
     d = run.drill
     required_roles = {req.role for req in required_escalations(d)}  # Deadline records (policy.Deadline)
-    ic_from = max(_incident_commander_levels(d), key=lambda s: s.rank)
+    # A policy that never calls an incident commander: one on a LOW is as far off as it gets.
+    ic_from = max(d.policy.incident_commander_levels or {Severity.CRITICAL}, key=lambda s: s.rank)
 
     def truth_at(t: float) -> Severity:
         return true_severity_at(d, t) if d.scenario.answer.real else Severity.LOW
@@ -708,7 +696,8 @@ def _severity(run: _Run) -> Criterion:
     )
     for ch in sorted(d.scenario.answer.severity_changes, key=lambda c: c.at):
         later = [(t, a) for t, a in calls if t >= ch.at and a.severity == ch.severity]
-        target, hard = d.policy.ack_target[ch.severity], d.policy.hard_limit[ch.severity]
+        level = d.policy.level(ch.severity)
+        target, hard = level.ack_target, level.hard_limit
         if not later:
             parts.append(0.0)
             b.note(
@@ -766,13 +755,8 @@ def policy_reason_note(drill: Drill, at: float) -> str:
     for ch in sorted(ans.severity_changes, key=lambda c: c.at):
         if ch.at <= at:
             reason = ch.severity_reason
-    found = _policy(drill).clause(reason) if reason else None
+    found = drill.policy.clause(reason) if reason else None
     return f" — policy: {found[2]} ({found[1]})" if found else ""
-
-
-def _policy(drill: Drill) -> Policy:
-    source = drill.policy.source
-    return source if isinstance(source, Policy) else default_policy()
 
 
 def required_escalations(drill: Drill, t0: float = 0.0, until: float | None = None) -> list[Deadline]:
@@ -783,7 +767,7 @@ def required_escalations(drill: Drill, t0: float = 0.0, until: float | None = No
     `until` is when the incident stopped being open (None: the whole scenario), which decides
     whether a HIGH's "customers told if longer than 30 min" — and so the manager — applies.
     """
-    return escalation_deadlines(drill.scenario, _policy(drill), t0, until)
+    return escalation_deadlines(drill.scenario, drill.policy, t0, until)
 
 
 def _escalation(run: _Run) -> Criterion:
@@ -835,16 +819,18 @@ def _communication(run: _Run) -> Criterion:
     major = ans.real and worst.rank <= Severity.HIGH.rank
     updates_needed = ans.real and worst.rank <= Severity.MEDIUM.rank
     policy = d.policy
+    update_max = policy.communication.update_cadence_max
     ack_or_fire = run.ack if run.ack is not None else run.t0
 
     # Channel.
     channels = run.of(OpenChannel)
     for t, a in channels:
-        problem = d.policy.check_channel_name(a.name, d.wall(t))
-        if problem:
+        day = d.wall(t).date()
+        well_named, problem = policy.check_channel_name(a.name, day)
+        if not well_named:
             b.note(
                 "channel",
-                f"channel {a.name}: {problem}; expected {d.policy.channel_name(d.wall(t))}",
+                f"channel {a.name}: {problem}; expected {policy.incident_channel_name(day, 1)}",
                 0.2,
                 t,
                 None,
@@ -854,10 +840,10 @@ def _communication(run: _Run) -> Criterion:
     if major and not channels:
         b.note(
             "channel",
-            f"no incident channel opened (expected {d.policy.channel_name(d.wall(run.t0))})",
+            f"no incident channel opened (expected {policy.incident_channel_name(d.wall(run.t0).date(), 1)})",
             0.25,
             None,
-            ack_or_fire + policy.update_max,
+            ack_or_fire + update_max,
         )
 
     # First update and cadence.
@@ -865,7 +851,7 @@ def _communication(run: _Run) -> Criterion:
     resolved = run.first(Resolve)
     stop = resolved[0] if resolved else run.end
     if updates_needed:
-        due = ack_or_fire + policy.update_max
+        due = ack_or_fire + update_max
         if not updates:
             b.note("first update", "no internal update posted", 0.3, None, due)
         elif updates[0][0] > due:
@@ -877,13 +863,11 @@ def _communication(run: _Run) -> Criterion:
         said = [*updates, *run.of(AnnounceResolution)]
         times = sorted(t for t, _ in said if t <= stop) or [updates[0][0]]
         start = times[0]
-        windows = max(
-            1, int((stop - start) // policy.update_max) + (1 if (stop - start) % policy.update_max else 0)
-        )
+        windows = max(1, int((stop - start) // update_max) + (1 if (stop - start) % update_max else 0))
         covered = sum(
             1
             for i in range(windows)
-            if any(start + i * policy.update_max <= t < start + (i + 1) * policy.update_max for t in times)
+            if any(start + i * update_max <= t < start + (i + 1) * update_max for t in times)
         )
         share = covered / windows
         gaps = [(b2 - a2, a2) for a2, b2 in zip([*times], [*times[1:], stop], strict=True)]
@@ -891,11 +875,11 @@ def _communication(run: _Run) -> Criterion:
         ded = round(0.2 * (1 - share), 4)
         b.note(
             "cadence",
-            f"{covered} of {windows} update windows ({policy.update_max / 60:g} min) had an update; "
+            f"{covered} of {windows} update windows ({update_max / 60:g} min) had an update; "
             f"largest gap {gap / 60:.1f} min",
             ded,
             gap_at + gap if ded else None,
-            gap_at + policy.update_max if ded else None,
+            gap_at + update_max if ded else None,
         )
     if updates_needed and updates:
         ok = 0
@@ -919,13 +903,11 @@ def _communication(run: _Run) -> Criterion:
     cn = ans.customer_notification
     # The policy decides when customers must be told (a HIGH left open past its limit needs a
     # notice too); a scenario may only require it sooner.
-    policy_notice = customer_notice_deadline(_policy(d), severity_levels(d, run.t0), open_until(run))
+    policy_notice = customer_notice_deadline(d.policy, severity_levels(d, run.t0), open_until(run))
     due_at: list[float] = [policy_notice.due] if policy_notice else []
     why = policy_notice.reason if policy_notice else ""
     if cn and cn.required:
-        scenario_due = run.t0 + (
-            cn.within if cn.within is not None else (policy.customer_deadline.get(worst) or 900.0)
-        )
+        scenario_due = run.t0 + (cn.within if cn.within is not None else policy.customer_notice_within(worst))
         if not due_at or scenario_due < due_at[0]:
             due_at, why = [scenario_due], "the scenario requires a customer notice"
     required = bool(due_at)
@@ -956,7 +938,7 @@ def _communication(run: _Run) -> Criterion:
     # Status page.
     pages = run.of(StatusPage)
     if major and not pages:
-        b.note("status page", "the status page was never updated", 0.1, None, ack_or_fire + policy.update_max)
+        b.note("status page", "the status page was never updated", 0.1, None, ack_or_fire + update_max)
     ranks = [STATUS_ORDER.index(a.status) for _, a in pages]
     for (t, a), prev in zip(pages[1:], ranks, strict=False):
         if STATUS_ORDER.index(a.status) < prev:
@@ -1001,7 +983,7 @@ def _bridge_call(run: _Run, b: _Builder) -> None:
     became = critical_from(run.drill)
     if became is None:
         return
-    policy = run.drill.policy
+    comm = run.drill.policy.communication
     due = max(run.t0, became) + BRIDGE_JOIN_WITHIN
     joined = run.first(JoinBridge)
     if joined is None:
@@ -1013,7 +995,7 @@ def _bridge_call(run: _Run, b: _Builder) -> None:
         b.note("bridge call", "joined the bridge call in time", 0.0, joined[0], due)
     resolved = run.first(Resolve)
     stop = resolved[0] if resolved else run.end
-    every = policy.bridge_update_every
+    every = comm.bridge_update_cadence
     times = [t for t, _ in run.of(BridgeUpdate) if joined[0] <= t <= stop]
     # Every stretch longer than the cadence without a bridge update is a missed update.
     marks = [joined[0], *times, stop]
@@ -1038,19 +1020,19 @@ def _resolution_steps(run: _Run, b: _Builder) -> None:
     d = run.drill
     if not d.scenario.answer.real:
         return
-    policy = d.policy
+    comm = d.policy.communication
     announced = run.first(AnnounceResolution)
     fixes = [t for t, _ in run.of(Mitigate)]
     if announced is None:
-        b.note("resolution announcement", f'never announced "{policy.resolution_announcement}"', 0.1)
+        b.note("resolution announcement", f'never announced "{comm.resolution_announcement}"', 0.1)
     else:
         at, a = announced
-        m = resolution_pattern(policy.resolution_announcement).search(a.text)
+        m = resolution_pattern(comm.resolution_announcement).search(a.text)
         verified = [t for t, _ in run.of(Verify) if t >= (max(fixes) if fixes else 0.0) and t <= at]
         if not m:
             b.note(
                 "resolution announcement",
-                f'the announcement does not say "{policy.resolution_announcement}": {a.text[:80]!r}',
+                f'the announcement does not say "{comm.resolution_announcement}": {a.text[:80]!r}',
                 0.05,
                 at,
                 None,
@@ -1070,18 +1052,18 @@ def _resolution_steps(run: _Run, b: _Builder) -> None:
                 )
             else:
                 b.note("resolution announcement", f"announced: {a.text[:80]}", 0.0, at, None)
-        confirm_due = verified[0] + policy.confirm_before_announcing if verified else None
+        confirm_due = verified[0] + comm.confirm_before_announcing if verified else None
         if confirm_due is None or at + 1e-6 < confirm_due:
             b.note(
                 "wait for confirmation",
-                f"announced without waiting {policy.confirm_before_announcing / 60:g} min after verifying "
+                f"announced without waiting {comm.confirm_before_announcing / 60:g} min after verifying "
                 "recovery for the metrics to confirm it",
                 0.05,
                 at,
                 confirm_due,
             )
     watch = run.first(Watch)
-    need = policy.monitor_after_resolution
+    need = comm.monitor_after_resolution
     if watch is None:
         b.note("watch", f"no {need / 60:g}-min watch for a relapse before standing down", 0.1)
     else:

@@ -45,7 +45,7 @@ def render_update_rubric(key: str) -> None:
 
 def render_bridge_forms(drill: Drill, record: Record) -> None:
     """Join the bridge call a CRITICAL gets, and speak a status update on it every few minutes."""
-    every = drill.policy.bridge_update_every / 60
+    every = drill.policy.communication.bridge_update_cadence / 60
     st.caption(
         f"CRITICAL: the incident commander opens a bridge call (Slack huddle or Zoom). Join it, "
         f"and give a status update on it every {every:g} minutes while the incident is ongoing."
@@ -62,11 +62,11 @@ def render_bridge_forms(drill: Drill, record: Record) -> None:
 
 def render_resolution_forms(drill: Drill, now_offset: float, record: Record) -> None:
     """The seed's phase 4: announce the resolution time once the metrics confirm it, then watch."""
-    policy = drill.policy
+    comm = drill.policy.communication
     st.caption(
-        f"After verifying, wait {policy.confirm_before_announcing / 60:g} minutes for the metrics to "
+        f"After verifying, wait {comm.confirm_before_announcing / 60:g} minutes for the metrics to "
         'confirm, then announce "Issue resolved at HH:MM UTC"; after closing, keep watching for '
-        f"{policy.monitor_after_resolution / 60:g} minutes for a relapse."
+        f"{comm.monitor_after_resolution / 60:g} minutes for a relapse."
     )
     with st.form("announce_resolution"):
         text = st.text_input(
@@ -87,7 +87,7 @@ def render_resolution_forms(drill: Drill, now_offset: float, record: Record) -> 
             "Watch for a relapse (minutes)",
             min_value=1,
             max_value=1440,
-            value=round(policy.monitor_after_resolution / 60),
+            value=round(comm.monitor_after_resolution / 60),
             key="watch_minutes",
         )
         note = st.text_input("What you will watch", key="watch_note", max_chars=2000)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..actions import Action, action_payload, load_responses
-from ..drill import Drill, DrillClock, Event, load_default_policy, load_default_team
+from ..drill import Drill, DrillClock, Event
+from ..policy import Policy
 from ..reports import Debrief, debrief
 from ..scenario import parse_scenario
 from ..scoring import Scorecard, score_drill
@@ -62,19 +63,14 @@ CLOCK_CONTROLS = ("clock.pause", "clock.resume", "clock.speed", "clock.end")
 
 
 def drill_for(
-    attempt: Attempt, scenario_dir: str | Path | None = None, policy: Any = None, team: Any = None
+    attempt: Attempt, scenario_dir: str | Path | None = None, policy: Policy | None = None, team: Any = None
 ) -> Drill:
     """The `Drill` exactly as the attempt ran it: the stored scenario text, its seed, the policy."""
     base = Path(scenario_dir) if scenario_dir is not None else BUILTIN_SCENARIO_DIR
     loaded = parse_scenario(
         attempt.scenario_text, attempt.scenario_source or f"{attempt.scenario_id}.yaml", base
     )
-    return Drill.create(
-        loaded,
-        attempt.seed,
-        policy if policy is not None else load_default_policy(),
-        team if team is not None else load_default_team(),
-    )
+    return Drill.create(loaded, attempt.seed, policy, team)
 
 
 def start_attempt(
@@ -94,7 +90,7 @@ def start_attempt(
         username=username,
         loaded=drill.loaded,
         seed=drill.seed,
-        policy_hash=drill.policy.hash,
+        policy_hash=drill.policy.content_hash,
         speed=speed,
         now=now,
         clock_id=clock_id,

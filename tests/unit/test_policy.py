@@ -239,3 +239,21 @@ def test_a_high_needs_a_customer_notice_only_when_left_open_past_thirty_minutes(
     notice = pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + 31 * 60)
     assert notice is not None and notice.due == 120.0 + 30 * 60
     assert notice.clause == "levels.HIGH.customer_notification"
+
+
+def test_a_resolution_announcement_without_a_time_placeholder_is_refused_at_its_line():
+    text = _policy_text().replace("Issue resolved at HH:MM UTC", "Issue resolved", 1)
+    with pytest.raises(FormatError) as exc:
+        pol.validate_policy_text(text, "policy.yaml")
+    assert "resolution_announcement must contain the HH:MM placeholder" in exc.value.problems[0].message
+
+
+def test_a_scenario_notice_without_a_deadline_takes_the_level_rule_else_the_policys_tightest():
+    assert POLICY.customer_notice_within(Severity.HIGH) == 30 * 60  # HIGH: if longer than 30 min
+    assert POLICY.customer_notice_within(Severity.LOW) == 15 * 60  # LOW asks none: CRITICAL's 15 min
+
+
+def test_the_policy_hash_names_its_content():
+    edited = pol.validate_policy_text(_policy_text().replace("within: 15m", "within: 14m", 1), "policy.yaml")
+    assert POLICY.content_hash == pol.load_policy().content_hash
+    assert edited.content_hash != POLICY.content_hash and edited.content_hash.startswith("sha256:")

@@ -256,7 +256,7 @@ def test_alert_free_incident_is_timed_from_the_persons_report():
     ack = _score(drill, late).criterion("acknowledge")
     ded = ack.deductions[0]
     assert ded.item == "response" and "after Marco (Support)'s report" in ded.note
-    assert ded.expected_at == pytest.approx(report + drill.policy.ack_target[Severity.CRITICAL])
+    assert ded.expected_at == pytest.approx(report + drill.policy.level(Severity.CRITICAL).ack_target)
     assert ack.score < 0.5
 
 

@@ -70,7 +70,7 @@ class ModuleSpec(Model):
     title: str
     summary: str = ""
     page: str | None = Field(
-        None, description="The app page that runs this module, e.g. pages/day2_alerts.py"
+        None, description="The app page that runs this module, e.g. pages/alert_handling.py"
     )
     minutes: int = Field(30, ge=1, le=300)
     exercises: list[ExerciseSpec] = Field(default_factory=list)
@@ -213,6 +213,15 @@ class Curriculum(Model):
                     return m
         return None
 
+    def day_of_page(self, page: str) -> int | None:
+        """The first day with a module that runs on `page` (None: the programme does not use it).
+
+        Pages are named by the skill they train; which day that skill is taught is this data's."""
+        for d in self.days:
+            if any(m.page == page for m in d.modules):
+                return d.day
+        return None
+
 
 def validate_curriculum_text(
     text: str, source: str = "<curriculum>", base_dir: Path | None = None
@@ -242,6 +251,11 @@ def validate_curriculum_text(
 
 def load_curriculum(path: Path | str | None = None) -> Curriculum:
     return load_model_file(Curriculum, Path(path) if path else content.path("curriculum.yaml"))
+
+
+def default_curriculum() -> Curriculum:
+    """The team's `curriculum.yaml`, loaded once per process (a frozen value, safe to share)."""
+    return content.parsed("curriculum.yaml", load_curriculum)
 
 
 def json_schema() -> dict[str, Any]:

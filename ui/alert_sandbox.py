@@ -5,10 +5,10 @@ decide; the best try per challenge is kept and can be recorded as the exercise r
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from simulator.exercises import day2
+from simulator.exercises import alert_sandbox as sandbox
+from ui.metric_panel import render_metric_panel
 from ui.training import attempt_seed, last_result, record_result, show_result, status_badge
 
 
@@ -19,8 +19,8 @@ def render_alert_sandbox(username: str) -> None:
     )
     status_badge(username, "day2.alert_sandbox")
     best: dict = st.session_state.setdefault("sandbox_best", {})
-    ch = st.selectbox("Challenge", day2.SANDBOX_CHALLENGES, format_func=lambda c: c.text)
-    m = day2.SANDBOX_METRICS[ch.metric]
+    ch = st.selectbox("Challenge", sandbox.SANDBOX_CHALLENGES, format_func=lambda c: c.text)
+    m = sandbox.SANDBOX_METRICS[ch.metric]
     st.code(f"alert: {m.rule.alert}\nexpr: {m.rule.expr}\nfor: {m.rule.for_:g}s", language="yaml")
     with st.form("sandbox"):
         c1, c2 = st.columns(2)
@@ -38,18 +38,21 @@ def render_alert_sandbox(username: str) -> None:
         minute = c2.number_input("If yes, at which minute?", value=None, min_value=0.0, max_value=30.0)
         go_run = st.form_submit_button("Run the alert engine", type="primary")
     if go_run:
-        knobs = day2.Knobs(ch.metric, level, duration * 60, noise, interval)
-        outcome = day2.run_sandbox(knobs, seed=attempt_seed(username, "day2.alert_sandbox"))
-        item = day2.judge_attempt(day2.SandboxAttempt(ch.id, knobs, fires == "yes", minute), outcome)
+        knobs = sandbox.Knobs(ch.metric, level, duration * 60, noise, interval)
+        outcome = sandbox.run_sandbox(knobs, seed=attempt_seed(username, "day2.alert_sandbox"))
+        item = sandbox.judge_attempt(sandbox.SandboxAttempt(ch.id, knobs, fires == "yes", minute), outcome)
         if ch.id not in best or item.credit > best[ch.id].credit:
             best[ch.id] = item
-        s = outcome.trace.series[0]
-        fig = go.Figure(go.Scatter(x=outcome.trace.offsets / 60, y=s.values, mode="lines", name=m.metric))
-        fig.add_hline(y=float(m.rule.expr.split()[-1]), line_dash="dash", annotation_text="threshold")
-        if outcome.first_firing is not None:
-            fig.add_vline(x=outcome.first_firing / 60, line_color="red", annotation_text="firing")
-        fig.update_layout(height=280, xaxis_title="minute", margin=dict(l=10, r=10, t=20, b=10))
-        st.plotly_chart(fig, key="sandbox_chart")
+        render_metric_panel(
+            outcome.trace.offsets / 60,
+            outcome.trace.series[0].values,
+            key="sandbox_chart",
+            name=m.metric,
+            threshold=float(m.rule.expr.split()[-1]),
+            fired_at=None if outcome.first_firing is None else outcome.first_firing / 60,
+            x_title="minute",
+            height=280,
+        )
         (st.success if item.correct else st.warning)(item.feedback)
     st.dataframe(
         pd.DataFrame(
@@ -59,13 +62,13 @@ def render_alert_sandbox(username: str) -> None:
                     "result": best[c.id].feedback if c.id in best else "—",
                     "credit": best[c.id].credit if c.id in best else 0.0,
                 }
-                for c in day2.SANDBOX_CHALLENGES
+                for c in sandbox.SANDBOX_CHALLENGES
             ]
         ),
         hide_index=True,
     )
     if st.button("Record my sandbox results"):
-        result = day2.grade_sandbox(best)
+        result = sandbox.grade_sandbox(best)
         record_result(username, result)
         st.session_state["r_sandbox"] = result
     if (r := last_result("r_sandbox")) is not None:

@@ -28,6 +28,13 @@ def curriculum() -> Curriculum:
     return load_curriculum()
 
 
+def programme_heading(page: str, name: str) -> str:
+    """A programme page's heading, e.g. "Day 4 — Incident response": the page is named by the
+    skill it trains, and the day it is taught comes from the curriculum file."""
+    day = curriculum().day_of_page(page)
+    return name if day is None else f"Day {day} — {name}"
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

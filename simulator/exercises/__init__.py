@@ -1,7 +1,10 @@
-"""Day 1–5 exercises as pure logic: questions, generated material, and grading.
+"""The programme's exercises as pure logic: questions, generated material, and grading.
 
 Owns the shared shape of a graded exercise (`Question`, `ExerciseResult`) and turning a result
-into an `EvidenceRecord`. Each day's module builds its material from a seed and grades answers;
+into an `EvidenceRecord`. Each module is named by the skill it trains (`service_map`,
+`traffic_reading`, `alert_catalogue`, `false_positives`, `alert_sandbox`, `pager`,
+`response_workflow`, `incident_communication`, `escalation_quiz`, `shadow`, `handoff`); which day
+teaches it is `data/curriculum.yaml`'s. Each builds its material from a seed and grades answers;
 none of them store anything or import streamlit (pages do that).
 """
 

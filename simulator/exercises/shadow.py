@@ -1,4 +1,4 @@
-"""Day 5 — the shadow shift: a compressed multi-hour replay of alert traffic to judge.
+"""The shadow shift: a compressed multi-hour replay of alert traffic to judge.
 
 Owns generating a shift (noise, false positives, routine warnings and one real incident whose
 alerts cascade), judging each alert (real? actionable? severity?) and the readiness bar from

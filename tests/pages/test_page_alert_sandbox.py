@@ -1,18 +1,18 @@
-"""The Day 2 alert sandbox tab (ui/alert_sandbox.py): a run judges the prediction with the real
+"""The alert sandbox tab of the alert-handling page (ui/alert_sandbox.py): a run judges the prediction with the real
 alert engine, the best try per challenge shows in the results table, and recording it stores the
 exercise result."""
 
 from __future__ import annotations
 
-from simulator.exercises import day2
+from simulator.exercises import alert_sandbox
 from tests.helpers import app_test
 
 
 def test_a_sandbox_run_is_judged_and_its_result_recorded():
-    at = app_test("pages/day2_alerts.py", role="trainee")
+    at = app_test("pages/alert_handling.py", role="trainee")
     at.run()
     assert not at.exception
-    first = day2.SANDBOX_CHALLENGES[0]
+    first = alert_sandbox.SANDBOX_CHALLENGES[0]
     before = at.dataframe[-1].value
     assert set(before["result"]) == {"—"}  # nothing tried yet
     next(b for b in at.button if b.label == "Run the alert engine").click().run()

@@ -83,7 +83,7 @@ def test_trainer_cannot_confirm_a_trainee_whose_evidence_is_incomplete(tmp_store
 
 
 def test_communication_with_blame_is_not_passed_on_day_four():
-    at = app_test("pages/day4_response.py", role="trainee")
+    at = app_test("pages/incident_response.py", role="trainee")
     at.run()
     at.text_area[0].input("14:25 UTC: Investigating errors; 1% of requests fail. Next update in 10 minutes.")
     at.text_area[1].input("Investigating: some requests fail. Next update at 15:00 UTC.")
@@ -93,7 +93,7 @@ def test_communication_with_blame_is_not_passed_on_day_four():
 
 
 def test_shadow_shift_handed_in_empty_is_not_ready():
-    at = app_test("pages/day5_shadow.py", role="trainee")
+    at = app_test("pages/shadow_shift.py", role="trainee")
     at.run()
     next(b for b in at.button if b.label == "Hand in my judgements").click().run()
     assert any("Not passed" in e.value and "at least 10" in e.value for e in at.error)
@@ -126,7 +126,7 @@ def test_a_shadow_shift_judged_correctly_alert_by_alert_meets_the_readiness_bar(
     from simulator.exercises import shadow
 
     truth = {(t[0], t[2]): t for t in (*shadow._NOISE, *shadow._INCIDENT)}
-    at = app_test("pages/day5_shadow.py", role="trainee")
+    at = app_test("pages/shadow_shift.py", role="trainee")
     at.run()
     while any(b.label == "Next alert" for b in at.button):
         next(b for b in at.button if b.label == "Next alert").click().run()
@@ -188,7 +188,7 @@ def test_team_overview_flags_overdue_training_and_records_a_monthly_review(tmp_s
     assert row["review overdue"] == "" and row["refresher overdue"] == "OVERDUE"
 
 
-@pytest.mark.parametrize("page", ["pages/day1_overview.py", "pages/day2_alerts.py", "pages/handoff.py"])
+@pytest.mark.parametrize("page", ["pages/system_overview.py", "pages/alert_handling.py", "pages/handoff.py"])
 def test_module_pages_open_for_a_trainee_with_their_exercises(page):
     at = app_test(page, role="trainee", timeout=60)
     at.run()
@@ -196,15 +196,15 @@ def test_module_pages_open_for_a_trainee_with_their_exercises(page):
     assert any("Submit" in b.label or "Complete" in b.label for b in at.button)
 
 
-def test_day_one_error_budget_answers_computed_from_the_trace_pass():
-    from simulator.exercises import day1
+def test_error_budget_answers_computed_from_the_trace_pass():
+    from simulator.exercises import traffic_reading
 
-    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at = app_test("pages/system_overview.py", role="trainee", timeout=60)
     at.run()
     # The hourly requests and failures, as shown to the trainee.
     table = next(d.value for d in at.dataframe if "requests" in d.value.columns)
     total, failed = int(table["requests"].sum()), int(table["failed"].sum())
-    facts = day1.SloFacts(
+    facts = traffic_reading.SloFacts(
         total,
         failed,
         100 * (total - failed) / total,
@@ -227,25 +227,25 @@ def test_day_one_error_budget_answers_computed_from_the_trace_pass():
     assert any(s.value.startswith("Passed: 100%") for s in at.success)
 
 
-def test_day_one_service_map_quiz_is_not_under_its_answer_table_and_feedback_is_in_words():
-    from simulator.exercises import day1
+def test_service_map_quiz_is_not_under_its_answer_table_and_feedback_is_in_words():
+    from simulator.exercises import service_map
 
-    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at = app_test("pages/system_overview.py", role="trainee", timeout=60)
     at.run()
     # Before answering, no table says what users notice when a dependency fails.
-    effects = {d.when_down for d in day1.SERVICE_MAP}
+    effects = {d.when_down for d in service_map.SERVICE_MAP}
     assert not any(effects & set(map(str, d.value.to_numpy().ravel())) for d in at.dataframe)
     radios = [r for r in at.radio if r.key and r.key.startswith("q_service_map_")]
     assert radios and all(r.value is None for r in radios)
     # The right answer to question i is option i in the material; on screen the order differs.
-    down_questions = zip(day1.SERVICE_MAP, radios, strict=False)  # the "what do users notice" ones
+    down_questions = zip(service_map.SERVICE_MAP, radios, strict=False)  # the "what do users notice" ones
     in_file_order = [r.options.index(d.when_down) == i for i, (d, r) in enumerate(down_questions)]
     assert not all(in_file_order)
     next(b for b in at.button if b.label == "Submit answers").click().run()  # nothing answered
     items = list(next(d.value for d in at.dataframe if "item" in d.value.columns)["item"])
-    assert items[0] == f"{day1.SERVICE_MAP[0].name} fails. What do users notice first?"
+    assert items[0] == f"{service_map.SERVICE_MAP[0].name} fails. What do users notice first?"
     assert not any(re.fullmatch(r"[a-z_]+\.\d+", i) for i in items)  # never "down.0"
-    assert any(d.value.shape[0] == len(day1.SERVICE_MAP) for d in at.dataframe)  # the map opens
+    assert any(d.value.shape[0] == len(service_map.SERVICE_MAP) for d in at.dataframe)  # the map opens
 
 
 def test_runbook_action_buttons_are_not_listed_in_the_experts_order():
@@ -262,12 +262,12 @@ def test_runbook_action_buttons_are_not_listed_in_the_experts_order():
     assert not all(in_expert_order)
 
 
-def test_day_one_hour_questions_use_an_hour_picker_not_a_24_item_list():
+def test_dashboard_hour_questions_use_an_hour_picker_not_a_24_item_list():
     from datetime import time
 
     import numpy as np
 
-    at = app_test("pages/day1_overview.py", role="trainee", timeout=60)
+    at = app_test("pages/system_overview.py", role="trainee", timeout=60)
     at.run()
     assert not any(len(r.options) >= 12 for r in at.radio)
     pickers = [t for t in at.time_input if t.key and t.key.endswith(".peak_hour")]
@@ -285,7 +285,7 @@ def test_day_one_hour_questions_use_an_hour_picker_not_a_24_item_list():
 def _pager_at(started_minutes_ago: float):
     from datetime import UTC, datetime, timedelta
 
-    at = app_test("pages/day2_alerts.py", role="trainee", timeout=60)
+    at = app_test("pages/alert_handling.py", role="trainee", timeout=60)
     at.run()
     next(b for b in at.button if b.label.startswith("Start the shift")).click().run()
     # The pages arrived this long ago (as if the trainee had been reading them).

@@ -15,7 +15,19 @@ import pytest
 from pydantic import BaseModel
 
 from simulator.alerts import scenario_timeline
-from simulator.exercises import ItemResult, day1, day2, day4, grade_quiz, handoff, item_label, shadow
+from simulator.exercises import (
+    ItemResult,
+    alert_catalogue,
+    escalation_quiz,
+    false_positives,
+    grade_quiz,
+    handoff,
+    item_label,
+    pager,
+    service_map,
+    shadow,
+    traffic_reading,
+)
 from simulator.scenario import load_scenario, scenario_files
 from simulator.traces import generate_trace
 from tests.helpers import ROOT
@@ -74,17 +86,17 @@ def test_a_scenarios_own_and_generated_text_has_no_unfilled_placeholder(sid):
 
 
 def test_generated_exercise_material_has_no_unfilled_placeholder():
-    trace = day1.day_of_traffic(7)
+    trace = traffic_reading.day_of_traffic(7)
     material: list[Any] = [
-        day1.service_map_questions(),
-        day1.error_budget_questions(trace),
-        day1.dashboard_questions(trace),
-        day2.alert_catalogue(PACK),
-        day2.alert_quiz_questions(day2.alert_catalogue(PACK), 7),
-        day2.severity_questions(),
-        day2.false_positive_questions(),
-        day2.PAGER_CASES,
-        day4.escalation_questions(),
+        service_map.service_map_questions(),
+        traffic_reading.error_budget_questions(trace),
+        traffic_reading.dashboard_questions(trace),
+        alert_catalogue.alert_catalogue(PACK),
+        alert_catalogue.alert_quiz_questions(alert_catalogue.alert_catalogue(PACK), 7),
+        alert_catalogue.severity_questions(),
+        false_positives.false_positive_questions(),
+        pager.PAGER_CASES,
+        escalation_quiz.escalation_questions(),
         shadow.generate_shift(7),
         handoff.simulated_week(7),
     ]
@@ -93,12 +105,14 @@ def test_generated_exercise_material_has_no_unfilled_placeholder():
 
 
 def test_the_alert_catalogue_reads_templates_as_words():
-    entry = next(e for e in day2.alert_catalogue(PACK) if e.alert == "CriticalVulnerabilityDetected")
+    entry = next(
+        e for e in alert_catalogue.alert_catalogue(PACK) if e.alert == "CriticalVulnerabilityDetected"
+    )
     assert entry.summary == "N hosts run a version affected by the CVE"
 
 
 def test_feedback_names_items_in_words_never_by_internal_id():
-    qs = day1.service_map_questions()
+    qs = service_map.service_map_questions()
     result = grade_quiz("day1.service_map", qs, {})
     assert item_label(result.items[0]) == qs[0].prompt
     assert item_label(ItemResult("day4.communication", True, 1.0, "")) == "Communication"

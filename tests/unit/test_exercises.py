@@ -1,10 +1,23 @@
-"""Day 1, 2 and 4 exercises: firedrill computes the answers itself and grades the trainee's."""
+"""The quiz-shaped, sandbox and writing exercises: firedrill computes the answers itself and grades the trainee's."""
 
 from __future__ import annotations
 
 import pytest
 
-from simulator.exercises import Question, day1, day2, day4, handoff
+from simulator.exercises import (
+    ItemResult,
+    Question,
+    alert_catalogue,
+    alert_sandbox,
+    escalation_quiz,
+    false_positives,
+    handoff,
+    incident_communication,
+    pager,
+    response_workflow,
+    service_map,
+    traffic_reading,
+)
 from simulator.scenario import load_scenario, scenario_files
 from tests.conftest import SCENARIOS
 
@@ -14,10 +27,10 @@ def answers_for(questions):
 
 
 def test_service_map_covers_database_elasticsearch_redis_and_kms():
-    names = " ".join(d.name for d in day1.SERVICE_MAP)
+    names = " ".join(d.name for d in service_map.SERVICE_MAP)
     for dep in ("PostgreSQL", "Elasticsearch", "Redis", "KMS"):
         assert dep in names
-    qs = day1.service_map_questions()
+    qs = service_map.service_map_questions()
     from simulator.exercises import grade_quiz
 
     assert grade_quiz("day1.service_map", qs, answers_for(qs)).passed
@@ -25,10 +38,10 @@ def test_service_map_covers_database_elasticsearch_redis_and_kms():
 
 
 def test_error_budget_answers_are_checked_within_tolerance():
-    trace = day1.day_of_traffic(seed=4)
-    facts = day1.slo_facts(trace, 99.9)
+    trace = traffic_reading.day_of_traffic(seed=4)
+    facts = traffic_reading.slo_facts(trace, 99.9)
     assert facts.total > 0 and 0 < facts.failed < facts.total
-    qs = {q.id: q for q in day1.error_budget_questions(trace, 99.9)}
+    qs = {q.id: q for q in traffic_reading.error_budget_questions(trace, 99.9)}
     exact = round(facts.availability_pct, 3)
     assert qs["availability"].is_correct(exact + 0.004)
     assert not qs["availability"].is_correct(exact + 0.02)
@@ -37,14 +50,14 @@ def test_error_budget_answers_are_checked_within_tolerance():
 
 
 def test_the_traffic_trace_is_reproducible_from_its_seed():
-    a, b = day1.day_of_traffic(7), day1.day_of_traffic(7)
+    a, b = traffic_reading.day_of_traffic(7), traffic_reading.day_of_traffic(7)
     assert (a.series[0].values == b.series[0].values).all()
-    assert not (a.series[0].values == day1.day_of_traffic(8).series[0].values).all()
+    assert not (a.series[0].values == traffic_reading.day_of_traffic(8).series[0].values).all()
 
 
 def test_dashboard_questions_are_answered_from_the_chart_data():
-    trace = day1.day_of_traffic(seed=2)
-    qs = {q.id: q for q in day1.dashboard_questions(trace)}
+    trace = traffic_reading.day_of_traffic(seed=2)
+    qs = {q.id: q for q in traffic_reading.dashboard_questions(trace)}
     lat = trace.by_name("latency_p95_ms")[0].values
     assert qs["peak_latency"].is_correct(float(lat.max()))
     assert not qs["peak_latency"].is_correct(float(lat.max()) * 0.5)
@@ -61,7 +74,7 @@ def pack():
 
 
 def test_alert_catalogue_lists_every_alerting_rule_in_the_pack(pack):
-    cat = day2.alert_catalogue(pack)
+    cat = alert_catalogue.alert_catalogue(pack)
     names = {e.alert for e in cat}
     expected = {
         r.alert for ld in pack.values() for g in ld.rule_groups for r in g.rules if hasattr(r, "alert")
@@ -72,18 +85,18 @@ def test_alert_catalogue_lists_every_alerting_rule_in_the_pack(pack):
 
 
 def test_alert_quiz_includes_severity_cases_and_needs_ninety_percent(pack):
-    qs = day2.alert_quiz_questions(day2.alert_catalogue(pack), seed=1)
+    qs = alert_catalogue.alert_quiz_questions(alert_catalogue.alert_catalogue(pack), seed=1)
     assert any(q.id.startswith("severity.") for q in qs)
     answers = answers_for(qs)
-    assert day2.grade_alert_quiz(qs, answers).passed
+    assert alert_catalogue.grade_alert_quiz(qs, answers).passed
     wrong = dict(answers)
     for q in qs[:3]:
         wrong[q.id] = (q.answer + 1) % len(q.options)
-    assert not day2.grade_alert_quiz(qs, wrong).passed
+    assert not alert_catalogue.grade_alert_quiz(qs, wrong).passed
 
 
 def test_false_positive_questions_have_both_kinds():
-    kinds = {q.answer for q in day2.false_positive_questions()}
+    kinds = {q.answer for q in false_positives.false_positive_questions()}
     assert kinds == {0, 1}
 
 
@@ -95,15 +108,15 @@ def test_pager_practice_rewards_timely_ack_right_escalation_and_verified_resolve
             ("verify", None),
             ("resolve", None),
         ]
-        for c in day2.PAGER_CASES
+        for c in pager.PAGER_CASES
     }
-    assert day2.grade_pager(good).score == 1.0
+    assert pager.grade_pager(good).score == 1.0
     late = dict(good)
     late["p1"] = [("ack", 5), ("escalate", "incident_commander"), ("verify", None), ("resolve", None)]
-    assert day2.grade_pager(late).items[0].credit < 1.0
+    assert pager.grade_pager(late).items[0].credit < 1.0
     unverified = dict(good)
     unverified["p2"] = [("ack", 10), ("resolve", None)]
-    r = day2.grade_pager(unverified)
+    r = pager.grade_pager(unverified)
     assert "verifying" in r.items[1].feedback
 
 
@@ -122,32 +135,37 @@ We apologize for any disruption this caused."""
 
 
 def test_good_messages_pass_the_communication_exercise():
-    r = day4.grade_communication(GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL)
+    r = incident_communication.grade_communication(GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL)
     assert r.result.passed and r.result.score == 1.0
 
 
 def test_a_chat_update_without_next_update_time_loses_that_check():
-    checks = {c.name: c.ok for c in day4.check_chat_update("14:25 UTC: Investigating errors on the API.")}
+    checks = {
+        c.name: c.ok
+        for c in incident_communication.check_chat_update("14:25 UTC: Investigating errors on the API.")
+    }
     assert checks["current action"] and checks["impact"] and not checks["next update"]
 
 
 def test_blame_language_fails_communication_whatever_the_score():
-    r = day4.grade_communication(
+    r = incident_communication.grade_communication(
         GOOD_CHAT, GOOD_STATUS, GOOD_EMAIL.replace("a query", "a careless customer's query")
     )
     assert not r.result.passed and r.result.score > 0.9
 
 
 def test_status_page_must_not_leak_internal_hosts():
-    checks = {c.name: c.ok for c in day4.check_status_page(GOOD_STATUS + " Restarting api-2 pod.")}
+    checks = {
+        c.name: c.ok for c in incident_communication.check_status_page(GOOD_STATUS + " Restarting api-2 pod.")
+    }
     assert not checks["no internals"]
 
 
 def test_escalation_quiz_and_workflow_order():
-    answers = {q.id: q.options[q.answer] for q in day4.escalation_questions()}
-    assert day4.grade_escalation(answers).score == 1.0
-    assert day4.grade_workflow(list(day4.PHASES)).passed
-    assert not day4.grade_workflow(list(reversed(day4.PHASES))).passed
+    answers = {q.id: q.options[q.answer] for q in escalation_quiz.escalation_questions()}
+    assert escalation_quiz.grade_escalation(answers).score == 1.0
+    assert response_workflow.grade_workflow(list(response_workflow.PHASES)).passed
+    assert not response_workflow.grade_workflow(list(reversed(response_workflow.PHASES))).passed
 
 
 def test_handoff_passes_when_notes_carry_the_context_and_hidden_problems_are_caught():
@@ -183,30 +201,32 @@ def alert_engine():
 
 
 def test_sandbox_alert_fires_only_after_its_for_duration(alert_engine):
-    knobs = day2.Knobs("latency", level=0.9, duration=10 * 60, noise=0.0, evaluation_interval=30)
-    out = day2.run_sandbox(knobs)
+    knobs = alert_sandbox.Knobs("latency", level=0.9, duration=10 * 60, noise=0.0, evaluation_interval=30)
+    out = alert_sandbox.run_sandbox(knobs)
     assert out.fired
     # The effect starts at minute 5 and `for` is 5m: it cannot fire before minute 10.
     assert 10 * 60 <= out.first_firing <= 11 * 60
 
 
 def test_a_spike_shorter_than_for_exceeds_the_threshold_without_firing(alert_engine):
-    knobs = day2.Knobs("latency", level=0.9, duration=3 * 60, noise=0.0, evaluation_interval=30)
-    out = day2.run_sandbox(knobs)
+    knobs = alert_sandbox.Knobs("latency", level=0.9, duration=3 * 60, noise=0.0, evaluation_interval=30)
+    out = alert_sandbox.run_sandbox(knobs)
     assert out.exceeded_threshold and not out.fired
-    item = day2.judge_attempt(day2.SandboxAttempt("latency_holds", knobs, predicted_fires=False), out)
+    item = alert_sandbox.judge_attempt(
+        alert_sandbox.SandboxAttempt("latency_holds", knobs, predicted_fires=False), out
+    )
     assert item.correct
 
 
 def test_a_wrong_prediction_earns_only_half_credit(alert_engine):
-    knobs = day2.Knobs("errors", level=0.05, duration=10 * 60, evaluation_interval=30)
-    out = day2.run_sandbox(knobs)
-    item = day2.judge_attempt(
-        day2.SandboxAttempt("errors_fires", knobs, predicted_fires=True, predicted_minute=20), out
+    knobs = alert_sandbox.Knobs("errors", level=0.05, duration=10 * 60, evaluation_interval=30)
+    out = alert_sandbox.run_sandbox(knobs)
+    item = alert_sandbox.judge_attempt(
+        alert_sandbox.SandboxAttempt("errors_fires", knobs, predicted_fires=True, predicted_minute=20), out
     )
     assert out.fired and item.credit == 0.5
 
 
 def test_sandbox_grade_needs_every_challenge(alert_engine):
-    partial = {"latency_fires": day2.ItemResult("latency_fires", True, 1.0, "")}
-    assert not day2.grade_sandbox(partial).passed
+    partial = {"latency_fires": ItemResult("latency_fires", True, 1.0, "")}
+    assert not alert_sandbox.grade_sandbox(partial).passed

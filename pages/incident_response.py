@@ -1,23 +1,24 @@
-"""Day 4 — Incident response: the workflow, communication practice, the escalation quiz, the mock drill."""
+"""Incident response: the workflow, communication practice, the escalation quiz, the mock drill."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from simulator.exercises import day4, rng_for
+from simulator.exercises import escalation_quiz, incident_communication, response_workflow, rng_for
 from ui import auth
+from ui.quiz_exercise import render_quiz_exercise
 from ui.training import (
     attempt_seed,
     grade_and_record,
     last_result,
     page_link,
-    quiz,
+    programme_heading,
     show_result,
     status_badge,
 )
 
 user = auth.require_role("admin", "trainer", "trainee")
-st.title("Day 4 — Incident response")
+st.title(programme_heading("pages/incident_response.py", "Incident response"))
 flow, comms, esc, drill = st.tabs(
     ["Five-phase workflow", "Communication", "Escalation quiz", "Mock incident drill"]
 )
@@ -25,16 +26,19 @@ flow, comms, esc, drill = st.tabs(
 with flow:
     status_badge(user.username, "day4.workflow_order")
     seed = attempt_seed(user.username, "day4.workflow_order")
-    shuffled = [day4.PHASES[int(i)] for i in rng_for(seed, "phases").permutation(len(day4.PHASES))]
+    phases = response_workflow.PHASES
+    shuffled = [phases[int(i)] for i in rng_for(seed, "phases").permutation(len(phases))]
     with st.form("workflow"):
         order = [st.selectbox(f"Phase {n}", shuffled, index=None, key=f"phase_{n}") for n in range(1, 6)]
         if st.form_submit_button("Check the order", type="primary"):
-            grade_and_record(user.username, day4.grade_workflow([o or "" for o in order]), "r_workflow")
+            grade_and_record(
+                user.username, response_workflow.grade_workflow([o or "" for o in order]), "r_workflow"
+            )
     if (r := last_result("r_workflow")) is not None:
         show_result(r)
 
 with comms:
-    st.info(day4.SITUATION)
+    st.info(incident_communication.SITUATION)
     status_badge(user.username, "day4.communication")
     with st.form("comms"):
         chat = st.text_area("1. Update in the incident channel (#incident-20260310-001)", height=110)
@@ -44,19 +48,20 @@ with comms:
             height=240,
         )
         if st.form_submit_button("Check my messages", type="primary"):
-            res = day4.grade_communication(chat, page, email)
+            res = incident_communication.grade_communication(chat, page, email)
             grade_and_record(user.username, res.result, "r_comms")
     if (r := last_result("r_comms")) is not None:
         show_result(r)
 
 with esc:
-    status_badge(user.username, "day4.escalation_quiz")
-    qs = day4.escalation_questions()
-    answers = quiz(qs, "q_escalation")
-    if answers is not None:
-        grade_and_record(user.username, day4.grade_escalation(answers), "r_escalation")
-    if (r := last_result("r_escalation")) is not None:
-        show_result(r)
+    render_quiz_exercise(
+        user.username,
+        "day4.escalation_quiz",
+        escalation_quiz.escalation_questions(),
+        form_key="q_escalation",
+        result_key="r_escalation",
+        grade=escalation_quiz.grade_escalation,
+    )
 
 with drill:
     st.markdown(

@@ -1,8 +1,9 @@
-"""Day 1 — system overview: the service map, SLO/error-budget arithmetic, reading dashboards.
+"""Reading a day of production traffic: availability and error budget against the SLO, and the
+dashboard panels.
 
-Owns the dependency map of the API (PostgreSQL, Elasticsearch, Redis, KMS) with its failure
-questions, and a generated day of traffic from which the trainee computes availability and error
-budget and answers dashboard questions; firedrill computes the same numbers and checks them.
+Owns a generated day of API traffic (hourly requests, failures and P95 latency with one bad hour)
+from which the trainee computes availability and error budget and answers questions from the
+Production Health charts; firedrill computes the same numbers and checks them.
 """
 
 from __future__ import annotations
@@ -15,101 +16,16 @@ import numpy as np
 from ..timeseries import Series, Trace
 from . import Question, rng_for
 
-# --- the service map --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dependency:
-    name: str
-    role: str
-    when_down: str  # what users notice
-    alert: str  # the alert that tells you
-    not_affected: str  # what keeps working (the distractor most people pick)
-
-
-SERVICE_MAP: tuple[Dependency, ...] = (
-    Dependency(
-        "PostgreSQL (RDS)",
-        "the system of record: every query and mutation reads or writes it",
-        "All GraphQL queries and mutations fail (5xx); the health check reports db: unreachable",
-        "APIErrorRateElevated, then ServiceDown",
-        "Static documentation pages still load",
-    ),
-    Dependency(
-        "Elasticsearch",
-        "full-text search and the application log store",
-        "Search queries fail or time out and on-call loses log search; plain queries keep working",
-        "SearchErrorRate / log ingestion lag",
-        "Plain GraphQL queries by id keep working",
-    ),
-    Dependency(
-        "Redis",
-        "cache, sessions and the rate-limit counters",
-        "Latency rises as every read hits the database; rate limiting fails open or closed",
-        "LatencyP95High, DBConnectionPoolHigh",
-        "Data is not lost: Redis holds no system-of-record data",
-    ),
-    Dependency(
-        "KMS",
-        "keys that encrypt secrets and sign API tokens",
-        "New logins and API-key checks fail once cached data keys expire; encrypted fields cannot be read",
-        "AuthFailureRate spike",
-        "Requests with an already-validated cached session keep working for a while",
-    ),
-)
-
-ARCHITECTURE = (
-    "Clients → AWS load balancer → API instances (api-1..3) → PostgreSQL (primary + replicas); "
-    "the API also uses Redis (cache, rate limits), Elasticsearch (search, logs) and KMS (secrets, token "
-    "signing). Prometheus scrapes every instance; Alertmanager routes alerts to Slack and PagerDuty; "
-    "Grafana shows the Production Health dashboard."
-)
-
-DOCUMENTATION = {
-    "runbooks": "data/runbooks/ in this app (Day 3); in production the runbook link is in every alert",
-    "dashboards": "Grafana → Production Health",
-    "logs": "Elasticsearch (Kibana) → index api-*",
-    "escalation": "PagerDuty schedule and the on-call policy (data/policy.yaml)",
-}
-
-
-def service_map_questions() -> list[Question]:
-    qs: list[Question] = []
-    effects = [d.when_down for d in SERVICE_MAP]
-    for i, d in enumerate(SERVICE_MAP):
-        qs.append(
-            Question(
-                id=f"down.{i}",
-                prompt=f"{d.name} fails. What do users notice first?",
-                options=tuple(effects),
-                answer=i,
-                explanation=d.role,
-            )
-        )
-    # The inverse question catches "everything breaks" thinking.
-    survives = [d.not_affected for d in SERVICE_MAP]
-    for i, d in enumerate(SERVICE_MAP):
-        qs.append(
-            Question(
-                id=f"survives.{i}",
-                prompt=f"{d.name} fails. Which of these is still true?",
-                options=tuple(survives),
-                answer=i,
-                explanation=d.when_down,
-            )
-        )
-    return qs
-
-
 # --- a day of traffic for SLO arithmetic and dashboard reading -------------------------------------
 
-DAY1_START = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
+TRAFFIC_DAY_START = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
 
 
 def day_of_traffic(seed: int) -> Trace:
     """24 hourly buckets: requests, failed requests and P95 latency, with one bad hour.
 
     Counts are per hour (gauges) so a trainee can add them up from the table under the chart."""
+    # The stream keeps its first name so a seed gives the same day of traffic it always has.
     rng = rng_for(seed, "day1.traffic")
     hours = np.arange(24)
     base = 30000 * (1 + 0.45 * np.cos(2 * np.pi * (hours - 15) / 24))
@@ -156,7 +72,7 @@ def day_of_traffic(seed: int) -> Trace:
             "ms",
         ),
     ]
-    return Trace.build(DAY1_START, 3600.0, 24, series)
+    return Trace.build(TRAFFIC_DAY_START, 3600.0, 24, series)
 
 
 def _values(trace: Trace, name: str) -> np.ndarray:

@@ -1,22 +1,15 @@
-"""Day 1 — System overview: service map, SLO/error budget from a trace, reading the dashboard."""
+"""System overview: the service map, SLO and error budget from a day of traffic, reading the dashboard."""
 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from simulator.exercises import day1, grade_quiz
+from simulator.exercises import service_map, traffic_reading
 from ui import auth
-from ui.training import (
-    attempt_seed,
-    grade_and_record,
-    last_result,
-    new_attempt,
-    quiz,
-    show_result,
-    status_badge,
-)
+from ui.metric_panel import render_metric_panel
+from ui.quiz_exercise import render_quiz_exercise
+from ui.training import attempt_seed, new_attempt, programme_heading
 
 user = auth.require_role("admin", "trainer", "trainee")
 
@@ -26,7 +19,7 @@ def _retry_service_map() -> None:
     st.session_state.pop("r_service_map", None)
 
 
-st.title("Day 1 — System overview")
+st.title(programme_heading("pages/system_overview.py", "System overview"))
 st.caption("Architecture, dependencies, SLOs and the dashboard. Each exercise records evidence for sign-off.")
 
 arch, slo, dash, docs = st.tabs(
@@ -34,18 +27,17 @@ arch, slo, dash, docs = st.tabs(
 )
 
 with arch:
-    st.write(day1.ARCHITECTURE)
-    status_badge(user.username, "day1.service_map")
+    st.write(service_map.ARCHITECTURE)
     map_seed = attempt_seed(user.username, "day1.service_map")
-    answers = quiz(day1.service_map_questions(), f"q_service_map_{map_seed}", seed=map_seed)
-    if answers is not None:
-        grade_and_record(
-            user.username,
-            grade_quiz("day1.service_map", day1.service_map_questions(), answers),
-            "r_service_map",
-        )
-    if (r := last_result("r_service_map")) is not None:
-        show_result(r)
+    map_result = render_quiz_exercise(
+        user.username,
+        "day1.service_map",
+        service_map.service_map_questions(),
+        form_key=f"q_service_map_{map_seed}",
+        result_key="r_service_map",
+        seed=map_seed,
+    )
+    if map_result is not None:
         # The table answers the quiz word for word, so it opens only once the answers are in.
         st.markdown("**The service map**")
         st.dataframe(
@@ -57,7 +49,7 @@ with arch:
                         "when it fails": d.when_down,
                         "alert that tells you": d.alert,
                     }
-                    for d in day1.SERVICE_MAP
+                    for d in service_map.SERVICE_MAP
                 ]
             ),
             hide_index=True,
@@ -73,7 +65,7 @@ with arch:
         )
 
 seed = attempt_seed(user.username, "day1.traffic")
-trace = day1.day_of_traffic(seed)
+trace = traffic_reading.day_of_traffic(seed)
 frame = pd.DataFrame(
     {
         "hour (UTC)": [f"{h:02d}:00" for h in range(24)],
@@ -89,13 +81,13 @@ with slo:
         "yourself (a calculator is fine); firedrill checks them."
     )
     st.dataframe(frame[["hour (UTC)", "requests", "failed"]], hide_index=True, height=300)
-    status_badge(user.username, "day1.error_budget")
-    qs = day1.error_budget_questions(trace, 99.9)
-    answers = quiz(qs, f"q_budget_{seed}")
-    if answers is not None:
-        grade_and_record(user.username, grade_quiz("day1.error_budget", qs, answers), "r_budget")
-    if (r := last_result("r_budget")) is not None:
-        show_result(r)
+    render_quiz_exercise(
+        user.username,
+        "day1.error_budget",
+        traffic_reading.error_budget_questions(trace, 99.9),
+        form_key=f"q_budget_{seed}",
+        result_key="r_budget",
+    )
 
 with dash:
     st.markdown("**Production Health** — read each panel and answer from the charts (hover for values).")
@@ -104,21 +96,25 @@ with dash:
         ("Errors (failed / hour)", "failed"),
         ("Latency P95 (ms)", "P95 ms"),
     ):
-        fig = go.Figure(go.Bar(x=frame["hour (UTC)"], y=frame[col]))
-        if col == "P95 ms":
-            fig.add_hline(y=500, line_dash="dash", annotation_text="500 ms (HIGH if > 5 min)")
-        fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10))
-        st.plotly_chart(fig, key=f"panel_{col}")
-    status_badge(user.username, "day1.dashboard_reading")
-    qs = day1.dashboard_questions(trace)
-    answers = quiz(qs, f"q_dash_{seed}")
-    if answers is not None:
-        grade_and_record(user.username, grade_quiz("day1.dashboard_reading", qs, answers), "r_dash")
-    if (r := last_result("r_dash")) is not None:
-        show_result(r)
+        render_metric_panel(
+            frame["hour (UTC)"],
+            frame[col],
+            key=f"panel_{col}",
+            title=title,
+            bars=True,
+            threshold=500 if col == "P95 ms" else None,
+            threshold_label="500 ms (HIGH if > 5 min)",
+        )
+    render_quiz_exercise(
+        user.username,
+        "day1.dashboard_reading",
+        traffic_reading.dashboard_questions(trace),
+        form_key=f"q_dash_{seed}",
+        result_key="r_dash",
+    )
 
 with docs:
-    for what, where in day1.DOCUMENTATION.items():
+    for what, where in service_map.DOCUMENTATION.items():
         st.write(f"**{what}** — {where}")
 
 st.button("New day of traffic (new attempt)", on_click=new_attempt, args=("day1.traffic",))

@@ -1,44 +1,16 @@
-"""Day 4 — incident response: the five-phase workflow, communication practice and the escalation quiz.
+"""Writing incident communication: the chat update, the status-page post and the customer email.
 
-Owns the workflow ordering exercise, the checks on a trainee's chat update, status-page post and
-customer email (impact, current action, next update time, no blame; the email follows the seed's
-template), and the escalation decision cases. The mock incident drill itself is a scored drill
-run by the drill engine; its result arrives here as drill evidence.
+Owns the checks on each message (impact, current action, next update time, no blame; the email
+follows the seed's template), the situation the trainee writes about, and grading the three.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import ExerciseResult, ItemResult, Question, grade_quiz
-
-# --- the five phases ----------------------------------------------------------------------------
-
-PHASES: tuple[str, ...] = (
-    "Detection & initial response (0–5 min): acknowledge, open the incident channel, assess",
-    "Triage & initial mitigation (5–15 min): logs, metrics, deploys, infrastructure, dependencies",
-    "Investigation & resolution (15 min+): root-cause hypothesis, resolution plan, implement",
-    "Recovery & validation: verify metrics, communicate resolution, monitor 30 minutes",
-    "Post-incident analysis (within 24 h): RCA meeting, report, action items with owners",
-)
-
-
-def grade_workflow(order: Sequence[str], pass_mark: float = 0.8) -> ExerciseResult:
-    """Credit each phase placed in its correct position."""
-    items = []
-    for i, phase in enumerate(PHASES):
-        ok = i < len(order) and order[i] == phase
-        items.append(
-            ItemResult(
-                f"phase.{i + 1}", ok, 1.0 if ok else 0.0, "correct" if ok else f"phase {i + 1} is: {phase}"
-            )
-        )
-    return ExerciseResult("day4.workflow_order", tuple(items), pass_mark)
-
-
-# --- communication ------------------------------------------------------------------------------
+from . import ExerciseResult, ItemResult
 
 _IMPACT = re.compile(
     r"\b(\d+(\.\d+)?\s*%|\d[\d,]*\s+(requests|queries|customers|users)|customers?|users?|traffic|requests?"
@@ -213,61 +185,3 @@ SITUATION = (
     "connections; the API's error rate is 0.8% and P95 latency 900 ms. You have identified the query "
     "and are terminating it. The incident ended at 14:47 UTC; 450 requests failed."
 )
-
-
-# --- escalation ---------------------------------------------------------------------------------
-
-WHO = ("Handle it myself", "On-call backup", "On-call manager", "Incident commander", "Security lead")
-ESCALATION_CASES: tuple[tuple[str, str, str], ...] = (
-    (
-        "Complete outage, 0 successful requests; you are the primary.",
-        "Incident commander",
-        "CRITICAL: the incident commander coordinates and calls a bridge.",
-    ),
-    (
-        "You find an attacker's session in the audit log.",
-        "Security lead",
-        "Security incident: call the security lead immediately.",
-    ),
-    (
-        "Error rate 3% for 20 minutes; you have ruled out deploys and dependencies and do not know the cause.",
-        "Incident commander",
-        "Unclear root cause → call the incident commander.",
-    ),
-    (
-        "The fix needs a customer-wide announcement and a service credit decision.",
-        "On-call manager",
-        "Customer communication and business decisions → the manager.",
-    ),
-    (
-        "Disk at 82% on a log node, growing slowly; you know the cleanup runbook.",
-        "Handle it myself",
-        "MEDIUM and within your knowledge: ticket, handle, no page.",
-    ),
-    (
-        "You are on a train without signal for 30 minutes during your shift.",
-        "On-call backup",
-        "Coverage is mandatory: hand the pager to the backup first.",
-    ),
-    (
-        "Rolling back needs a production database change beyond on-call authority.",
-        "Incident commander",
-        "Beyond on-call authority → incident commander.",
-    ),
-    (
-        "A single customer reports slowness; dashboards are normal.",
-        "Handle it myself",
-        "Investigate first; nothing to escalate yet.",
-    ),
-)
-
-
-def escalation_questions() -> list[Question]:
-    return [
-        Question(f"esc.{i}", text, WHO, WHO.index(who), explanation=why)
-        for i, (text, who, why) in enumerate(ESCALATION_CASES)
-    ]
-
-
-def grade_escalation(answers: Mapping[str, str], pass_mark: float = 0.8) -> ExerciseResult:
-    return grade_quiz("day4.escalation_quiz", escalation_questions(), answers, pass_mark)

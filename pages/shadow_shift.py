@@ -1,4 +1,4 @@
-"""Day 5 — Shadow shift: judge a compressed shift of alert traffic (≥ 80% of ≥ 10 alerts)."""
+"""Shadow shift: judge a compressed shift of alert traffic (≥ 80% of ≥ 10 alerts)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ import streamlit as st
 
 from simulator.exercises.shadow import MIN_ALERTS, READINESS, Judgement, generate_shift, grade_shift
 from ui import auth
-from ui.training import attempt_seed, grade_and_record, last_result, new_attempt, show_result, status_badge
+from ui.training import (
+    attempt_seed,
+    grade_and_record,
+    last_result,
+    new_attempt,
+    programme_heading,
+    show_result,
+    status_badge,
+)
 
 user = auth.require_role("admin", "trainer", "trainee")
-st.title("Day 5 — Shadow shift")
+st.title(programme_heading("pages/shadow_shift.py", "Shadow shift"))
 seed = attempt_seed(user.username, "day5.shadow_shift")
 shift = generate_shift(seed)
 st.markdown(

@@ -1,20 +1,21 @@
-"""Day 2 — Alert familiarisation: catalogue & quiz, false positives, the alert sandbox, pager practice."""
+"""Alert familiarisation: the catalogue and quiz, false positives, the alert sandbox, pager practice."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from simulator.exercises import day2, grade_quiz
+from simulator.exercises import alert_catalogue, false_positives, pager
 from ui import auth
 from ui.alert_sandbox import render_alert_sandbox
+from ui.quiz_exercise import render_quiz_exercise
 from ui.services import builtin_scenarios
 from ui.training import (
     attempt_seed,
     grade_and_record,
     last_result,
     now,
-    quiz,
+    programme_heading,
     show_result,
     status_badge,
 )
@@ -23,8 +24,8 @@ user = auth.require_role("admin", "trainer", "trainee")
 # When this session's practice pages arrived, and each acknowledgement's delay in minutes.
 PAGER_STARTED = "pager_started_at"
 PAGER_ACKS = "pager_acks"
-st.title("Day 2 — Alert familiarisation")
-catalogue = day2.alert_catalogue(builtin_scenarios())
+st.title(programme_heading("pages/alert_handling.py", "Alert familiarisation"))
+catalogue = alert_catalogue.alert_catalogue(builtin_scenarios())
 
 cat_tab, quiz_tab, fp_tab, sandbox_tab, pager_tab = st.tabs(
     ["Alert catalogue", "Alert & severity quiz", "False positives", "Alert sandbox", "Pager practice"]
@@ -54,23 +55,25 @@ with cat_tab:
     )
 
 with quiz_tab:
-    status_badge(user.username, "day2.alert_quiz")
     seed = attempt_seed(user.username, "day2.alert_quiz")
-    qs = day2.alert_quiz_questions(catalogue, seed)
-    answers = quiz(qs, f"q_alert_quiz_{seed}")
-    if answers is not None:
-        grade_and_record(user.username, day2.grade_alert_quiz(qs, answers), "r_alert_quiz")
-    if (r := last_result("r_alert_quiz")) is not None:
-        show_result(r)
+    qs = alert_catalogue.alert_quiz_questions(catalogue, seed)
+    render_quiz_exercise(
+        user.username,
+        "day2.alert_quiz",
+        qs,
+        form_key=f"q_alert_quiz_{seed}",
+        result_key="r_alert_quiz",
+        grade=lambda answers: alert_catalogue.grade_alert_quiz(qs, answers),
+    )
 
 with fp_tab:
-    status_badge(user.username, "day2.false_positives")
-    qs = day2.false_positive_questions()
-    answers = quiz(qs, "q_fp")
-    if answers is not None:
-        grade_and_record(user.username, grade_quiz("day2.false_positives", qs, answers), "r_fp")
-    if (r := last_result("r_fp")) is not None:
-        show_result(r)
+    render_quiz_exercise(
+        user.username,
+        "day2.false_positives",
+        false_positives.false_positive_questions(),
+        form_key="q_fp",
+        result_key="r_fp",
+    )
 
 with sandbox_tab:
     render_alert_sandbox(user.username)
@@ -93,18 +96,18 @@ with pager_tab:
     else:
         acks: dict[str, float] = st.session_state.setdefault(PAGER_ACKS, {})
         runs = {}
-        for case in day2.PAGER_CASES:
+        for case in pager.PAGER_CASES:
             with st.container(border=True):
                 st.markdown(f"**{case.page}** — {case.context}")
                 c1, c2, c3 = st.columns(3)
                 if case.id in acks:
-                    c1.success(f"Acknowledged after {day2.format_minutes(acks[case.id])}")
+                    c1.success(f"Acknowledged after {pager.format_minutes(acks[case.id])}")
                 elif c1.button("Acknowledge", key=f"ack_{case.id}", icon=":material/done:"):
-                    acks[case.id] = day2.minutes_between(started, now())
+                    acks[case.id] = pager.minutes_between(started, now())
                     st.rerun()
                 esc = c2.selectbox(
                     "Escalate to",
-                    day2.ESCALATION_TARGETS,
+                    pager.ESCALATION_TARGETS,
                     key=f"esc_{case.id}",
                     format_func=lambda t: t.replace("_", " ") if t else "nobody",
                 )
@@ -121,7 +124,7 @@ with pager_tab:
                 actions.append(("resolve", None))
             runs[case.id] = actions
         if st.button("Submit pager practice", type="primary"):
-            grade_and_record(user.username, day2.grade_pager(runs), "r_pager")
+            grade_and_record(user.username, pager.grade_pager(runs), "r_pager")
             # The next shift starts fresh: new arrivals, nothing acknowledged.
             st.session_state.pop(PAGER_STARTED, None)
             st.session_state.pop(PAGER_ACKS, None)

@@ -18,14 +18,24 @@ from simulator.vocabulary import Severity
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
+# The test-owned copy of the pool-exhaustion incident (tests/fixtures/scenarios): tests of the
+# scoring engine pin its times, ids and channel names, which a trainer's edit to the pack must not move.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
+POOL = "pool-exhaustion"
+
+
+def _folder(scenario_id: str) -> Path:
+    return FIXTURES if scenario_id == POOL else SCENARIOS
 
 
 def _drill(scenario_id: str) -> Drill:
-    return Drill.create(load_scenario(SCENARIOS / f"{scenario_id}.yaml"), None, load_default_policy())
+    return Drill.create(
+        load_scenario(_folder(scenario_id) / f"{scenario_id}.yaml"), None, load_default_policy()
+    )
 
 
 def _expert_items(scenario_id: str) -> list[dict]:
-    return yaml.safe_load((SCENARIOS / f"{scenario_id}.expert.yaml").read_text())["actions"]
+    return yaml.safe_load((_folder(scenario_id) / f"{scenario_id}.expert.yaml").read_text())["actions"]
 
 
 def _score(drill: Drill, items: list[dict]):
@@ -59,8 +69,8 @@ def test_expert_response_passes_with_p_on_every_criterion(scenario_id):
 
 
 def test_scoring_is_deterministic():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert_items("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
     assert _score(drill, items).to_dict() == _score(drill, items).to_dict()
 
 
@@ -69,17 +79,23 @@ def test_late_acknowledgement_lowers_only_the_acknowledge_criterion():
     items = _expert_items("complete-outage")
     expert = _score(drill, items)
     fired = drill_first_firing(drill)
+    target = _ack_target(drill)
     for it in items:
         if it["action"] == "acknowledge":
-            it["at"] = f"{int(fired + 240)}s"  # 4 min after firing: CRITICAL target is 2 min
+            it["at"] = f"{int(fired + 2 * target)}s"  # twice the policy's target for the scenario's severity
     card = _score(drill, _truthful_report(drill, items))
     assert set(_changed(expert, card)) == {"acknowledge"}
     ack = card.criterion("acknowledge")
     assert ack.rating != "P"
     ded = ack.deductions[0]
-    assert ded.trainee_at == pytest.approx(fired + 240)
-    assert ded.expected_at == pytest.approx(fired + 120)
+    assert ded.trainee_at == pytest.approx(fired + 2 * target)
+    assert ded.expected_at == pytest.approx(fired + target)
     assert ded.trainee_time and ded.expected_time
+
+
+def _ack_target(drill: Drill) -> float:
+    """The policy's acknowledgement target for the severity the scenario's answer gives."""
+    return drill.policy.level(drill.scenario.answer.severity).ack_target
 
 
 def drill_first_firing(drill: Drill) -> float:
@@ -96,13 +112,13 @@ def test_acknowledge_is_measured_from_when_the_alert_fired_not_when_it_went_pend
     fired = drill_first_firing(drill)
     for it in items:
         if it["action"] == "acknowledge":
-            it["at"] = f"{int(fired + 110)}s"
+            it["at"] = f"{int(fired + _ack_target(drill) - 10)}s"  # inside the target, timed from firing
     assert _score(drill, items).criterion("acknowledge").score == 1.0
 
 
 def test_under_called_severity_lowers_only_the_severity_criterion():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert_items("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
     expert = _score(drill, items)
     for it in items:
         if it["action"] == "classify":
@@ -159,8 +175,8 @@ def test_breach_without_a_security_lead_call_lowers_only_escalation_and_fails_a_
 
 
 def test_harmful_mitigation_lowers_only_diagnosis_and_fails_a_critical_item():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert_items("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
     expert = _score(drill, items)
     fix = next(i for i, it in enumerate(items) if it["action"] == "mitigate")
     items.insert(fix, {"at": items[fix]["at"], "action": "mitigate", "mitigation": "restart-db"})
@@ -176,11 +192,11 @@ def test_harmful_mitigation_lowers_only_diagnosis_and_fails_a_critical_item():
 def test_harmful_mitigation_makes_the_world_worse():
     from simulator.drill import world
 
-    drill = _drill("db-pool-exhaustion")
+    drill = _drill(POOL)
     calm = world(drill).trace.get('http_request_errors_total{service="api"}')
     worse = world(drill, [(600.0, "restart-db")]).trace.get('http_request_errors_total{service="api"}')
     # Restarting the database fails every request for three minutes: far more errors in that window.
-    i, j = 41, 52  # 10m15s .. 13m
+    i, j = (int(t // drill.scenario.clock.step) for t in (615.0, 780.0))  # samples at 10m15s and 13m
     assert worse.values[j] - worse.values[i] > 10 * (calm.values[j] - calm.values[i])
 
 
@@ -198,8 +214,8 @@ def test_missing_customer_notification_on_a_critical_lowers_only_communication()
 
 
 def test_wrong_channel_name_lowers_only_communication():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert_items("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
     expert = _score(drill, items)
     for it in items:
         if it["action"] == "open_channel":
@@ -211,8 +227,8 @@ def test_wrong_channel_name_lowers_only_communication():
 
 
 def test_the_seeds_dashed_channel_spelling_scores_like_the_canonical_one():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert_items("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
     expert = _score(drill, items)
     for it in items:
         if it["action"] == "open_channel":
@@ -223,8 +239,12 @@ def test_the_seeds_dashed_channel_spelling_scores_like_the_canonical_one():
 
 
 def test_false_positive_judged_real_fails_the_judgement():
-    drill = _drill("scrape-glitch-false-positive")
-    items = _expert_items("scrape-glitch-false-positive")
+    # Whichever shipped scenario is a false positive: the rule is the engine's, not one scenario's.
+    false_positive = next(
+        s for s in BUILTIN if not load_scenario(SCENARIOS / f"{s}.yaml").scenario.answer.real
+    )
+    drill = _drill(false_positive)
+    items = _expert_items(false_positive)
     for it in items:
         if it["action"] == "judge":
             it["verdict"] = "real"
@@ -234,27 +254,28 @@ def test_false_positive_judged_real_fails_the_judgement():
 
 
 def test_never_acknowledging_scores_zero_and_fails():
-    drill = _drill("db-pool-exhaustion")
-    items = [it for it in _expert_items("db-pool-exhaustion") if it["action"] != "acknowledge"]
+    drill = _drill(POOL)
+    items = [it for it in _expert_items(POOL) if it["action"] != "acknowledge"]
     card = _score(drill, items)
     assert card.criterion("acknowledge").score == 0.0
     assert not card.passed
 
 
 def test_unnecessary_escalation_costs_a_tenth():
-    drill = _drill("latency-elevation")
-    items = _expert_items("latency-elevation")
+    drill = _drill(POOL)
+    items = _expert_items(POOL)
+    assert not any(it["action"] == "escalate" and it.get("role") == "incident_commander" for it in items)
     items.append({"at": "20m", "action": "escalate", "role": "incident_commander"})
     card = _score(drill, items)
     assert card.criterion("escalation").score == pytest.approx(0.9)
 
 
 def test_resolving_without_verifying_is_a_deduction():
-    drill = _drill("db-pool-exhaustion")
+    drill = _drill(POOL)
     # Verification is a look at the recovered metrics: drop the claim and the last look at the board.
     items = [
         it
-        for it in _expert_items("db-pool-exhaustion")
+        for it in _expert_items(POOL)
         if it["action"] != "verify" and not (it["action"] == "look" and "recovered" in it.get("detail", ""))
     ]
     card = _score(drill, items)
@@ -266,7 +287,7 @@ def test_rating_bands():
 
 
 def _escalating_pool_drill() -> Drill:
-    text = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
+    text = (FIXTURES / f"{POOL}.yaml").read_text()
     marker = "  severity: HIGH\n  title:"
     assert marker in text
     text = text.replace(
@@ -274,12 +295,12 @@ def _escalating_pool_drill() -> Drill:
         "  severity: HIGH\n  severity_changes:\n"
         "    - {at: 15m, severity: CRITICAL, reason: every request failing}\n  title:",
     )
-    return Drill.create(parse_scenario(text, "escalating.yaml", SCENARIOS), None, load_default_policy())
+    return Drill.create(parse_scenario(text, "escalating.yaml", FIXTURES), None, load_default_policy())
 
 
 def test_reclassification_is_credited_by_how_quickly_it_follows_the_change():
     drill = _escalating_pool_drill()
-    items = _expert_items("db-pool-exhaustion")
+    items = _expert_items(POOL)
     never = _score(drill, items).criterion("severity")
     quick = _score(drill, [*items, {"at": "16m", "action": "classify", "severity": "CRITICAL"}]).criterion(
         "severity"

@@ -8,6 +8,7 @@ decide what an event means (`simulator.drill`) or what it is worth (`simulator.s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
@@ -249,7 +251,7 @@ def attempts_for_clock(store: Store, clock_id: int) -> list[Attempt]:
         return [_attempt(r) for r in rows]
 
 
-def _lock_log(s: Any, parent: Any) -> None:
+def _lock_log(s: Any, parent: Select[Any]) -> None:
     """Take the write lock for one log before reading its last seq: the parent row FOR UPDATE on
     PostgreSQL; on SQLite `BEGIN IMMEDIATE`, which waits on the busy timeout (pysqlite would
     otherwise start the transaction only at the INSERT, after the max(seq) read)."""
@@ -261,36 +263,42 @@ def _lock_log(s: Any, parent: Any) -> None:
         s.execute(parent.with_for_update())
 
 
-def append_event(store: Store, attempt_id: int, event: Event) -> Event:
-    """Append one event and commit it before returning. The sequence number is assigned here
-    (max + 1 inside the transaction; the unique constraint turns a race into a retry)."""
+def _append_to_log(store: Store, lock: Select[Any], last_seq: Select[Any], row: Callable[[int], Base]) -> int:
+    """Append `row(seq)` to one append-only log and commit it before returning its seq.
+
+    The log's write lock (`lock` selects its parent row) is taken before reading the last seq, so
+    concurrent appends queue instead of colliding on the same seq and exhausting the retries
+    (twenty writers at once, tests/postgres/test_concurrency.py); the unique (parent, seq)
+    constraint still turns any race that slips through into a retry."""
     for _ in range(5):
         try:
             with store.session() as s:
-                # Concurrent appends to one log queue here instead of colliding on the same seq
-                # and exhausting the retries (twenty writers at once, tests/postgres/test_concurrency.py).
-                _lock_log(s, select(AttemptRow.id).where(AttemptRow.id == attempt_id))
-                seq = (
-                    s.scalar(
-                        select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id)
-                    )
-                    or 0
-                ) + 1
-                s.add(
-                    AttemptEventRow(
-                        attempt_id=attempt_id,
-                        seq=seq,
-                        at_offset=float(event.at_offset),
-                        kind=event.kind,
-                        payload=dict(event.payload),
-                        actor=event.actor,
-                        wall=event.wall,
-                    )
-                )
-            return Event(seq, event.at_offset, event.kind, dict(event.payload), event.actor, event.wall)
+                _lock_log(s, lock)
+                seq = (s.scalar(last_seq) or 0) + 1
+                s.add(row(seq))
+            return seq
         except IntegrityError:
             continue
-    raise RuntimeError("could not append the event: the log kept changing underneath")
+    raise RuntimeError("could not append to the log: it kept changing underneath")
+
+
+def append_event(store: Store, attempt_id: int, event: Event) -> Event:
+    """Append one event to the attempt's log, committed before returning, with its seq assigned."""
+    seq = _append_to_log(
+        store,
+        select(AttemptRow.id).where(AttemptRow.id == attempt_id),
+        select(func.max(AttemptEventRow.seq)).where(AttemptEventRow.attempt_id == attempt_id),
+        lambda seq: AttemptEventRow(
+            attempt_id=attempt_id,
+            seq=seq,
+            at_offset=float(event.at_offset),
+            kind=event.kind,
+            payload=dict(event.payload),
+            actor=event.actor,
+            wall=event.wall,
+        ),
+    )
+    return Event(seq, event.at_offset, event.kind, dict(event.payload), event.actor, event.wall)
 
 
 def events_for(store: Store, attempt_id: int) -> list[Event]:
@@ -381,23 +389,12 @@ def attach_attempt_to_clock(store: Store, attempt_id: int, clock_id: int) -> Non
 
 
 def _clock_event(store: Store, clock_id: int, kind: str, payload: dict[str, Any], now: datetime) -> None:
-    for _ in range(5):
-        try:
-            with store.session() as s:
-                _lock_log(s, select(DrillClockRow.id).where(DrillClockRow.id == clock_id))
-                seq = (
-                    s.scalar(
-                        select(func.max(DrillClockEventRow.seq)).where(
-                            DrillClockEventRow.clock_id == clock_id
-                        )
-                    )
-                    or 0
-                ) + 1
-                s.add(DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now))
-            return
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not record the clock event")
+    _append_to_log(
+        store,
+        select(DrillClockRow.id).where(DrillClockRow.id == clock_id),
+        select(func.max(DrillClockEventRow.seq)).where(DrillClockEventRow.clock_id == clock_id),
+        lambda seq: DrillClockEventRow(clock_id=clock_id, seq=seq, kind=kind, payload=payload, wall=now),
+    )
 
 
 def start_clock(

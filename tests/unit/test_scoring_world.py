@@ -31,14 +31,32 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
 OTHER_KEYS_UNTOUCHED_BY_SEVERITY = ("acknowledge", "judgement", "diagnosis", "report")
+# Test-owned copies of two incidents (tests/fixtures/scenarios): the single-scenario checks below
+# pin their times, mitigation ids, metric wording and people, which a trainer's edit to the pack
+# must not move. The parametrized checks above run over the shipped pack itself.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
+POOL = "pool-exhaustion"
+DATA_LOSS = "data-loss"
+
+
+def _folder(scenario_id: str) -> Path:
+    return FIXTURES if (FIXTURES / f"{scenario_id}.yaml").exists() else SCENARIOS
 
 
 def _drill(scenario_id: str) -> Drill:
-    return Drill.create(load_scenario(SCENARIOS / f"{scenario_id}.yaml"), None, load_default_policy())
+    return Drill.create(
+        load_scenario(_folder(scenario_id) / f"{scenario_id}.yaml"), None, load_default_policy()
+    )
 
 
 def _expert(scenario_id: str) -> list[dict]:
-    return yaml.safe_load((SCENARIOS / f"{scenario_id}.expert.yaml").read_text())["actions"]
+    return yaml.safe_load((_folder(scenario_id) / f"{scenario_id}.expert.yaml").read_text())["actions"]
+
+
+def _shipped(test) -> str:
+    """The first shipped scenario whose answer passes `test`: a check of an engine rule that needs,
+    say, a LOW incident takes whichever the pack has, not one named scenario."""
+    return next(s for s in BUILTIN if test(load_scenario(SCENARIOS / f"{s}.yaml").scenario))
 
 
 def _score(drill: Drill, items: list[dict]):
@@ -167,8 +185,8 @@ def test_every_builtin_expert_still_passes_and_resolves_a_recovered_world(scenar
 
 
 def test_resolving_while_the_alert_still_fires_fails_the_drill_whatever_verify_says():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert(POOL)
     fix_at = next(_at(it) for it in items if it["action"] == "mitigate")
     early = f"{int(fix_at + 20)}s"
     items = [
@@ -184,8 +202,8 @@ def test_resolving_while_the_alert_still_fires_fails_the_drill_whatever_verify_s
 
 
 def test_data_loss_without_the_restore_leaves_rows_missing_and_fails():
-    drill = _drill("data-corruption-wrong-host")
-    items = never_fixes(drill, _expert("data-corruption-wrong-host"))
+    drill = _drill(DATA_LOSS)
+    items = never_fixes(drill, _expert(DATA_LOSS))
     assert items is not None
     card = _score(drill, items)
     assert not card.passed
@@ -200,8 +218,8 @@ def test_data_loss_without_the_restore_leaves_rows_missing_and_fails():
 
 
 def test_typed_verify_without_a_look_at_the_recovered_metrics_earns_nothing():
-    drill = _drill("db-pool-exhaustion")
-    items = _expert("db-pool-exhaustion")
+    drill = _drill(POOL)
+    items = _expert(POOL)
     fix_at = next(_at(it) for it in items if it["action"] == "mitigate")
     no_late_looks = [it for it in items if not (it["action"] == "look" and _at(it) > fix_at)]
     card = _score(drill, no_late_looks)
@@ -220,9 +238,9 @@ def test_typed_verify_without_a_look_at_the_recovered_metrics_earns_nothing():
 
 
 def test_a_hypothesis_before_the_evidence_lowers_only_diagnosis():
-    drill = _drill("db-pool-exhaustion")
+    drill = _drill(POOL)
     # Without the report: its timeline would rightly flag the moved hypothesis as well.
-    items = [it for it in _expert("db-pool-exhaustion") if it["action"] != "write_report"]
+    items = [it for it in _expert(POOL) if it["action"] != "write_report"]
     expert = _score(drill, items)
     sign = first_sign_at(drill, world(drill))
     guessed = [dict(it, at=f"{int(sign - 30)}s") if it["action"] == "hypothesis" else it for it in items]
@@ -236,20 +254,20 @@ def test_a_hypothesis_before_the_evidence_lowers_only_diagnosis():
 
 def _alert_free(scenario_id: str) -> Drill:
     """The scenario with alert rules that never fire: only a person's report tells anyone."""
-    text = (SCENARIOS / f"{scenario_id}.yaml").read_text()
+    text = (_folder(scenario_id) / f"{scenario_id}.yaml").read_text()
     data = yaml.safe_load(text)
     for group in data["rules"]["groups"]:
         for rule in group["rules"]:
             rule["expr"] = f"{data['metrics'][0]['name']} < -1"
-    sc = parse_scenario(yaml.safe_dump(data), f"{scenario_id}-no-alerts.yaml", SCENARIOS)
+    sc = parse_scenario(yaml.safe_dump(data), f"{scenario_id}-no-alerts.yaml", _folder(scenario_id))
     return Drill.create(sc, None, load_default_policy())
 
 
 def test_alert_free_incident_is_timed_from_the_persons_report():
-    drill = _alert_free("data-corruption-wrong-host")
+    drill = _alert_free(DATA_LOSS)
     assert world(drill).timeline.first_firing() is None
     report = min(i.at for i in drill.scenario.injects if i.kind == "customer_report")
-    items = copy.deepcopy(_expert("data-corruption-wrong-host"))
+    items = copy.deepcopy(_expert(DATA_LOSS))
     on_time = _score(drill, items).criterion("acknowledge")
     assert on_time.score == 1.0 and "report" in on_time.evidence[0].note
     late = [dict(it, at=f"{int(_at(it) + 360)}s") for it in items]
@@ -264,8 +282,9 @@ def test_alert_free_incident_is_timed_from_the_persons_report():
 
 
 def test_two_levels_over_fails_but_a_quickly_corrected_call_does_not():
-    drill = _drill("memory-warning-worker")
-    items = _expert("memory-warning-worker")
+    medium = _shipped(lambda sc: sc.answer.severity == Severity.MEDIUM and not sc.answer.severity_changes)
+    drill = _drill(medium)
+    items = _expert(medium)
     assert true_severity_at(drill, 0) == Severity.MEDIUM
     over = [dict(it, severity="CRITICAL") if it["action"] == "classify" else it for it in items]
     card = _score(drill, over)
@@ -277,8 +296,9 @@ def test_two_levels_over_fails_but_a_quickly_corrected_call_does_not():
 
 
 def test_over_escalation_on_a_low_costs_severity_credit_in_proportion():
-    drill = _drill("disk-trend-warning")
-    items = _expert("disk-trend-warning")
+    low = _shipped(lambda sc: sc.answer.severity == Severity.LOW and not sc.answer.severity_changes)
+    drill = _drill(low)
+    items = _expert(low)
     assert drill.scenario.answer.severity == Severity.LOW
     base = _score(drill, items).criterion("severity").score
     t = f"{int(_at(items[-1]))}s"
@@ -294,14 +314,14 @@ def test_over_escalation_on_a_low_costs_severity_credit_in_proportion():
 
 
 def test_verdict_is_the_same_for_a_scorecard_and_its_stored_form():
-    drill = _drill("db-pool-exhaustion")
-    for items in (_expert("db-pool-exhaustion"), never_fixes(drill, _expert("db-pool-exhaustion"))):
+    drill = _drill(POOL)
+    for items in (_expert(POOL), never_fixes(drill, _expert(POOL))):
         card = _score(drill, items)
         assert verdict(card) == verdict(card.to_dict()) == Verdict(card.passed, card.reasons)
 
 
 def test_a_stored_pass_flag_is_not_trusted_against_its_own_criteria():
-    card = _score(_drill("db-pool-exhaustion"), _expert("db-pool-exhaustion")).to_dict()
+    card = _score(_drill(POOL), _expert(POOL)).to_dict()
     tampered = copy.deepcopy(card)
     tampered["criteria"]["severity"]["critical_failures"] = ["called it HIGH while it was CRITICAL"]
     assert tampered["passed"] is True
@@ -314,8 +334,9 @@ def test_a_stored_pass_flag_is_not_trusted_against_its_own_criteria():
 
 
 def test_closing_a_false_positive_while_its_alert_still_fires_costs_credit_but_does_not_fail():
-    drill = _drill("scrape-glitch-false-positive")
-    items = _expert("scrape-glitch-false-positive")
+    false_positive = _shipped(lambda sc: not sc.answer.real)
+    drill = _drill(false_positive)
+    items = _expert(false_positive)
     fired = world(drill).timeline.first_firing()
     assert fired is not None and not drill.scenario.answer.real
     early = [dict(it, at=f"{int(fired + 60)}s") if it["action"] == "resolve" else it for it in items]

@@ -13,7 +13,8 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from .. import content
+# Aliased: the `content` command module, once imported, is this package's attribute `content`.
+from .. import content as _content
 from ..yamlio import FormatError
 
 
@@ -36,7 +37,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--content-dir",
         metavar="DIR",
         help="read policy.yaml, team.yaml, alertmanager.yml, curriculum.yaml and runbooks/ from DIR "
-        f"(default: ${content.CONTENT_DIR_ENV}, else the data/ folder shipped with firedrill)",
+        f"(default: ${_content.CONTENT_DIR_ENV}, else the data/ folder shipped with firedrill)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         argv = _take_content_dir(argv)
-    except content.ContentDirError as exc:
+    except _content.ContentDirError as exc:
         print(f"error: --content-dir: {exc}", file=sys.stderr)
         return 2
     # A module named like the command (rules_test for `rules-test`) registers it; anything else
@@ -80,10 +81,10 @@ def _take_content_dir(argv: list[str]) -> list[str]:
     """Apply a leading `--content-dir DIR` (before the command) and return the rest, so the
     command module is still found from the first word."""
     if argv and argv[0].startswith("--content-dir="):
-        content.use(argv[0].split("=", 1)[1])
+        _content.use(argv[0].split("=", 1)[1])
         return argv[1:]
     if len(argv) >= 2 and argv[0] == "--content-dir":
-        content.use(argv[1])
+        _content.use(argv[1])
         return argv[2:]
     return argv
 

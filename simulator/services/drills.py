@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .. import content
 from ..actions import Action, action_payload, load_responses
 from ..drill import Drill, DrillClock, Event
 from ..policy import Policy
@@ -57,8 +58,8 @@ __all__ = [
     "start_attempt",
 ]
 
-# The built-in pack beside the package: where a stored scenario's `include`s are resolved from.
-BUILTIN_SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+# The built-in pack (package data): where a stored scenario's `include`s are resolved from.
+BUILTIN_SCENARIO_DIR = content.SHIPPED_SCENARIO_DIR
 CLOCK_CONTROLS = ("clock.pause", "clock.resume", "clock.speed", "clock.end")
 
 

@@ -20,6 +20,7 @@ from simulator.curriculum import Curriculum, EvidenceRecord, compute_progress, l
 from simulator.exercises import ExerciseResult, Question, item_label
 from simulator.spoilers import shuffled
 from simulator.store import curriculum as store_cur
+from ui.navigation import programme_day
 from ui.services import get_store
 
 
@@ -31,7 +32,7 @@ def curriculum() -> Curriculum:
 def programme_heading(page: str, name: str) -> str:
     """A programme page's heading, e.g. "Day 4 — Incident response": the page is named by the
     skill it trains, and the day it is taught comes from the curriculum file."""
-    day = curriculum().day_of_page(page)
+    day = programme_day(page)  # the same lookup as the menu's, so the two always agree
     return name if day is None else f"Day {day} — {name}"
 
 

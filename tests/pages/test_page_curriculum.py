@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.curriculum import EvidenceRecord
+from simulator.curriculum import EvidenceRecord, default_curriculum
 from simulator.runbooks import expert_path, load_runbooks
 from tests.helpers import app_test
+from ui.navigation import PAGES
 
 
 @pytest.fixture(autouse=True)
@@ -194,6 +195,9 @@ def test_module_pages_open_for_a_trainee_with_their_exercises(page):
     at.run()
     assert not at.exception
     assert any("Submit" in b.label or "Complete" in b.label for b in at.button)
+    day = default_curriculum().day_of_page(page)
+    if next(p for p in PAGES if p.path == page).numbered:  # the heading's day is the curriculum's
+        assert day is not None and at.title[0].value.startswith(f"Day {day} — ")
 
 
 def test_error_budget_answers_computed_from_the_trace_pass():

@@ -46,6 +46,25 @@ def test_firedrill_validate_recognises_the_curriculum_and_its_runbooks():
     assert formats.validate_file(ROOT / "data" / "curriculum.yaml") == "curriculum"
 
 
+def test_a_page_belongs_to_the_first_day_whose_module_runs_on_it(cur):
+    day_of = {m.page: d.day for d in reversed(cur.days) for m in d.modules if m.page}
+    assert all(cur.day_of_page(page) == day for page, day in day_of.items())
+    assert cur.day_of_page("pages/library.py") is None  # not a page of the programme
+
+
+def test_moving_a_module_to_another_day_is_an_edit_of_the_curriculum_file_only(cur):
+    shadow_day = cur.day_of_page("pages/shadow_shift.py")
+    first_page = next(m.page for m in cur.days[0].modules if m.page)
+    text = (
+        (ROOT / "data" / "curriculum.yaml")
+        .read_text()
+        .replace(f"page: {first_page}", "page: pages/shadow_shift.py")
+    )
+    moved = validate_curriculum_text(text, "curriculum.yaml", None)
+    assert shadow_day != cur.days[0].day
+    assert moved.day_of_page("pages/shadow_shift.py") == cur.days[0].day
+
+
 def test_a_criterion_naming_an_unknown_exercise_is_reported_with_its_line():
     text = (
         (ROOT / "data" / "curriculum.yaml")

@@ -7,16 +7,14 @@ A storage failure anywhere below becomes a clear message (`ui.errors`), not a tr
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 
 from ui import auth, navigation
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 
 st.set_page_config(page_title="firedrill", page_icon="🔥", layout="wide")
 
-try:
+with storage_guard():
     user = auth.current_user()
     if user is None:
         # Every page is known (hidden) so a reload of /drill?attempt=7 keeps its address: the
@@ -39,6 +37,3 @@ try:
         )  # every page visible: the menu is the map of the programme
         auth.sidebar(user)
     nav.run()
-except STORAGE_ERRORS as exc:
-    logging.getLogger("firedrill").warning("storage error: %s", exc)
-    st.error(describe_storage_error(exc), icon=":material/database:")

@@ -15,7 +15,7 @@ from ui import auth
 from ui.cohort_live_board import render_live_board
 from ui.cohort_schedule import render_schedule_form
 from ui.cohorts import board_rows, drill_engine, now, pick_cohort, scenario_choices
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store
 from ui.severity_agreement import render_severity_agreement
@@ -65,12 +65,12 @@ loaded = scenarios.get(cd.scenario_id)
 
 def control(kind: str) -> None:
     try:
-        cohort_service.control_cohort_drill(store, cd.id, kind, user.username, now())
+        with storage_guard() as work:
+            cohort_service.control_cohort_drill(store, cd.id, kind, user.username, now())
     except AccountError as exc:
         st.error(str(exc))
         return
-    except STORAGE_ERRORS as exc:
-        st.error(describe_storage_error(exc))
+    if work.failed:
         return
     if kind == "end" and loaded is not None:
         score_everyone()

@@ -10,7 +10,7 @@ from simulator.services import cohorts as cohort_service
 from simulator.spoilers import trainee_title
 from ui import auth
 from ui.cohorts import drill_engine, now, scenario_choices
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store
 
@@ -55,13 +55,11 @@ for cd in open_drills:
                 st.error("The drill's scenario is not available on this server; tell your trainer.")
                 st.stop()
             try:
-                aid = mine or cohort_service.join_cohort_drill(
-                    store, cd.id, user.id, user.username, drill_engine(loaded, cd.seed), now()
-                )
+                with storage_guard(stop=True):
+                    aid = mine or cohort_service.join_cohort_drill(
+                        store, cd.id, user.id, user.username, drill_engine(loaded, cd.seed), now()
+                    )
             except AccountError as exc:
                 st.error(str(exc))
-                st.stop()
-            except STORAGE_ERRORS as exc:
-                st.error(describe_storage_error(exc))
                 st.stop()
             st.switch_page("pages/drill.py", query_params={"attempt": str(aid)})

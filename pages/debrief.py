@@ -14,7 +14,7 @@ from simulator.reports import after_action_markdown, timeline_figure
 from simulator.scoring import verdict
 from simulator.services import drills as drill_service
 from ui import auth
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.report_check import render_report_check
 from ui.report_notes import render_report_notes
@@ -132,11 +132,9 @@ else:
         render_report_notes(store, attempt.id, user)
 c1, c2 = st.columns(2)
 if c1.button("Check against the log and save" if own else "Check against the log"):
-    try:
-        if own:
+    if own:
+        with storage_guard():
             drill_service.save_own_report(store, attempt.id, user.id, text)
-    except STORAGE_ERRORS as exc:
-        st.error(describe_storage_error(exc))
     render_report_check(check_report(drill, events, text))
 c2.download_button(
     "Download the report", text, file_name=f"post-incident-{attempt.id}.md", mime="text/markdown"

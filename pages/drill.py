@@ -7,7 +7,6 @@ page confirms it, so a reload or a server restart reopens the drill from `?attem
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -21,22 +20,19 @@ from simulator.incident_report import action_label
 from simulator.services import drills as drill_service
 from simulator.spoilers import trainee_title
 from ui import auth
+from ui.clock import now
 from ui.drill_actions import render_communicate, render_escalate, render_fix, render_report, render_triage
 from ui.drill_clock_controls import render_clock_controls
 from ui.drill_investigate import render_investigate
 from ui.drill_live import render_cast, render_live
 from ui.drill_log import render_drill_log
 from ui.drill_setup import render_drill_setup
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store
 
 user = auth.require_role("admin", "trainer", "trainee")
 store = get_store()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -49,12 +45,12 @@ def _drill(attempt_id: int, content_hash: str, seed: int) -> Drill:
 
 def _record(drill: Drill, attempt_id: int, action: Any) -> None:
     try:
-        ev = drill_service.record_action(store, attempt_id, drill, action, now(), actor=user.username)
-    except STORAGE_ERRORS as exc:
-        st.error(describe_storage_error(exc))
-        return
+        with storage_guard() as work:
+            ev = drill_service.record_action(store, attempt_id, drill, action, now(), actor=user.username)
     except ValueError as exc:
         st.warning(str(exc))
+        return
+    if work.failed:
         return
     st.session_state["drill_confirm"] = (
         f"Recorded at {drill.hhmm(ev.at_offset)}: {action_label(drill, ev.kind, ev.payload, reveal=False)}"

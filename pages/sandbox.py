@@ -22,7 +22,7 @@ from simulator.services.training import DRILL_CONSOLE_TOOLS, record_console_use
 from simulator.spoilers import trainee_title
 from ui import auth
 from ui.consoles import TITLES, render_consoles
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.services import builtin_scenarios, get_store, trace_for
 
 user = auth.require_role("admin", "trainer", "trainee")
@@ -84,7 +84,7 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
         state["pids"].extend((at, int(p)) for p in detail.get("pids", []))
     console = str(detail.get("console"))
     state["trail"].append((at, TITLES.get(console, "?"), str(detail.get("detail", ""))))
-    try:
+    with storage_guard(warn=True):
         record_console_use(
             get_store(),
             user.username,
@@ -92,8 +92,6 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
             query=str(detail.get("detail", "")),
             at=datetime.now(UTC),
         )
-    except STORAGE_ERRORS as exc:
-        st.warning(describe_storage_error(exc))
 
 
 st.markdown(

@@ -14,7 +14,7 @@ from simulator.services import drills as drill_service
 from simulator.services.accounts import Account
 from simulator.services.database import Store
 from simulator.spoilers import trainee_title
-from ui.errors import STORAGE_ERRORS, describe_storage_error
+from ui.errors import storage_guard
 from ui.scenario_catalog import playable_scenarios, requested_version
 from ui.services import builtin_scenarios
 
@@ -60,12 +60,9 @@ def render_drill_setup(store: Store, user: Account, now: Callable[[], datetime])
         drill = Drill.create(
             loaded, None if seed is None else int(seed), load_default_policy(), load_default_team()
         )
-        try:
+        with storage_guard(stop=True):
             aid = drill_service.start_attempt(
                 store, user_id=user.id, username=user.username, drill=drill, speed=float(speed), now=now()
             )
-        except STORAGE_ERRORS as exc:
-            st.error(describe_storage_error(exc))
-            st.stop()
         st.query_params["attempt"] = str(aid)
         st.rerun()

@@ -1,12 +1,19 @@
 """What a person sees when the database fails under a page: a clear message, never a traceback.
 
 Owns translating storage failures (a stopped PostgreSQL server, an unwritable or full SQLite file,
-a lock that outlived the busy timeout) into one sentence about what happened to their work. The
-unit of work that failed was rolled back by `Store.session`, so nothing is half-written.
+a lock that outlived the busy timeout) into one sentence about what happened to their work, and
+`storage_guard`, the one way a page runs a unit of work that may meet one. The unit of work that
+failed was rolled back by `Store.session`, so nothing is half-written.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 
@@ -30,3 +37,28 @@ def describe_storage_error(exc: BaseException) -> str:
 
 
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, DBAPIError, SQLAlchemyError)
+
+
+@dataclass
+class GuardedWork:
+    """What `storage_guard` saw: whether the storage failed under the work it guarded."""
+
+    failed: bool = False
+
+
+@contextmanager
+def storage_guard(*, stop: bool = False, warn: bool = False) -> Iterator[GuardedWork]:
+    """Run a unit of work so that a storage failure becomes one sentence on the page, never a
+    traceback: an error (a warning with `warn`, for a side record the person did not ask to
+    save), logged for the operator. With `stop` the script run ends there; otherwise the page
+    goes on and the caller reads `failed` to skip what assumed the work was saved."""
+    work = GuardedWork()
+    try:
+        yield work
+    except STORAGE_ERRORS as exc:
+        work.failed = True
+        logging.getLogger("firedrill").warning("storage error: %s", exc)
+        show = st.warning if warn else st.error
+        show(describe_storage_error(exc), icon=":material/database:")
+        if stop:
+            st.stop()

@@ -9,12 +9,11 @@ the plain text editor; the text kept as a draft per trainer), saving, export and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from simulator.studio import check_text
 from ui import auth, studio_editor
+from ui.clock import now
 from ui.services import SCENARIO_DIR, get_store
 from ui.studio_preview import render_preview
 from ui.studio_publish import render_publish
@@ -23,10 +22,6 @@ from ui.studio_sources import render_sources
 user = auth.require_page("pages/authoring.py")
 auth.require_action(user, "edit_scenario")
 store = get_store()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 text = studio_editor.open_text(store, user.username)

@@ -20,7 +20,7 @@ from simulator.actions import load_responses
 from simulator.cli import main
 from simulator.drill import Drill, events_from_responses, load_default_policy, world
 from simulator.policy import default_policy
-from simulator.scenario import parse_scenario
+from simulator.scenario import parse_scenario, scenario_files
 from simulator.scenario_checks import classifier_levels, sustained_levels
 from simulator.scoring import required_escalations, score_drill
 from simulator.vocabulary import Role, Severity
@@ -28,10 +28,18 @@ from simulator.yamlio import FormatError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
+# Test-owned copies of shipped incidents (tests/fixtures/scenarios): these tests edit their exact
+# text and pin their times, which a trainer's edit to the pack must not move.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
 
 
 def _text(scenario_id: str) -> str:
-    return (SCENARIOS / f"{scenario_id}.yaml").read_text()
+    return (FIXTURES / f"{scenario_id}.yaml").read_text()
+
+
+def _within(decision_id: str) -> float:
+    """The policy's deadline for one escalation decision (data/policy.yaml), in seconds."""
+    return next(d.within for d in default_policy().escalation_decisions if d.id == decision_id)
 
 
 def _edited(scenario_id: str, old: str, new: str) -> str:
@@ -58,7 +66,7 @@ def _drill(text: str) -> Drill:
 
 
 def _expert(scenario_id: str) -> list[dict]:
-    return yaml.safe_load((SCENARIOS / f"{scenario_id}.expert.yaml").read_text())["actions"]
+    return yaml.safe_load((FIXTURES / f"{scenario_id}.expert.yaml").read_text())["actions"]
 
 
 def _score(drill: Drill, items: list[dict]):
@@ -97,7 +105,7 @@ def test_the_seed_signals_classify_medium_and_the_policy_names_why_its_report_sa
 
 
 def test_the_classifier_reads_the_seed_scenario_as_medium_from_its_own_traces():
-    loaded = parse_scenario(_text("db-pool-exhaustion"), "seed", SCENARIOS)
+    loaded = parse_scenario(_text("pool-exhaustion"), "seed", SCENARIOS)
     levels = sustained_levels(classifier_levels(loaded, default_policy()))
     worst = min((lv.severity for lv in levels), key=lambda s: s.rank)
     assert worst == Severity.MEDIUM
@@ -105,7 +113,7 @@ def test_the_classifier_reads_the_seed_scenario_as_medium_from_its_own_traces():
 
 
 def test_a_high_answer_without_a_named_clause_is_refused_where_the_classifier_says_medium(tmp_path):
-    text = _edited("db-pool-exhaustion", "  severity_reason: core_functionality_impaired\n", "")
+    text = _edited("pool-exhaustion", "  severity_reason: core_functionality_impaired\n", "")
     problems = _problems(tmp_path, text)
     [p] = [p for p in problems if p.field == "answer.severity"]
     assert p.line == _line_of(text, "  severity: HIGH\n  title:")
@@ -123,7 +131,7 @@ def test_a_high_answer_without_a_named_clause_is_refused_where_the_classifier_sa
 )
 def test_a_severity_reason_must_be_a_clause_of_the_answers_level(tmp_path, reason, says):
     text = _edited(
-        "db-pool-exhaustion",
+        "pool-exhaustion",
         "  severity_reason: core_functionality_impaired\n",
         f"  severity_reason: {reason}\n",
     )
@@ -135,7 +143,7 @@ def test_a_severity_reason_must_be_a_clause_of_the_answers_level(tmp_path, reaso
 
 def test_a_re_classification_the_classifier_does_not_reach_is_refused(tmp_path):
     # The WAF scenario becomes CRITICAL when the ruleset reaches every location (100% of traffic).
-    text = _edited("waf-rule-cpu-escalation", "{at: 10m, severity: CRITICAL,", "{at: 10m, severity: HIGH,")
+    text = _edited("waf-escalation", "{at: 10m, severity: CRITICAL,", "{at: 10m, severity: HIGH,")
     [p] = _problems(tmp_path, text)
     assert p.field == "answer.severity_changes[0].severity"
     assert "HIGH disagrees with the policy" in p.message and "computes CRITICAL" in p.message
@@ -143,7 +151,7 @@ def test_a_re_classification_the_classifier_does_not_reach_is_refused(tmp_path):
 
 
 def test_the_waf_classifier_timeline_rises_from_high_to_critical_at_the_global_rollout():
-    loaded = parse_scenario(_text("waf-rule-cpu-escalation"), "waf", SCENARIOS)
+    loaded = parse_scenario(_text("waf-escalation"), "waf", SCENARIOS)
     levels = sustained_levels(classifier_levels(loaded, default_policy()))
     first = {}
     for lv in levels:
@@ -153,7 +161,7 @@ def test_the_waf_classifier_timeline_rises_from_high_to_critical_at_the_global_r
 
 
 def test_a_false_positive_called_high_is_refused(tmp_path):
-    text = _edited("scrape-glitch-false-positive", "  severity: LOW\n", "  severity: HIGH\n")
+    text = _edited("false-alarm", "  severity: LOW\n", "  severity: HIGH\n")
     [p] = _problems(tmp_path, text)
     assert p.field == "answer.severity" and "computes LOW" in p.message
 
@@ -162,38 +170,42 @@ def test_every_built_in_scenario_and_expert_validates(capsys):
     assert main(["validate", str(SCENARIOS)]) == 0
     out = capsys.readouterr()
     assert "error" not in out.err
-    assert out.out.count("(scenario)") >= 14
+    for path in scenario_files(SCENARIOS):
+        assert f"ok: {path} (scenario)" in out.out
 
 
 # --- 14.2 deadlines come from the policy -------------------------------------------------------
 
 
-def test_a_security_lead_called_at_13_minutes_is_late_whatever_the_scenario_allowed():
-    # The scenario's author allowed 15 minutes; the policy says "immediately" (5 minutes).
+def test_a_security_lead_called_after_the_policys_deadline_is_late_whatever_the_scenario_allowed():
+    # The scenario's author allows 15 minutes; the policy says "immediately" (its security deadline).
     text = _edited(
-        "vulnerability-disclosed",
+        "vulnerability",
         "    - {role: security_lead, within: 5m,",
         "    - {role: security_lead, within: 15m,",
     )
     drill = _drill(text)
     fired = world(drill).timeline.first_firing()
     assert fired is not None
-    items = _expert("vulnerability-disclosed")
+    items = _expert("vulnerability")
     expert = _score(drill, items)
-    late = _score(drill, _retime(items, "escalate", fired + 13 * 60, role="security_lead"))
+    policy_due, author_due = _within("security_incident"), 15 * 60
+    assert policy_due < author_due
+    called = (policy_due + author_due) / 2  # late by the policy, on time by the author's 15 minutes
+    late = _score(drill, _retime(items, "escalate", fired + called, role="security_lead"))
     changed = {c.key for c, e in zip(late.criteria, expert.criteria, strict=True) if c.score != e.score}
     # The expert's pre-written report still times the call where the expert made it, so the report
     # check may flag that line too; no other criterion moves.
     assert "escalation" in changed and changed <= {"escalation", "report"}
     [note] = [e for e in late.criterion("escalation").deductions if e.item == "security_lead"]
     assert "called late" in note.note and "security_incident" in note.note
-    assert note.expected_at == pytest.approx(fired + 5 * 60)
-    assert note.trainee_at == pytest.approx(fired + 13 * 60)
+    assert note.expected_at == pytest.approx(fired + _within("security_incident"))
+    assert note.trainee_at == pytest.approx(fired + int(called))
 
 
 def test_validate_refuses_a_scenario_that_loosens_a_policy_deadline(tmp_path):
     text = _edited(
-        "vulnerability-disclosed",
+        "vulnerability",
         "    - {role: security_lead, within: 5m,",
         "    - {role: security_lead, within: 15m,",
     )
@@ -206,7 +218,7 @@ def test_validate_refuses_a_scenario_that_loosens_a_policy_deadline(tmp_path):
 
 def test_a_scenario_may_tighten_a_deadline(tmp_path):
     text = _edited(
-        "vulnerability-disclosed",
+        "vulnerability",
         "    - {role: security_lead, within: 5m,",
         "    - {role: security_lead, within: 3m,",
     )
@@ -219,52 +231,57 @@ def test_a_scenario_may_tighten_a_deadline(tmp_path):
     assert sec.due == pytest.approx(fired + 3 * 60)
 
 
-def test_a_high_left_open_past_thirty_minutes_loses_escalation_and_communication_credit():
-    text = _text("db-pool-exhaustion")
+def test_a_high_left_open_past_the_policys_limit_loses_escalation_and_communication_credit():
+    text = _text("pool-exhaustion")
     drill = _drill(text)
     fired = world(drill).timeline.first_firing()
     assert fired is not None
-    items = _expert("db-pool-exhaustion")
+    items = _expert("pool-exhaustion")
     expert = _score(drill, items)
     assert not [e for e in expert.criterion("escalation").deductions if e.item == "manager"]
-    # The same response, but the incident is only resolved 31 minutes after the first alert.
-    open_long = _retime(items, "resolve", fired + 31 * 60)
+    # HIGH needs customers told (and so the manager) once it outlasts the policy's limit.
+    limit = default_policy().level(Severity.HIGH).customer_notification.if_longer_than
+    assert limit is not None
+    # The same response, but the incident is only resolved a minute after that limit.
+    open_long = _retime(items, "resolve", fired + limit + 60)
     card = _score(drill, open_long)
     [manager] = [e for e in card.criterion("escalation").deductions if e.item == "manager"]
-    assert "never called" in manager.note and manager.expected_at == pytest.approx(fired + 30 * 60)
+    assert "never called" in manager.note and manager.expected_at == pytest.approx(fired + limit)
     [notice] = [e for e in card.criterion("communication").deductions if e.item == "customer notification"]
-    assert "HIGH open longer than 30 min" in notice.note
-    assert notice.expected_at == pytest.approx(fired + 30 * 60)
+    assert f"HIGH open longer than {limit / 60:g} min" in notice.note
+    assert notice.expected_at == pytest.approx(fired + limit)
     assert card.criterion("escalation").score < expert.criterion("escalation").score
     assert card.criterion("communication").score < expert.criterion("communication").score
 
 
 def test_deadlines_after_a_re_classification_run_from_the_re_classification():
-    drill = _drill(_text("waf-rule-cpu-escalation"))
+    drill = _drill(_text("waf-escalation"))
     fired = world(drill).timeline.first_firing()
-    assert fired is not None and fired < 10 * 60
+    critical_at = 10 * 60  # the fixture turns CRITICAL at 10m
+    assert fired is not None and fired < critical_at
     due = {d.role: d for d in required_escalations(drill, fired)}
-    # CRITICAL from 10m: the incident commander within 5 minutes of it, the manager within 10,
-    # customers within 15 — not counted from the first (HIGH) alert.
-    assert due[Role.INCIDENT_COMMANDER].due == pytest.approx(15 * 60)
-    assert due[Role.MANAGER].due == pytest.approx(20 * 60)
-    items = _expert("waf-rule-cpu-escalation")
-    in_time = _score(drill, _retime(items, "escalate", 14 * 60 + 30, role="incident_commander"))
+    # The incident commander and the manager are due the policy's deadlines after the
+    # re-classification to CRITICAL, not after the first (HIGH) alert.
+    ic_due = critical_at + _within("critical_incident")
+    assert due[Role.INCIDENT_COMMANDER].due == pytest.approx(ic_due)
+    assert due[Role.MANAGER].due == pytest.approx(critical_at + _within("customer_communication"))
+    items = _expert("waf-escalation")
+    in_time = _score(drill, _retime(items, "escalate", ic_due - 30, role="incident_commander"))
     assert not [e for e in in_time.criterion("escalation").deductions if e.item == "incident_commander"]
-    late = _score(drill, _retime(items, "escalate", 16 * 60, role="incident_commander"))
+    late = _score(drill, _retime(items, "escalate", ic_due + 60, role="incident_commander"))
     [note] = [e for e in late.criterion("escalation").deductions if e.item == "incident_commander"]
-    assert "called late" in note.note and note.expected_at == pytest.approx(15 * 60)
+    assert "called late" in note.note and note.expected_at == pytest.approx(ic_due)
 
 
 def test_a_critical_incident_requires_the_incident_commander_from_the_policy_alone():
     # complete-outage no longer lists the incident commander: the policy requires it at CRITICAL.
-    drill = _drill(_text("complete-outage"))
+    drill = _drill(_text("outage"))
     fired = world(drill).timeline.first_firing()
-    items = [it for it in _expert("complete-outage") if it.get("role") != "incident_commander"]
+    items = [it for it in _expert("outage") if it.get("role") != "incident_commander"]
     card = _score(drill, items)
     [note] = [e for e in card.criterion("escalation").deductions if e.item == "incident_commander"]
     assert "never called" in note.note and "critical_incident" in note.note
-    assert note.expected_at == pytest.approx(fired + 5 * 60)
+    assert note.expected_at == pytest.approx(fired + _within("critical_incident"))
 
 
 # --- 14.10 authoring slips ----------------------------------------------------------------------
@@ -274,35 +291,35 @@ def test_a_critical_incident_requires_the_incident_commander_from_the_policy_alo
     ("scenario_id", "old", "new", "field", "says"),
     [
         (
-            "db-pool-exhaustion",
+            "pool-exhaustion",
             'expr: db_connection_pool_utilization{service="api"} > 0.8',
             'expr: db_connection_pool_utilisation{service="api"} > 0.8',
             "rules.groups[0].rules[0].expr",
             "reads metric 'db_connection_pool_utilisation', which this scenario does not produce; metrics:",
         ),
         (
-            "db-pool-exhaustion",
+            "pool-exhaustion",
             "  - at: 20m\n",
             "  - at: 50m\n",
             "injects[3].at",
             "50m is after the scenario ends; allowed: 0s to 45m",
         ),
         (
-            "waf-rule-cpu-escalation",
+            "waf-escalation",
             "{at: 10m, severity: CRITICAL,",
             "{at: 50m, severity: CRITICAL,",
             "answer.severity_changes[0].at",
             "50m is outside the scenario; allowed: 0s to 45m",
         ),
         (
-            "db-pool-exhaustion",
+            "pool-exhaustion",
             "    evidence: [database, logs]\n",
             "    evidence: [database, pg_stat_activity]\n",
             "answer.diagnosis.evidence[1]",
             "no console is called 'pg_stat_activity'; allowed: dashboards, logs, database",
         ),
         (
-            "db-pool-exhaustion",
+            "pool-exhaustion",
             "    start: 5m\n    end: 8m\n    factor: 1.9\n  - id: slow-queries-util",
             "    start: 5m\n    end: 4m\n    factor: 1.9\n  - id: slow-queries-util",
             "incident[1].end",
@@ -322,41 +339,39 @@ def test_validate_locates_each_authoring_slip(tmp_path, scenario_id, old, new, f
     assert str(p).startswith(f"{tmp_path / 'edited.yaml'}:{p.line}:")
 
 
-@pytest.mark.parametrize("name", ["db-pool-exhaustion.weak.yaml", "my-notes.yaml"])
+@pytest.mark.parametrize("name", ["pool-exhaustion.weak.yaml", "my-notes.yaml"])
 def test_a_responses_file_given_to_validate_is_named_with_the_command_that_takes_it(tmp_path, capsys, name):
-    text = (
-        (SCENARIOS / "db-pool-exhaustion.expert.yaml").read_text().replace("action: verify", "action: verfy")
-    )
+    text = (FIXTURES / "pool-exhaustion.expert.yaml").read_text().replace("action: verify", "action: verfy")
     path = tmp_path / name
     path.write_text(text)
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "is a drill responses file" in err and "not a scenario" in err
-    assert f"firedrill drill {tmp_path / 'db-pool-exhaustion.yaml'} --responses {path}" in err
+    assert f"firedrill drill {tmp_path / 'pool-exhaustion.yaml'} --responses {path}" in err
     assert "id: Field required" not in err  # not reported as a broken scenario
 
 
 def test_a_valid_responses_file_says_which_command_plays_it(capsys):
-    path = SCENARIOS / "db-pool-exhaustion.expert.yaml"
+    path = FIXTURES / "pool-exhaustion.expert.yaml"
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"firedrill drill {SCENARIOS / 'db-pool-exhaustion.yaml'} --responses {path}" in out
+    assert f"firedrill drill {FIXTURES / 'pool-exhaustion.yaml'} --responses {path}" in out
 
 
 def test_the_scenario_studio_shows_a_policy_disagreement_at_its_line():
     from simulator.studio import check_text
 
-    text = _edited("db-pool-exhaustion", "  severity_reason: core_functionality_impaired\n", "")
+    text = _edited("pool-exhaustion", "  severity_reason: core_functionality_impaired\n", "")
     result = check_text(text, SCENARIOS)
     assert not result.ok
     [p] = result.problems
     assert (p.line, p.field) == (_line_of(text, "  severity: HIGH\n  title:"), "answer.severity")
-    assert check_text(_text("db-pool-exhaustion"), SCENARIOS).ok
+    assert check_text(_text("pool-exhaustion"), SCENARIOS).ok
 
 
 def test_classify_with_a_scenario_prints_the_level_over_time_beside_the_answer(capsys):
-    assert main(["classify", "--scenario", str(SCENARIOS / "waf-rule-cpu-escalation.yaml")]) == 0
+    assert main(["classify", "--scenario", str(FIXTURES / "waf-escalation.yaml")]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     levels = [(x["severity"], x["matched"]) for x in lines[:-1]]
     assert levels == [
@@ -368,10 +383,10 @@ def test_classify_with_a_scenario_prints_the_level_over_time_beside_the_answer(c
 
 
 def test_classify_with_a_scenario_without_signals_says_what_to_add(tmp_path, capsys):
-    text = _text("memory-warning-worker")
+    text = _text("memory-warning")
     start = text.index("# What the policy classifier reads")
     end = text.index("\nanswer:\n")
-    path = tmp_path / "memory-warning-worker.yaml"
+    path = tmp_path / "memory-warning.yaml"
     path.write_text(text[:start] + text[end:])
     assert main(["classify", "--scenario", str(path)]) == 2
     err = capsys.readouterr().err
@@ -379,7 +394,7 @@ def test_classify_with_a_scenario_without_signals_says_what_to_add(tmp_path, cap
 
 
 def test_a_scenario_with_nothing_for_the_classifier_to_read_is_told_to_add_signals(tmp_path):
-    text = _text("memory-warning-worker")
+    text = _text("memory-warning")
     start = text.index("# What the policy classifier reads")
     text = text[:start] + text[text.index("\nanswer:\n") :]
     [p] = _problems(tmp_path, text)
@@ -390,18 +405,19 @@ def test_a_scenario_with_nothing_for_the_classifier_to_read_is_told_to_add_signa
 def test_the_studio_summary_lists_the_deadlines_the_drill_will_score():
     from simulator.studio import answer_summary
 
-    waf = answer_summary(parse_scenario(_text("waf-rule-cpu-escalation"), "waf", SCENARIOS).scenario)
+    waf = answer_summary(parse_scenario(_text("waf-escalation"), "waf", SCENARIOS).scenario)
     assert any(
-        line.startswith("Escalate to incident commander by 15m") and "critical_incident" in line
+        # CRITICAL from the fixture's 10m, plus the policy's deadline for the incident commander.
+        line.startswith(f"Escalate to incident commander by {(600 + _within('critical_incident')) / 60:g}m")
+        and "critical_incident" in line
         for line in waf
     )
-    pool = answer_summary(parse_scenario(_text("db-pool-exhaustion"), "seed", SCENARIOS).scenario)
-    assert any(line.startswith("Tell customers by 30m if still open then") for line in pool)
+    pool = answer_summary(parse_scenario(_text("pool-exhaustion"), "seed", SCENARIOS).scenario)
+    limit = default_policy().level(Severity.HIGH).customer_notification.if_longer_than
+    assert any(line.startswith(f"Tell customers by {limit / 60:g}m if still open then") for line in pool)
 
 
-@pytest.mark.parametrize(
-    "scenario_id", ["complete-outage", "waf-rule-cpu-escalation", "vulnerability-disclosed"]
-)
+@pytest.mark.parametrize("scenario_id", ["outage", "waf-escalation", "vulnerability"])
 def test_the_drafted_expert_calls_everyone_the_policy_requires_in_time(scenario_id):
     from simulator.expert import expert_actions
 
@@ -419,10 +435,10 @@ def test_the_drafted_expert_calls_everyone_the_policy_requires_in_time(scenario_
 
 
 def test_the_debrief_names_the_policy_clause_behind_a_level_the_classifier_would_not_give():
-    drill = _drill(_text("db-pool-exhaustion"))
+    drill = _drill(_text("pool-exhaustion"))
     items = [
         {**it, "severity": "MEDIUM"} if it["action"] == "classify" else it
-        for it in _expert("db-pool-exhaustion")
+        for it in _expert("pool-exhaustion")
     ]
     card = _score(drill, items)
     [note] = [e for e in card.criterion("severity").evidence if e.item == "classify"]
@@ -433,7 +449,7 @@ def test_the_debrief_names_the_policy_clause_behind_a_level_the_classifier_would
 def test_a_signal_that_fails_when_evaluated_is_located_not_a_traceback(tmp_path, capsys):
     many_to_many = 'sum(rate(http_requests_total[5m])) / ignoring(service) {__name__=~"http_request.*_total"}'
     text = _edited(
-        "db-pool-exhaustion", "\nanswer:\n", f"\nsignals:\n  error_ratio: '{many_to_many}'\n\nanswer:\n"
+        "pool-exhaustion", "\nanswer:\n", f"\nsignals:\n  error_ratio: '{many_to_many}'\n\nanswer:\n"
     )
     [p] = _problems(tmp_path, text)
     assert p.field == "signals.error_ratio" and p.line == _line_of(text, "  error_ratio: '")
@@ -447,7 +463,7 @@ def test_a_rule_that_fails_when_evaluated_is_refused_at_its_line(tmp_path):
     bad = (
         'expr: sum(rate(http_requests_total[5m])) / ignoring(service) {__name__=~"http_request.*_total"} > 0'
     )
-    text = _edited("db-pool-exhaustion", 'expr: db_connection_pool_utilization{service="api"} > 0.8', bad)
+    text = _edited("pool-exhaustion", 'expr: db_connection_pool_utilization{service="api"} > 0.8', bad)
     [p] = _problems(tmp_path, text)
     assert p.line == _line_of(text, bad)
     assert "rule 'DBConnectionPoolHigh' fails when evaluated" in p.message and "many-to-many" in p.message
@@ -457,7 +473,7 @@ def test_without_an_alert_the_security_signal_starts_at_the_first_persons_report
     # No rule fires: the manager's message at 14m is the first report (the chats at 2m and 9m
     # are background), so the classifier sees the security issue from then, as scoring times it.
     text = _edited(
-        "vulnerability-disclosed",
+        "vulnerability",
         "expr: security_vulnerable_instances > 0",
         "expr: security_vulnerable_instances > 1e9",
     )

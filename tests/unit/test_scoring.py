@@ -18,14 +18,17 @@ from simulator.vocabulary import Severity
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 BUILTIN = [p.stem for p in scenario_files(SCENARIOS)]
-# The test-owned copy of the pool-exhaustion incident (tests/fixtures/scenarios): tests of the
-# scoring engine pin its times, ids and channel names, which a trainer's edit to the pack must not move.
+# Test-owned copies of shipped incidents (tests/fixtures/scenarios): tests of the scoring engine
+# pin their times, ids and channel names, which a trainer's edit to the pack must not move.
 FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
 POOL = "pool-exhaustion"
 
 
+OUTAGE = "outage"  # a test-owned copy of the complete outage: CRITICAL, customers must be told
+
+
 def _folder(scenario_id: str) -> Path:
-    return FIXTURES if scenario_id == POOL else SCENARIOS
+    return FIXTURES if scenario_id in (POOL, OUTAGE) else SCENARIOS
 
 
 def _drill(scenario_id: str) -> Drill:
@@ -75,8 +78,8 @@ def test_scoring_is_deterministic():
 
 
 def test_late_acknowledgement_lowers_only_the_acknowledge_criterion():
-    drill = _drill("complete-outage")
-    items = _expert_items("complete-outage")
+    drill = _drill(OUTAGE)
+    items = _expert_items(OUTAGE)
     expert = _score(drill, items)
     fired = drill_first_firing(drill)
     target = _ack_target(drill)
@@ -107,8 +110,8 @@ def drill_first_firing(drill: Drill) -> float:
 
 
 def test_acknowledge_is_measured_from_when_the_alert_fired_not_when_it_went_pending():
-    drill = _drill("complete-outage")
-    items = _expert_items("complete-outage")
+    drill = _drill(OUTAGE)
+    items = _expert_items(OUTAGE)
     fired = drill_first_firing(drill)
     for it in items:
         if it["action"] == "acknowledge":
@@ -138,10 +141,10 @@ def test_under_call_costs_more_than_the_same_over_call():
 
 
 def _breach_scenario():
-    text = (SCENARIOS / "complete-outage.yaml").read_text()
+    text = (FIXTURES / f"{OUTAGE}.yaml").read_text()
     assert "  security: none" in text
     return parse_scenario(
-        text.replace("  security: none", "  security: breach_confirmed"), "breach.yaml", SCENARIOS
+        text.replace("  security: none", "  security: breach_confirmed"), "breach.yaml", FIXTURES
     )
 
 
@@ -201,8 +204,8 @@ def test_harmful_mitigation_makes_the_world_worse():
 
 
 def test_missing_customer_notification_on_a_critical_lowers_only_communication():
-    drill = _drill("complete-outage")
-    items = _expert_items("complete-outage")
+    drill = _drill(OUTAGE)
+    items = _expert_items(OUTAGE)
     expert = _score(drill, items)
     items = [it for it in items if it["action"] != "notify_customers"]
     card = _score(drill, _truthful_report(drill, items))

@@ -28,14 +28,23 @@ from simulator.scoring import score_drill
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
+# Test-owned copies of shipped incidents (pool exhaustion, outage, WAF escalation): the steps and
+# times these tests pin are theirs, so a trainer's edit to the pack does not move them.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
+
+
+def _folder(scenario_id: str) -> Path:
+    return FIXTURES if (FIXTURES / f"{scenario_id}.yaml").exists() else SCENARIOS
 
 
 def _drill(scenario_id: str) -> Drill:
-    return Drill.create(load_scenario(SCENARIOS / f"{scenario_id}.yaml"), None, load_default_policy())
+    return Drill.create(
+        load_scenario(_folder(scenario_id) / f"{scenario_id}.yaml"), None, load_default_policy()
+    )
 
 
 def _items(scenario_id: str) -> list[dict]:
-    return yaml.safe_load((SCENARIOS / f"{scenario_id}.expert.yaml").read_text())["actions"]
+    return yaml.safe_load((_folder(scenario_id) / f"{scenario_id}.expert.yaml").read_text())["actions"]
 
 
 def _score(drill: Drill, items: list[dict]):
@@ -55,10 +64,10 @@ def _changed(expert, card) -> set[str]:
 @pytest.mark.parametrize(
     ("scenario_id", "drop", "item"),
     [
-        ("complete-outage", "join_bridge", "bridge call"),
-        ("complete-outage", "bridge_update", "bridge updates"),
-        ("db-pool-exhaustion", "announce_resolution", "resolution announcement"),
-        ("db-pool-exhaustion", "watch", "watch"),
+        ("outage", "join_bridge", "bridge call"),
+        ("outage", "bridge_update", "bridge updates"),
+        ("pool-exhaustion", "announce_resolution", "resolution announcement"),
+        ("pool-exhaustion", "watch", "watch"),
     ],
 )
 def test_leaving_out_a_step_lowers_only_communication_with_evidence(scenario_id, drop, item):
@@ -72,23 +81,23 @@ def test_leaving_out_a_step_lowers_only_communication_with_evidence(scenario_id,
 
 
 def test_a_missed_bridge_join_says_when_it_was_due():
-    drill = _drill("complete-outage")
-    card = _score(drill, [it for it in _items("complete-outage") if it["action"] != "join_bridge"])
+    drill = _drill("outage")
+    card = _score(drill, [it for it in _items("outage") if it["action"] != "join_bridge"])
     miss = next(e for e in card.criterion("communication").deductions if e.item == "bridge call")
     assert miss.trainee_at is None and miss.expected_time
 
 
 def test_no_bridge_is_asked_of_an_incident_that_never_becomes_critical():
-    drill = _drill("db-pool-exhaustion")
+    drill = _drill("pool-exhaustion")
     assert critical_from(drill) is None
-    card = _score(drill, _items("db-pool-exhaustion"))
+    card = _score(drill, _items("pool-exhaustion"))
     assert not [e for e in card.criterion("communication").evidence if e.item.startswith("bridge")]
-    assert critical_from(_drill("waf-rule-cpu-escalation")) is not None  # HIGH that becomes CRITICAL
+    assert critical_from(_drill("waf-escalation")) is not None  # HIGH that becomes CRITICAL
 
 
 def test_announcing_before_the_metrics_had_time_to_confirm_loses_credit():
-    drill = _drill("db-pool-exhaustion")
-    items = _items("db-pool-exhaustion")
+    drill = _drill("pool-exhaustion")
+    items = _items("pool-exhaustion")
     expert = _score(drill, items)
     verify = next(it for it in items if it["action"] == "verify")
     ann = next(it for it in items if it["action"] == "announce_resolution")
@@ -99,8 +108,8 @@ def test_announcing_before_the_metrics_had_time_to_confirm_loses_credit():
 
 
 def test_an_announcement_without_the_resolution_time_or_a_short_watch_loses_credit():
-    drill = _drill("db-pool-exhaustion")
-    items = _items("db-pool-exhaustion")
+    drill = _drill("pool-exhaustion")
+    items = _items("pool-exhaustion")
     next(it for it in items if it["action"] == "announce_resolution")["text"] = "All good now."
     next(it for it in items if it["action"] == "watch")["minutes"] = 5
     notes = {e.item: e.note for e in _score(drill, items).criterion("communication").deductions}
@@ -109,7 +118,7 @@ def test_an_announcement_without_the_resolution_time_or_a_short_watch_loses_cred
 
 
 def test_the_steps_are_recorded_events_the_drill_state_shows():
-    drill = _drill("complete-outage")
+    drill = _drill("outage")
     events: list = []
     for at, action in [
         (300.0, JoinBridge(action="join_bridge", link="Slack huddle")),
@@ -127,7 +136,7 @@ def test_the_steps_are_recorded_events_the_drill_state_shows():
 def test_each_alert_is_posted_in_the_channel_alertmanager_routes_it_to():
     # data/alertmanager.yml: critical/high -> #incidents, medium -> #monitoring, low -> ticket-queue.
     for scenario_id, expected in (
-        ("db-pool-exhaustion", {"#incidents", "#monitoring"}),
+        ("pool-exhaustion", {"#incidents", "#monitoring"}),
         ("disk-trend-warning", {"ticket-queue"}),
     ):
         drill = _drill(scenario_id)
@@ -146,15 +155,13 @@ def test_each_alert_is_posted_in_the_channel_alertmanager_routes_it_to():
 
 
 def test_the_drafted_expert_takes_every_step_and_passes():
-    drill = _drill("complete-outage")
+    drill = _drill("outage")
     kinds = [a.action for _, a in expert_actions(drill)]
     assert {"join_bridge", "bridge_update", "announce_resolution", "watch"} <= set(kinds)
     assert kinds.index("announce_resolution") < kinds.index("resolve") < kinds.index("watch")
 
 
 def test_the_cli_drill_command_takes_the_new_actions():
-    _drill_run, events, card = run_headless(
-        SCENARIOS / "complete-outage.yaml", SCENARIOS / "complete-outage.expert.yaml"
-    )
+    _drill_run, events, card = run_headless(FIXTURES / "outage.yaml", FIXTURES / "outage.expert.yaml")
     assert {"join_bridge", "bridge_update", "announce_resolution", "watch"} <= {e.kind for e in events}
     assert card.passed

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
 from simulator.accounts import ROLES, AccountError
 from simulator.services import accounts
 from ui import auth
+from ui.clock import now
 from ui.services import get_store
 
 user = auth.require_page("pages/admin.py")
 store = get_store()
 st.title("People")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def done(message: str) -> None:

@@ -8,13 +8,13 @@ import streamlit as st
 from simulator.exercises import alert_catalogue, false_positives, pager
 from ui import auth
 from ui.alert_sandbox import render_alert_sandbox
+from ui.clock import now
 from ui.quiz_exercise import render_quiz_exercise
 from ui.services import builtin_scenarios
 from ui.training import (
     attempt_seed,
     grade_and_record,
     last_result,
-    now,
     programme_heading,
     show_result,
     status_badge,

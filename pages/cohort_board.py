@@ -12,9 +12,10 @@ from simulator.cohort import board_table, comparison_rows
 from simulator.drill import true_severity_at
 from simulator.services import cohorts as cohort_service
 from ui import auth
+from ui.clock import now
 from ui.cohort_live_board import render_live_board
 from ui.cohort_schedule import render_schedule_form
-from ui.cohorts import board_rows, drill_engine, now, pick_cohort, scenario_choices
+from ui.cohorts import board_rows, drill_engine, pick_cohort, scenario_choices
 from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store

@@ -9,7 +9,8 @@ from simulator.accounts import AccountError
 from simulator.services import cohorts as cohort_service
 from simulator.spoilers import trainee_title
 from ui import auth
-from ui.cohorts import drill_engine, now, scenario_choices
+from ui.clock import now
+from ui.cohorts import drill_engine, scenario_choices
 from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store

@@ -11,8 +11,9 @@ from simulator.cohort import planned_day
 from simulator.services import accounts as people_service
 from simulator.services import cohorts as cohort_service
 from ui import auth
+from ui.clock import now
 from ui.cohort_progress import cohort_progress_rows
-from ui.cohorts import now, pick_cohort
+from ui.cohorts import pick_cohort
 from ui.markdown import md_text
 from ui.services import get_store
 

@@ -18,6 +18,7 @@ from simulator.durations import format_duration
 from simulator.vocabulary import SEVERITIES
 from simulator.yamlio import FormatError
 from ui import auth
+from ui.clock import now as wall_now
 from ui.escalation_plan import render_escalation_plan
 from ui.rotation_calendar import render_rotation_calendar
 
@@ -60,11 +61,11 @@ except FormatError as exc:
     st.code("\n".join(str(p) for p in exc.problems), language="text")
     st.stop()
 
-now = datetime.now(UTC).replace(second=0, microsecond=0)
+this_minute = wall_now().replace(second=0, microsecond=0)
 c1, c2 = st.columns(2)
-day = c1.date_input("Date (UTC)", value=now.date(), key="oc_date")
+day = c1.date_input("Date (UTC)", value=this_minute.date(), key="oc_date")
 clock = c2.time_input(
-    "Time (UTC)", value=time(now.hour, now.minute), key="oc_time", step=timedelta(minutes=15)
+    "Time (UTC)", value=time(this_minute.hour, this_minute.minute), key="oc_time", step=timedelta(minutes=15)
 )
 at = datetime.combine(day, clock, tzinfo=UTC)
 current = oncall.on_call(team, at)

@@ -10,8 +10,9 @@ from simulator.runbooks import expert_path, finish, load_runbooks, replay, score
 from simulator.services import training as training_service
 from simulator.spoilers import shuffled
 from ui import auth
+from ui.clock import now
 from ui.services import get_store
-from ui.training import attempt_seed, curriculum, new_attempt, now, record, status_badge
+from ui.training import attempt_seed, curriculum, new_attempt, record, status_badge
 
 user = auth.require_role("admin", "trainer", "trainee")
 

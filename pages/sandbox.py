@@ -9,7 +9,6 @@ the sign-off criterion "Can navigate Grafana, Elasticsearch, AWS console". Rules
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -21,6 +20,7 @@ from simulator.durations import format_duration
 from simulator.services.training import DRILL_CONSOLE_TOOLS, record_console_use
 from simulator.spoilers import trainee_title
 from ui import auth
+from ui.clock import now as wall_now
 from ui.consoles import TITLES, render_consoles
 from ui.errors import storage_guard
 from ui.services import builtin_scenarios, get_store, trace_for
@@ -90,7 +90,7 @@ def on_event(kind: str, detail: dict[str, Any]) -> None:
             user.username,
             tool=DRILL_CONSOLE_TOOLS.get(console, console),
             query=str(detail.get("detail", "")),
-            at=datetime.now(UTC),
+            at=wall_now(),
         )
 
 

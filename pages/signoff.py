@@ -9,9 +9,10 @@ from simulator.services import training as training_service
 from simulator.signoff import SignoffError, decide
 from simulator.signoff_report import cohort_csv, period_text, render_html, render_pdf
 from ui import auth
+from ui.clock import now
 from ui.markdown import md_text
 from ui.services import get_store
-from ui.training import audit, curriculum, known_people, now
+from ui.training import audit, curriculum, known_people
 
 user = auth.require_page("pages/signoff.py")
 store = get_store()

@@ -7,8 +7,9 @@ import streamlit as st
 
 from simulator.services import training as training_service
 from ui import auth
+from ui.clock import now
 from ui.services import get_store
-from ui.training import curriculum, known_people, now
+from ui.training import curriculum, known_people
 
 user = auth.require_page("pages/team_overview.py")
 store = get_store()

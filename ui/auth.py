@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -28,6 +28,7 @@ from simulator.durations import parse_duration
 from simulator.permissions import ROLES, may, page_roles
 from simulator.store import accounts, sessions
 from simulator.store.accounts import MAX_DISPLAY_NAME, Account
+from ui.clock import now
 from ui.markdown import md_text
 from ui.services import get_store
 
@@ -58,10 +59,6 @@ class User:
     def may(self, action: str) -> bool:
         """Whether this person may perform `action` (see `simulator.permissions.CAPABILITIES`)."""
         return may(self.role, action)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def idle_timeout() -> timedelta:
@@ -99,7 +96,7 @@ def current_user() -> User | None:
     token = from_state or st.query_params.get(TOKEN_PARAM)
     if not token:
         return None
-    person = accounts.session_user(get_store(), token, _now(), idle_timeout())
+    person = accounts.session_user(get_store(), token, now(), idle_timeout())
     if person is None:
         st.session_state.pop(SESSION_KEY, None)
         if TOKEN_PARAM in st.query_params:
@@ -126,7 +123,7 @@ def sign_in_as(person: Account | User) -> User:
     if stale is not None and sessions.session_owner(store, stale) != person.id:
         _forget_everything()
         st.session_state[_START_ON_HOME] = True
-    token = sessions.start_session(store, person.id, _now())
+    token = sessions.start_session(store, person.id, now())
     st.session_state[SESSION_KEY] = token
     st.query_params[TOKEN_PARAM] = token
     st.session_state.pop(SIGNED_OUT_REASON, None)
@@ -145,7 +142,7 @@ def sign_out() -> None:
     forget this tab's state and address."""
     token = st.session_state.get(SESSION_KEY) or st.query_params.get(TOKEN_PARAM)
     if token:
-        sessions.end_session(get_store(), token, _now())
+        sessions.end_session(get_store(), token, now())
     _forget_everything()
 
 
@@ -214,7 +211,7 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
         try:
-            person = accounts.sign_in(store, username, password, _now(), client_source())
+            person = accounts.sign_in(store, username, password, now(), client_source())
         except AccountError as exc:
             st.error(str(exc))
             return
@@ -241,7 +238,7 @@ def _first_admin_form(store) -> None:
             st.error("The two passwords differ.")
             return
         try:
-            person = accounts.create_first_admin(store, username, password, _now(), display)
+            person = accounts.create_first_admin(store, username, password, now(), display)
         except AccountError as exc:
             st.error(str(exc))
             return

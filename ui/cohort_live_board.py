@@ -17,7 +17,8 @@ from simulator.services import drills as drill_service
 from simulator.services.cohorts import CohortDrill
 from simulator.services.database import Store
 from ui import auth
-from ui.cohorts import cohort_logs, now
+from ui.clock import now
+from ui.cohorts import cohort_logs
 
 
 def render_live_board(store: Store, cohort_id: int, cd: CohortDrill, loaded: LoadedScenario | None) -> None:

@@ -6,10 +6,9 @@ The numbers come from `simulator.services.training.trainee_report`; this module 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from simulator.services import training as training_service
 from simulator.services.database import Store
+from ui.clock import now
 from ui.training import curriculum
 
 
@@ -26,7 +25,7 @@ def pace(day: int | None, done: bool, should_be: int | None) -> str:
 def cohort_progress_rows(store: Store, usernames: list[tuple[str, str]], should_be: int | None) -> list[dict]:
     """One row per (username, display name): day by progress, exercises passed, pace, sign-off."""
     cur = curriculum()
-    at = datetime.now(UTC)
+    at = now()
     rows = []
     for username, display in usernames:
         report = training_service.trainee_report(store, cur, username, at)

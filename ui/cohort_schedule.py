@@ -11,7 +11,7 @@ from simulator.services import cohorts as cohort_service
 from simulator.services.accounts import Account
 from simulator.services.cohorts import Cohort
 from simulator.services.database import Store
-from ui.cohorts import now
+from ui.clock import now
 
 
 def render_schedule_form(

@@ -7,8 +7,6 @@ just the glue the cohort, board and join pages would otherwise repeat.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from simulator.cohort import BoardRow, board_row
@@ -19,10 +17,6 @@ from simulator.store import accounts as store_accounts
 from simulator.store import attempts as store_att
 from simulator.store import cohorts as store_cohorts
 from ui.services import SCENARIO_DIR, builtin_scenarios, scenario_from_text
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def scenario_choices(store: Store) -> dict[str, LoadedScenario]:

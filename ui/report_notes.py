@@ -6,13 +6,12 @@ the rules and storage live in `simulator.store.report_notes`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
 from simulator.accounts import AccountError
 from simulator.store import Store, report_notes
 from ui.auth import User
+from ui.clock import now
 from ui.markdown import md_text
 
 
@@ -31,7 +30,7 @@ def render_report_notes(store: Store, attempt_id: int, user: User) -> None:
         text = st.text_area("Add a note", max_chars=report_notes.MAX_NOTE, key=f"note_text_{attempt_id}")
         if st.form_submit_button("Add note"):
             try:
-                report_notes.add_note(store, attempt_id, user.username, user.role, text, datetime.now(UTC))
+                report_notes.add_note(store, attempt_id, user.username, user.role, text, now())
             except AccountError as exc:
                 st.error(str(exc))
             else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -20,6 +19,7 @@ from simulator.curriculum import Curriculum, EvidenceRecord, compute_progress, l
 from simulator.exercises import ExerciseResult, Question, item_label
 from simulator.spoilers import shuffled
 from simulator.store import curriculum as store_cur
+from ui.clock import now
 from ui.navigation import programme_day
 from ui.services import get_store
 
@@ -34,10 +34,6 @@ def programme_heading(page: str, name: str) -> str:
     skill it trains, and the day it is taught comes from the curriculum file."""
     day = programme_day(page)  # the same lookup as the menu's, so the two always agree
     return name if day is None else f"Day {day} — {name}"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def attempt_seed(username: str, exercise_id: str) -> int:

@@ -15,12 +15,15 @@ from simulator.scenario import load_scenario
 from simulator.scoring import score_drill
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+# A test-owned copy of the pool-exhaustion incident and its expert response: the incident id,
+# times and report lines these tests pin are the fixture's, not the shipped pack's.
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "scenarios"
 
 
 @pytest.fixture(scope="module")
 def run():
-    drill = Drill.create(load_scenario(SCENARIOS / "db-pool-exhaustion.yaml"), None, load_default_policy())
-    text = (SCENARIOS / "db-pool-exhaustion.expert.yaml").read_text()
+    drill = Drill.create(load_scenario(FIXTURES / "pool-exhaustion.yaml"), None, load_default_policy())
+    text = (FIXTURES / "pool-exhaustion.expert.yaml").read_text()
     events = events_from_responses(drill, load_responses(text, "e", drill.scenario))
     return drill, events
 
@@ -99,5 +102,5 @@ def test_the_timeline_figure_has_markers_for_both_paths(run):
 
 
 def test_expert_file_round_trips_through_yaml():
-    data = yaml.safe_load((SCENARIOS / "db-pool-exhaustion.expert.yaml").read_text())
-    assert data["scenario"] == "db-pool-exhaustion"
+    data = yaml.safe_load((FIXTURES / "pool-exhaustion.expert.yaml").read_text())
+    assert data["scenario"] == "pool-exhaustion"

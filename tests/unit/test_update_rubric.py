@@ -30,14 +30,17 @@ def test_the_seeds_example_update_meets_every_check():
     assert rubric_problems(SEED_UPDATE) == []
 
 
+# Test-owned copies of the pool-exhaustion and outage incidents with their expert responses: the
+# updates these tests rewrite are the fixtures', so a trainer's edit to the pack does not move them.
+FIXTURES = ROOT / "tests" / "fixtures" / "scenarios"
+
+
 def _drill(scenario_id: str) -> Drill:
-    return Drill.create(
-        load_scenario(ROOT / "scenarios" / f"{scenario_id}.yaml"), None, load_default_policy()
-    )
+    return Drill.create(load_scenario(FIXTURES / f"{scenario_id}.yaml"), None, load_default_policy())
 
 
 def _items(scenario_id: str) -> list[dict]:
-    return yaml.safe_load((ROOT / "scenarios" / f"{scenario_id}.expert.yaml").read_text())["actions"]
+    return yaml.safe_load((FIXTURES / f"{scenario_id}.expert.yaml").read_text())["actions"]
 
 
 def _score(drill: Drill, items: list[dict]):
@@ -46,8 +49,8 @@ def _score(drill: Drill, items: list[dict]):
 
 
 def test_the_seeds_example_update_scores_full_communication_marks_in_its_own_incident():
-    drill = _drill("db-pool-exhaustion")
-    items = _items("db-pool-exhaustion")
+    drill = _drill("pool-exhaustion")
+    items = _items("pool-exhaustion")
     for it in items:
         if it["action"] == "post_update":
             it["text"] = SEED_UPDATE
@@ -93,8 +96,8 @@ def test_blame_is_flagged_and_costs_communication_credit_only():
         )
     )
     assert not any("blames" in p for p in rubric_problems(SEED_UPDATE))
-    drill = _drill("db-pool-exhaustion")
-    items = _items("db-pool-exhaustion")
+    drill = _drill("pool-exhaustion")
+    items = _items("pool-exhaustion")
     expert = _score(drill, items)
     first = next(it for it in items if it["action"] == "post_update")
     first["text"] += " Dana messed up the query limits, it is her fault."
@@ -113,8 +116,8 @@ def test_internals_are_flagged_on_public_channels_only():
     public = [p for p in rubric_problems(leaky, public=True) if "internal detail" in p]
     assert public and all(w in public[0] for w in ("db-01.internal", "10.0.3.7", "pg_stat_activity"))
     assert not [p for p in rubric_problems(leaky) if "internal detail" in p]  # fine in the incident channel
-    drill = _drill("complete-outage")
-    items = _items("complete-outage")
+    drill = _drill("outage")
+    items = _items("outage")
     expert = _score(drill, items)
     page = next(it for it in items if it["action"] == "status_page")
     page["message"] = "Investigating: TLS handshake failures on api-lb-01 (10.1.2.3)."

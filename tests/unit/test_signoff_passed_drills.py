@@ -16,7 +16,7 @@ from simulator.scoring import score_drill, verdict
 from simulator.services import drills as drill_service
 from simulator.store import attempts as store_att
 from simulator.store import curriculum as store_cur
-from tests.unit.test_scoring_world import SCENARIOS, never_fixes
+from tests.unit.test_scoring_world import FIXTURES, never_fixes
 from tests.unit.test_signoff import drill, full_evidence
 
 CUR = load_curriculum()
@@ -47,13 +47,13 @@ def test_the_same_score_in_a_passed_drill_counts():
 
 
 def _card(items):
-    d = Drill.create(load_scenario(SCENARIOS / "db-pool-exhaustion.yaml"), None, load_default_policy())
+    d = Drill.create(load_scenario(FIXTURES / "pool-exhaustion.yaml"), None, load_default_policy())
     responses = load_responses(yaml.safe_dump({"actions": items}), "test", d.scenario)
     return d, score_drill(d, events_from_responses(d, responses))
 
 
 def test_a_failed_drill_stored_with_a_stale_pass_flag_is_not_sign_off_evidence(tmp_store):
-    expert = yaml.safe_load((SCENARIOS / "db-pool-exhaustion.expert.yaml").read_text())["actions"]
+    expert = yaml.safe_load((FIXTURES / "pool-exhaustion.expert.yaml").read_text())["actions"]
     d, card = _card(never_fixes(_card(expert)[0], expert))
     stored = card.to_dict()
     assert not stored["passed"]

@@ -80,13 +80,17 @@ class StreamlitSession:
     """One browser tab's session on a Streamlit server (see the module docstring).
 
     `base_url` is the server or the proxy (`http://127.0.0.1:8501`); `cookies` are sent with the
-    websocket handshake (a sticky-session cookie from the proxy, for instance)."""
+    websocket handshake (a sticky-session cookie from the proxy, for instance). `forwarded_for`,
+    when set, is sent as `X-Forwarded-For`: a server that trusts loopback as its proxy
+    (FIREDRILL_TRUSTED_PROXIES) then sees each simulated trainee at an address of its own, as
+    trainees on their own machines are, instead of one address for the whole crowd."""
 
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 60.0
     name: str = "session"
     response_headers: dict[str, str] = field(default_factory=dict)
+    forwarded_for: str = ""
 
     def __post_init__(self) -> None:
         self._ws: websockets.ClientConnection | None = None
@@ -116,6 +120,8 @@ class StreamlitSession:
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         # No Origin header, as a non-browser client: the server then skips the XSRF check, which only
         # guards cookie-based auth (this app keeps its sign-in in the server-side session).
         ws = await asyncio.wait_for(

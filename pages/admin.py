@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -16,8 +19,16 @@ store = get_store()
 st.title("People")
 
 
-def done(message: str) -> None:
-    st.session_state["admin_flash"] = message
+def apply(action: str, change: Callable[[], Any], confirm: Callable[[Any], str]) -> None:
+    """Make one audited account change the signed-in person may make: refused changes show why,
+    a made one is confirmed (`confirm` words it from what `change` returned) after a rerun."""
+    auth.require_action(user, action)
+    try:
+        result = change()
+    except AccountError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["admin_flash"] = confirm(result)
     st.rerun()
 
 
@@ -57,13 +68,11 @@ with create, st.form("create_user", clear_on_submit=True):
         help="at least 10 characters; tell it to the person privately",
     )
     if st.form_submit_button("Create account", type="primary"):
-        auth.require_action(user, "manage_users")
-        try:
-            person = accounts.add_user(store, user.username, username, password, role, now(), display)
-        except AccountError as exc:
-            st.error(str(exc))
-        else:
-            done(f"Created {person.username} ({person.role}).")
+        apply(
+            "manage_users",
+            lambda: accounts.add_user(store, user.username, username, password, role, now(), display),
+            lambda person: f"Created {person.username} ({person.role}).",
+        )
 
 names = [p.username for p in everyone]
 
@@ -71,37 +80,31 @@ with role_tab, st.form("change_role"):
     who = st.selectbox("Person", names, key="role_who")
     new_role = st.selectbox("New role", ROLES, key="role_new")
     if st.form_submit_button("Change role"):
-        auth.require_action(user, "change_role")
-        try:
-            accounts.set_role(store, user.username, who, new_role, now())
-        except AccountError as exc:
-            st.error(str(exc))
-        else:
-            done(f"{who} is now {new_role}.")
+        apply(
+            "change_role",
+            lambda: accounts.set_role(store, user.username, who, new_role, now()),
+            lambda _: f"{who} is now {new_role}.",
+        )
 
 with reset_tab, st.form("reset_password", clear_on_submit=True):
     who = st.selectbox("Person", names, key="reset_who")
     new_password = st.text_input("New password", type="password", max_chars=200)
     if st.form_submit_button("Reset password"):
-        auth.require_action(user, "reset_password")
-        try:
-            accounts.reset_password(store, user.username, who, new_password, now())
-        except AccountError as exc:
-            st.error(str(exc))
-        else:
-            done(f"Password of {who} reset; their open sessions were ended.")
+        apply(
+            "reset_password",
+            lambda: accounts.reset_password(store, user.username, who, new_password, now()),
+            lambda _: f"Password of {who} reset; their open sessions were ended.",
+        )
 
 with active_tab, st.form("set_active"):
     who = st.selectbox("Person", names, key="active_who")
     make_active = st.radio("Account", ["Active", "Deactivated"], horizontal=True, key="active_state")
     if st.form_submit_button("Apply"):
-        auth.require_action(user, "manage_users")
-        try:
-            accounts.set_active(store, user.username, who, make_active == "Active", now())
-        except AccountError as exc:
-            st.error(str(exc))
-        else:
-            done(f"{who} is now {'active' if make_active == 'Active' else 'deactivated'}.")
+        apply(
+            "manage_users",
+            lambda: accounts.set_active(store, user.username, who, make_active == "Active", now()),
+            lambda _: f"{who} is now {'active' if make_active == 'Active' else 'deactivated'}.",
+        )
 
 with unlock_tab:
     locked = accounts.locked_accounts(store)
@@ -113,10 +116,8 @@ with unlock_tab:
         with st.form("unlock"):
             who = st.selectbox("Locked account", locked, key="unlock_who")
             if st.form_submit_button("Unlock"):
-                auth.require_action(user, "manage_users")
-                try:
-                    accounts.unlock(store, user.username, who, now())
-                except AccountError as exc:
-                    st.error(str(exc))
-                else:
-                    done(f"{who} can sign in again.")
+                apply(
+                    "manage_users",
+                    lambda: accounts.unlock(store, user.username, who, now()),
+                    lambda _: f"{who} can sign in again.",
+                )

@@ -1,6 +1,7 @@
 """The wheel works without a checkout: built from the project's files, unpacked into a folder of its
 own and run from an unrelated working directory, firedrill finds its content and the built-in
-scenario pack inside the package, validates them, lists the pack and creates a database.
+scenario pack inside the package, validates them, lists the pack and creates a database; and
+`firedrill serve` serves the packaged web app (app.py, pages/, ui/ and the Streamlit settings).
 
 The wheel is built from a copy of the sources (the build writes build/ and *.egg-info beside its
 sources, which must not race another run in the checkout). One build serves every test here.
@@ -13,22 +14,42 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import tomllib
+import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NewSession_pb2 import Config
 
+from benchmarks.st_client import RunOutcome, StreamlitSession, sign_in
 from tests.cli import run_cli
 from tests.conftest import ROOT
+from tests.e2e.conftest import _free_port, stop_server
+from tests.helpers import run_coroutine
 
-# What the build needs: the project file, the README it names, the package and the content it links.
-SOURCES = ("pyproject.toml", "README.md", "simulator", "data", "scenarios")
+# What the build needs: the project file, the README it names, the packages, the content and the
+# app files they link.
+SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "simulator",
+    "data",
+    "scenarios",
+    "ui",
+    "firedrill_app",
+    "app.py",
+    "pages",
+    ".streamlit",
+)
 # A stand-in for the database `make run` creates in data/: it must not end up in the wheel.
 STRAY_DATABASE = "firedrill.db"
 
 
 def _copy_sources(dest: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.db", "*.db-*", "replicas")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.db", "*.db-*", "replicas", "secrets.toml")
     for name in SOURCES:
         src = ROOT / name
         if src.is_dir():
@@ -37,6 +58,8 @@ def _copy_sources(dest: Path) -> None:
         else:
             shutil.copy2(src, dest / name)
     (dest / "data" / STRAY_DATABASE).write_bytes(b"SQLite format 3\x00")
+    # A stand-in for a deployment's Streamlit secrets: the app's settings ship, secrets never.
+    (dest / ".streamlit" / "secrets.toml").write_text('password = "not-for-the-wheel"\n')
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +87,18 @@ def installed(wheel, tmp_path_factory) -> Path:
     return site
 
 
-def _firedrill(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run Python with only the unpacked wheel ahead of the interpreter's own packages (which
-    hold the dependencies): no FIREDRILL_* setting, no checkout on the path, an unrelated folder
-    as the working directory."""
+def _env(site: Path) -> dict[str, str]:
+    """Only the unpacked wheel ahead of the interpreter's own packages (which hold the
+    dependencies): no FIREDRILL_* setting, no checkout on the path."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIREDRILL_") and k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(site)
+    return env
+
+
+def _firedrill(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python from the unpacked wheel (`_env`) in an unrelated working directory."""
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, *args], cwd=cwd, env=_env(site), capture_output=True, text=True, timeout=300
     )
 
 
@@ -91,6 +118,20 @@ def test_the_wheel_carries_every_content_file_and_scenario_and_no_database(wheel
         packed = {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
         assert packed == _shipped_files(folder), folder
     assert not [n for n in names if n.endswith((".db", ".db-wal", ".db-shm"))]
+
+
+def test_the_wheel_carries_the_app_its_pages_views_and_settings_but_no_secrets(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert zf.read("firedrill_app/app.py") == (ROOT / "app.py").read_bytes()
+        assert (
+            zf.read("firedrill_app/.streamlit/config.toml") == (ROOT / ".streamlit/config.toml").read_bytes()
+        )
+    packed_pages = {n.removeprefix("firedrill_app/") for n in names if n.startswith("firedrill_app/pages/")}
+    assert packed_pages == {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    packed_ui = {n for n in names if n.startswith("ui/")}
+    assert packed_ui == {p.relative_to(ROOT).as_posix() for p in (ROOT / "ui").rglob("*.py")}
+    assert not [n for n in names if n.endswith("secrets.toml")]
 
 
 def test_an_installed_firedrill_reads_its_content_from_the_package_not_a_checkout(installed, tmp_path):
@@ -146,6 +187,89 @@ def test_an_explicit_content_directory_wins_over_the_packaged_one(installed, tmp
     result = _firedrill(installed, tmp_path, "-m", "simulator", "--content-dir", str(own), "content")
     assert result.returncode == 0, result.stderr
     assert f"content: {own}\n" in result.stdout
+
+
+class _SettingsSession(StreamlitSession):
+    """A protocol session that also keeps the server's settings from its `new_session` message."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.config = Config()
+        self.primary_color = ""
+
+    def _apply(self, msg: ForwardMsg) -> None:
+        if msg.WhichOneof("type") == "new_session":
+            self.config.CopyFrom(msg.new_session.config)
+            self.primary_color = msg.new_session.custom_theme.primary_color
+        super()._apply(msg)
+
+
+def _wait_until_healthy(proc: subprocess.Popen, base: str, log: Path) -> None:
+    deadline = time.monotonic() + 180  # generous: the suite may share the cores with servers of its own
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"firedrill serve exited ({proc.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"firedrill serve did not answer /_stcore/health:\n{log.read_text()}")
+
+
+def test_an_installed_firedrill_serves_the_app_from_the_package(installed, tmp_path):
+    """`firedrill serve` from the unpacked wheel: it creates the database, the server answers, the
+    first visit gets the first-admin form, the menu's pages (pages/… beside the packaged app.py)
+    open without an error, a second visitor gets the sign-in form, and the packaged
+    .streamlit/config.toml is in effect although the working directory has none."""
+    database = tmp_path / "serve.db"
+    url = f"sqlite:///{database}"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    serve = ["-m", "simulator", "serve", "--port", str(port), "--address", "127.0.0.1", "--url", url]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, *serve],
+            cwd=tmp_path,
+            env=_env(installed),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(proc, base, log)
+        pack = run_cli("content", "--scenarios").stdout.splitlines()
+        assert f"database ready: {url} ({len(pack)} built-in scenarios)" in log.read_text()
+
+        async def visit() -> tuple[_SettingsSession, dict[str, RunOutcome]]:
+            seen: dict[str, RunOutcome] = {}
+            async with _SettingsSession(base, name="first-admin", timeout_s=180) as first:
+                seen["first visit"] = await first.connect()
+                first.set_text("Username", "chief")
+                first.set_text("Display name", "Chief")
+                first.set_text("Password", "a-long-admin-secret")
+                first.set_text("Repeat password", "a-long-admin-secret")
+                seen["home"] = await first.click("Create the first admin")
+                assert first.find_optional("Sign out") is not None, first.alerts()
+                seen["curriculum"] = await first.open_page("curriculum")
+            async with StreamlitSession(base, name="second-visit", timeout_s=180) as second:
+                # sign_in fills and presses the sign-in form: it raises when the form is missing
+                # or the sign-in is refused.
+                seen["signed in"] = await sign_in(second, "chief", "a-long-admin-secret")
+            return first, seen
+
+        first, seen = run_coroutine(visit())
+    finally:
+        stop_server(proc)
+    assert {step: outcome.exceptions for step, outcome in seen.items() if outcome.exceptions} == {}
+    assert "Create the first admin" in seen["first visit"].texts
+    assert "🔥 firedrill" in seen["home"].texts and "🔥 firedrill" in seen["signed in"].texts
+    assert "Curriculum" in seen["curriculum"].texts
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert first.config.toolbar_mode == Config.ToolbarMode.MINIMAL
+    assert first.primary_color == settings["theme"]["primaryColor"]
+    assert database.is_file()
 
 
 def test_no_module_finds_the_checkout_by_climbing_from_its_own_file():

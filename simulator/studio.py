@@ -4,8 +4,8 @@ Owns turning editor text into the studio's preview: every problem with line and 
 policy and authoring checks, and whether the alert rules actually fire during the incident on the
 generated traces) and which lines an editor marks, the alert timeline and each alert's first
 firing, the page timeline for the team (`simulator.escalation.plan`), a plain summary of the answer
-and the variants per seed, plus the templates. Storage is `simulator.services.catalogue`; rendering
-is `ui/studio_*.py`.
+and the variants per seed, plus the templates and the text of an imported file. Storage is
+`simulator.services.catalogue`; rendering is `ui/studio_*.py`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,15 @@ from .durations import format_duration
 from .rules import AlertingRule
 from .scenario import LoadedScenario, Scenario, parse_scenario
 from .variants import sample_knobs
-from .yamlio import FormatError, Positions, Problem
+from .yamlio import MAX_BYTES, FormatError, Positions, Problem
 
 TEMPLATE_DIR_NAME = "templates"
 STARTING_TEMPLATE = "minimal"  # what a trainer with no draft finds in the editor
 VARIANT_PREVIEW_SEEDS = range(1, 6)  # seeds whose variants the answer preview lists after the default
 ProblemKind = Literal["error", "warning"]
+IMPORT_RULE = (
+    f"YAML text (.yaml or .yml, UTF-8) of at most {MAX_BYTES // 1024} KiB"  # what the studio imports
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,20 @@ def refusal_message(exc: Exception) -> str:
     """A refused save or duplicate in one sentence: an invalid file's problems joined, anything
     else (a read-only original, a taken id) its own message."""
     return "; ".join(str(p) for p in exc.problems) if isinstance(exc, FormatError) else str(exc)
+
+
+def imported_text(name: str, raw: bytes) -> str:
+    """The text of an uploaded scenario file, or ValueError naming the file and what is allowed.
+
+    Only size and encoding are refused here: a YAML or schema mistake is the editor's to show, at
+    its line. A byte-order mark (Windows editors write one) is dropped so the first line's columns
+    match what the trainer sees."""
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"{name} is {len(raw) // 1024} KiB; a scenario file must be {IMPORT_RULE}.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{name} is not UTF-8 text; a scenario file must be {IMPORT_RULE}.") from None
 
 
 def starting_template(found: dict[str, Path]) -> Path | None:

@@ -14,8 +14,8 @@ import streamlit as st
 
 from simulator.postmortem import MAX_INPUT, scenario_from_postmortem
 from simulator.services.database import Store
+from simulator.studio import IMPORT_RULE, imported_text
 from simulator.studio import templates as template_files
-from simulator.yamlio import MAX_BYTES
 from ui.auth import User
 from ui.scenario_catalog import sync_pack
 from ui.services import SCENARIO_DIR
@@ -57,13 +57,16 @@ def _template() -> None:
 
 def _import_file() -> None:
     up = st.file_uploader("A scenario YAML file", type=["yaml", "yml"], key="studio_upload")
+    # Once a file is chosen the uploader hides its own limits line, and its refusal of a wrong
+    # type names only what is not allowed: say what is, next to it.
+    st.caption(f"A scenario file is {IMPORT_RULE}.")
     if up is None:
         return
-    raw = up.getvalue()
-    if len(raw) > MAX_BYTES:
-        st.error(f"{up.name} is larger than {MAX_BYTES // 1024} KiB; a scenario file must be smaller.")
+    try:
+        text = imported_text(up.name, up.getvalue())
+    except ValueError as exc:
+        st.error(str(exc), icon=":material/error:")
         return
-    text = raw.decode("utf-8", errors="replace")
     st.button(
         "Put it in the editor",
         key="studio_import",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from simulator.scenario import load_scenario
 from simulator.studio import (
     TextCheck,
     first_firings,
+    imported_text,
     located_problems,
     problem_lines,
     problem_listing,
@@ -16,7 +19,7 @@ from simulator.studio import (
     starting_template,
     variant_rows,
 )
-from simulator.yamlio import FormatError, Problem
+from simulator.yamlio import MAX_BYTES, FormatError, Problem
 from tests.conftest import SCENARIOS
 
 ERROR = Problem("editor", 7, 13, "difficulty", "must be at most 5")
@@ -63,6 +66,21 @@ def test_a_refused_invalid_file_names_every_problem_in_one_line():
     assert (
         refusal_message(ValueError("built-in originals are read-only")) == "built-in originals are read-only"
     )
+
+
+def test_an_imported_file_is_its_utf8_text_without_a_byte_order_mark():
+    assert imported_text("drill.yaml", "\ufeffid: caf\u00e9\n".encode()) == "id: caf\u00e9\n"
+
+
+def test_an_imported_file_that_is_not_utf8_is_refused_by_name_with_what_is_allowed():
+    with pytest.raises(ValueError, match=r"^photo\.yaml is not UTF-8 text; .*\.yaml or \.yml.*1024 KiB"):
+        imported_text("photo.yaml", b"\x89PNG\r\n\x1a\n\xff\xfe")
+
+
+def test_an_imported_file_over_the_yaml_limit_is_refused_by_name_with_the_limit():
+    assert imported_text("edge.yaml", b"#" * MAX_BYTES) == "#" * MAX_BYTES
+    with pytest.raises(ValueError, match=r"^big\.yml is 1024 KiB; .*at most 1024 KiB"):
+        imported_text("big.yml", b"#" * (MAX_BYTES + 1))
 
 
 def test_a_new_editor_starts_from_the_minimal_template_else_the_first(tmp_path: Path):

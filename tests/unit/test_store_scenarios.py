@@ -9,13 +9,16 @@ import pytest
 from simulator.scenario import content_hash, parse_scenario
 from simulator.store import scenarios as repo
 from simulator.yamlio import FormatError
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import FIXTURES
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+# The test-owned scenarios stand in for the built-in pack: the ids, difficulty and comments these
+# tests edit and look for are theirs, so a trainer's edit to scenarios/ moves none of them.
+SCENARIOS = FIXTURES / "scenarios"
 
 
 def _seed_text(new_id: str = "my-pool-drill") -> str:
-    return repo.with_new_id((SCENARIOS / "db-pool-exhaustion.yaml").read_text(), new_id)
+    return repo.with_new_id((SCENARIOS / "pool-exhaustion.yaml").read_text(), new_id)
 
 
 def test_each_save_of_changed_text_is_a_new_version_and_old_versions_keep_their_text(tmp_store):
@@ -90,29 +93,29 @@ def test_only_the_owner_or_an_admin_adds_versions_or_deletes(tmp_store):
 
 def test_builtin_pack_is_loaded_as_read_only_originals(tmp_store):
     report = repo.sync_builtin(tmp_store, SCENARIOS, T0)
-    assert "db-pool-exhaustion" in report.added and not report.invalid
-    seed = repo.get_scenario(tmp_store, "db-pool-exhaustion")
+    assert "pool-exhaustion" in report.added and not report.invalid
+    seed = repo.get_scenario(tmp_store, "pool-exhaustion")
     assert seed.read_only and seed.origin == "builtin"
-    text = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
+    text = (SCENARIOS / "pool-exhaustion.yaml").read_text()
     with pytest.raises(repo.ScenarioStoreError, match="read-only"):
         repo.save_version(tmp_store, text.replace("difficulty: 3", "difficulty: 2"), "trainer", T0)
     with pytest.raises(repo.ScenarioStoreError, match="cannot be deleted"):
         repo.delete_scenario(
-            tmp_store, "db-pool-exhaustion", "admin", T0, confirm="db-pool-exhaustion", is_admin=True
+            tmp_store, "pool-exhaustion", "admin", T0, confirm="pool-exhaustion", is_admin=True
         )
 
 
 def test_syncing_twice_adds_nothing_and_a_changed_file_becomes_a_new_version(tmp_store, tmp_path):
     folder = tmp_path / "pack"
     folder.mkdir()
-    (folder / "db-pool-exhaustion.yaml").write_text((SCENARIOS / "db-pool-exhaustion.yaml").read_text())
+    (folder / "pool-exhaustion.yaml").write_text((SCENARIOS / "pool-exhaustion.yaml").read_text())
     repo.sync_builtin(tmp_store, folder, T0)
-    assert repo.sync_builtin(tmp_store, folder, T0).unchanged == ["db-pool-exhaustion"]
-    old_hash = repo.get_scenario(tmp_store, "db-pool-exhaustion").latest_hash
-    path = folder / "db-pool-exhaustion.yaml"
+    assert repo.sync_builtin(tmp_store, folder, T0).unchanged == ["pool-exhaustion"]
+    old_hash = repo.get_scenario(tmp_store, "pool-exhaustion").latest_hash
+    path = folder / "pool-exhaustion.yaml"
     path.write_text(path.read_text().replace("difficulty: 3", "difficulty: 4"))
-    assert repo.sync_builtin(tmp_store, folder, T0).updated == ["db-pool-exhaustion"]
-    assert repo.get_scenario(tmp_store, "db-pool-exhaustion").latest_version == 2
+    assert repo.sync_builtin(tmp_store, folder, T0).updated == ["pool-exhaustion"]
+    assert repo.get_scenario(tmp_store, "pool-exhaustion").latest_version == 2
     assert repo.get_version(tmp_store, old_hash) is not None
 
 
@@ -125,10 +128,10 @@ def test_an_invalid_builtin_file_is_reported_not_loaded(tmp_store, tmp_path):
 
 def test_a_builtin_can_be_duplicated_under_a_new_id_owned_by_the_trainer(tmp_store):
     repo.sync_builtin(tmp_store, SCENARIOS, T0)
-    original = repo.get_scenario(tmp_store, "db-pool-exhaustion")
+    original = repo.get_scenario(tmp_store, "pool-exhaustion")
     copy = repo.duplicate(tmp_store, original.latest_hash, "pool-drill-copy", "trainer", T0)
     assert copy.scenario_id == "pool-drill-copy" and copy.version == 1
-    assert "# The seed's own incident" in copy.text  # comments survive the copy
+    assert "# A test-owned copy of the pool-exhaustion incident" in copy.text  # comments survive the copy
     summary = repo.get_scenario(tmp_store, "pool-drill-copy")
     assert summary.owner == "trainer" and not summary.read_only
     with pytest.raises(repo.ScenarioStoreError, match="already exists"):
@@ -150,10 +153,10 @@ def test_playable_lists_builtins_and_authored_latest_versions(tmp_store):
         tmp_store, _seed_text().replace("difficulty: 3", "difficulty: 2"), "trainer", T0
     )
     playable = {p.scenario_id: p for p in repo.list_playable(tmp_store)}
-    assert "db-pool-exhaustion" in playable
+    assert "pool-exhaustion" in playable
     scenario_id, title, version_hash, text = playable["my-pool-drill"]
     assert (scenario_id, title, version_hash) == ("my-pool-drill", edited.title, edited.content_hash)
-    assert parse_scenario(text, "p", ROOT / "scenarios").content_hash == version_hash
+    assert parse_scenario(text, "p", SCENARIOS).content_hash == version_hash
 
 
 def test_drafts_keep_invalid_text_per_author(tmp_store):

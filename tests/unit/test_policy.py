@@ -224,20 +224,32 @@ def test_a_level_with_an_incident_commander_needs_a_decision_that_sets_the_deadl
     assert "levels.CRITICAL.incident_commander is true but no escalation_decisions entry" in err
 
 
+def _within(decision_id: str) -> float:
+    return next(d.within for d in POLICY.escalation_decisions if d.id == decision_id)
+
+
 def test_required_escalations_follow_the_policy_and_restart_at_a_re_classification():
     levels = [(0.0, Severity.HIGH), (600.0, Severity.CRITICAL)]
     due = {d.role.value: d for d in pol.required_escalations(POLICY, levels, open_until=3600.0)}
-    assert due["incident_commander"].due == 900 and due["incident_commander"].since == 600
+    # Each deadline is the policy's, counted from the re-classification to CRITICAL at 600 s.
+    assert due["incident_commander"].due == 600 + _within("critical_incident")
+    assert due["incident_commander"].since == 600
     assert due["incident_commander"].clause == "escalation_decisions.critical_incident"
-    assert due["manager"].due == 1200  # 10 minutes from CRITICAL, before its 15-minute notice
+    assert due["manager"].due == 600 + _within("customer_communication")
     security = pol.required_escalations(POLICY, [(60.0, Severity.HIGH)], 600.0, security_from=60.0)
-    assert [(d.role.value, d.due) for d in security] == [("security_lead", 360.0)]
+    assert [(d.role.value, d.due) for d in security] == [
+        ("security_lead", 60.0 + _within("security_incident"))
+    ]
 
 
-def test_a_high_needs_a_customer_notice_only_when_left_open_past_thirty_minutes():
-    assert pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + 29 * 60) is None
-    notice = pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + 31 * 60)
-    assert notice is not None and notice.due == 120.0 + 30 * 60
+def test_a_high_needs_a_customer_notice_only_when_left_open_past_its_limit():
+    limit = POLICY.level(Severity.HIGH).customer_notification.if_longer_than
+    assert limit is not None
+    assert (
+        pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + limit - 60) is None
+    )
+    notice = pol.customer_notice_deadline(POLICY, [(120.0, Severity.HIGH)], open_until=120.0 + limit + 60)
+    assert notice is not None and notice.due == 120.0 + limit
     assert notice.clause == "levels.HIGH.customer_notification"
 
 

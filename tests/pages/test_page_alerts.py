@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.helpers import app_test
+from simulator.scenario import load_scenario
+from tests.helpers import ROOT, app_test
+
+
+def _first_alert(scenario: str) -> str:
+    """How the scenario's first alerting rule heads its notification: "SEVERITY Name"."""
+    loaded = load_scenario(ROOT / "scenarios" / f"{scenario}.yaml")
+    rule = next(r for g in loaded.rule_groups for r in g.rules if getattr(r, "alert", None))
+    return f"{rule.labels['severity'].upper()} {rule.alert}"
 
 
 def _query(at, expr: str):
@@ -26,14 +34,15 @@ def test_a_trainee_sees_the_alert_bands_metrics_and_notifications_of_a_scenario(
     assert len(at.get("plotly_chart")) >= 5  # the band strip, the panels and the query result
     messages = [t.value for t in at.text]
     assert any(
-        m.startswith("[FIRING:1] HIGH DBConnectionPoolHigh") and "Runbook: https://" in m for m in messages
+        m.startswith(f"[FIRING:1] {_first_alert('db-pool-exhaustion')}") and "Runbook: https://" in m
+        for m in messages
     )
 
 
 def test_a_false_positive_shows_the_page_and_then_the_resolved_message():
     at = _open("scrape-glitch-false-positive")
     heads = [t.value.splitlines()[0] for t in at.text]
-    assert any(h.startswith("[FIRING:1] CRITICAL APIDown") for h in heads)
+    assert any(h.startswith(f"[FIRING:1] {_first_alert('scrape-glitch-false-positive')}") for h in heads)
     assert any(h.startswith("[RESOLVED]") for h in heads)
 
 

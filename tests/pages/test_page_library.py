@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
-from tests.helpers import app_test
+from simulator.scenario import load_scenario, scenario_files
+from tests.helpers import ROOT, app_test
+
+SCENARIOS = ROOT / "scenarios"
+
+
+def _shipped(scenario_id: str):
+    """A shipped scenario as the page reads it: titles and times below come from the file."""
+    return load_scenario(SCENARIOS / f"{scenario_id}.yaml").scenario
+
+
+def _option(scenario_id: str, title: str | None = None) -> str:
+    sc = _shipped(scenario_id)
+    return f"{title or sc.title}  ·  difficulty {sc.difficulty}"
 
 
 def plain(markdown: str) -> str:
@@ -17,9 +31,9 @@ def test_library_lists_the_pack_and_shows_the_chosen_scenarios_charts():
     at.run()
     assert not at.exception
     assert at.title[0].value == "Scenario library"
-    assert len(at.radio[0].options) >= 5
+    assert len(at.radio[0].options) == len(scenario_files(SCENARIOS))
     at.radio[0].set_value("db-pool-exhaustion").run()
-    assert plain(at.header[0].value) == "API: database connection pool usage climbing"
+    assert plain(at.header[0].value) == _shipped("db-pool-exhaustion").briefing_title
     assert len(at.get("plotly_chart")) >= 4
 
 
@@ -27,7 +41,7 @@ def test_search_narrows_the_list():
     at = app_test("pages/library.py", role="trainer")
     at.run()
     at.text_input(key="lib_query").set_value("certificate").run()
-    assert at.radio[0].options == ["Complete API outage after a certificate expiry  ·  difficulty 2"]
+    assert at.radio[0].options == [_option("complete-outage")]
 
 
 def test_a_trainees_search_looks_only_at_what_a_trainee_sees():
@@ -37,7 +51,7 @@ def test_a_trainees_search_looks_only_at_what_a_trainee_sees():
     at.text_input(key="lib_query").set_value("certificate").run()
     assert any("Nothing matches" in w.value for w in at.warning)
     at.text_input(key="lib_query").set_value("every request failing").run()
-    assert at.radio[0].options == ["Public API: every request failing  ·  difficulty 2"]
+    assert at.radio[0].options == [_option("complete-outage", _shipped("complete-outage").briefing_title)]
     assert not at.multiselect  # tags like "false-positive" would name answers
 
 
@@ -45,11 +59,13 @@ def test_a_trainees_traces_stop_where_the_incident_starts():
     at = app_test("pages/library.py", role="trainee")
     at.run()
     at.radio[0].set_value("db-pool-exhaustion").run()
-    # The bulk traffic starts 5 minutes in (14:20); nothing after it is drawn for a trainee.
-    assert any("Traces up to 14:20 UTC" in c.value for c in at.caption)
+    # Nothing after the first incident effect starts is drawn for a trainee.
+    sc = _shipped("db-pool-exhaustion")
+    cut = sc.clock.start + timedelta(seconds=min(e.start for e in sc.incident))
+    assert any(f"Traces up to {cut:%H:%M} UTC" in c.value for c in at.caption)
     for chart in at.get("plotly_chart"):
         xs = [x for line in json.loads(chart.proto.spec)["data"] for x in line.get("x") or []]
-        assert xs and max(xs)[:19] <= "2026-03-10T14:20:00"
+        assert xs and max(xs)[:19] <= f"{cut:%Y-%m-%dT%H:%M:%S}"
 
 
 def test_a_trainee_never_sees_the_answer_or_incident_windows():

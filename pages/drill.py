@@ -7,16 +7,12 @@ page confirms it, so a reload or a server restart reopens the drill from `?attem
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from simulator import actions as A
 from simulator.drill import (
     Drill,
     DrillClock,
 )
-from simulator.incident_report import action_label
 from simulator.services import drills as drill_service
 from simulator.spoilers import trainee_title
 from ui import auth
@@ -26,8 +22,8 @@ from ui.drill_clock_controls import render_clock_controls
 from ui.drill_investigate import render_investigate
 from ui.drill_live import render_cast, render_live
 from ui.drill_log import render_drill_log
+from ui.drill_record import DrillRecorder, show_confirmation
 from ui.drill_setup import render_drill_setup
-from ui.errors import storage_guard
 from ui.markdown import md_text
 from ui.services import get_store
 
@@ -41,21 +37,6 @@ def _drill(attempt_id: int, content_hash: str, seed: int) -> Drill:
     att = drill_service.get_attempt(store, attempt_id)
     assert att is not None
     return drill_service.drill_for(att)
-
-
-def _record(drill: Drill, attempt_id: int, action: Any) -> None:
-    try:
-        with storage_guard() as work:
-            ev = drill_service.record_action(store, attempt_id, drill, action, now(), actor=user.username)
-    except ValueError as exc:
-        st.warning(str(exc))
-        return
-    if work.failed:
-        return
-    st.session_state["drill_confirm"] = (
-        f"Recorded at {drill.hhmm(ev.at_offset)}: {action_label(drill, ev.kind, ev.payload, reveal=False)}"
-    )
-    st.rerun()
 
 
 # --- choose a scenario ----------------------------------------------------------------------------
@@ -98,27 +79,21 @@ if attempt.status == "finished":
 
 events = drill_service.events_for(store, aid)
 clock = DrillClock.from_events(events, drill.duration)
+record = DrillRecorder(store, drill, aid, user.username, now)
 
 # The real title names the cause: it waits for the debrief.
 st.title(md_text(trainee_title(sc)))
 st.caption(f"Attempt {aid} · seed {attempt.seed} · scenario version {attempt.content_hash}")
-with st.expander("Briefing", expanded=not any(e.is_action for e in events)):
-    render_cast(drill)
-    st.text(sc.briefing or trainee_title(sc))
-
-if msg := st.session_state.pop("drill_confirm", None):
-    st.success(msg, icon=":material/check_circle:")
-
+# What shows the log is filled in after the forms and consoles below have recorded this run's press,
+# so one run confirms an action (ui/drill_record.py); the containers keep the layout.
+briefing, confirmation = st.container(), st.container()
 render_clock_controls(store, attempt, drill, clock, now)
-
-
-# Clock, pager (with Acknowledge), incident panel and chat: redrawn only when something changed.
-render_live(store, drill, attempt, now, lambda: _record(drill, aid, A.Acknowledge(action="acknowledge")))
+live = st.container()
 
 # --- dashboards and consoles (as of this page run; the fragment above keeps the clock live) ------
 
 t_now = clock.offset_at(now())
-render_investigate(drill, events, aid, t_now, lambda a: _record(drill, aid, a))
+render_investigate(drill, events, aid, t_now, record)
 
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 
@@ -129,17 +104,26 @@ t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(
     on_change="rerun",
 )
 with t_triage:
-    render_triage(drill, aid, attempt.seed, lambda a: _record(drill, aid, a))
+    render_triage(drill, aid, attempt.seed, record)
 with t_esc:
-    render_escalate(drill, lambda a: _record(drill, aid, a))
+    render_escalate(drill, record)
 with t_comm:
-    render_communicate(drill, aid, t_now, lambda a: _record(drill, aid, a))
+    render_communicate(drill, aid, t_now, record)
 with t_fix:
-    render_fix(drill, aid, attempt.seed, t_now, lambda a: _record(drill, aid, a))
+    render_fix(drill, aid, attempt.seed, t_now, record)
 with t_report:
-    render_report(drill, events, aid, lambda a: _record(drill, aid, a))
+    render_report(drill, record.events(events), aid, record)
     if st.button("Finish and see the debrief", type="primary"):
         drill_service.finish_and_score(store, aid, drill, now())
         st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
 
+events = record.events(events)
+with briefing, st.expander("Briefing", expanded=not any(e.is_action for e in events)):
+    render_cast(drill)
+    st.text(sc.briefing or trainee_title(sc))
+# Clock, pager (with Acknowledge), incident panel and chat: redrawn only when something changed.
+with live:
+    render_live(store, drill, attempt, now, record.acknowledge)
+with confirmation:
+    show_confirmation()
 render_drill_log(drill, events)

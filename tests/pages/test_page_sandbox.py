@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import app_test
+from simulator.library import panels
+from simulator.scenario import load_scenario
+from tests.helpers import ROOT, app_test
 
 PAGE = "pages/sandbox.py"
 
@@ -27,9 +29,10 @@ def test_the_sandbox_opens_on_the_dashboards_of_the_chosen_scenario():
     assert at.title[0].value == "Consoles sandbox"
     at.button(key="sandbox_c_dashboards_open_btn").click().run()
     assert not at.exception
-    titles = [m.label for m in at.metric]
-    assert titles == ["Traffic", "Errors", "Latency (P95)", "Connection pool", "CPU / memory"]
-    assert len(at.get("plotly_chart")) == 5
+    # One metric tile and one chart per panel the scenario's metrics name, in the file's order.
+    expected = list(panels(load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml").scenario))
+    assert [m.label for m in at.metric] == expected
+    assert len(at.get("plotly_chart")) == len(expected)
 
 
 def test_explore_runs_promql_and_reports_errors():

@@ -9,9 +9,10 @@ import pytest
 from simulator.scenario import load_scenario, parse_scenario, scenario_files
 from simulator.yamlio import MAX_ALIASES, FormatError
 from tests.cli import run_cli
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES, SCENARIOS
 
-SEED = (SCENARIOS / "db-pool-exhaustion.yaml").read_text()
+# A test-owned copy of the pool-exhaustion incident: the lines these tests break are its own.
+SEED = (FIXTURES / "scenarios" / "pool-exhaustion.yaml").read_text()
 
 
 def problems_of(text: str, base_dir: Path | None = None) -> list:
@@ -22,7 +23,7 @@ def problems_of(text: str, base_dir: Path | None = None) -> list:
 
 def test_every_built_in_scenario_loads():
     files = scenario_files(SCENARIOS)
-    assert len(files) >= 5
+    assert files
     for path in files:
         assert load_scenario(path).scenario.id == path.stem
 
@@ -125,7 +126,8 @@ def test_content_hash_changes_with_the_text():
 def test_validate_passes_the_built_in_pack():
     r = run_cli("validate", "scenarios/")
     assert r.returncode == 0, r.stderr
-    assert "ok: scenarios/db-pool-exhaustion.yaml" in r.stdout
+    for path in scenario_files(SCENARIOS):
+        assert f"ok: scenarios/{path.name} (scenario)" in r.stdout
 
 
 def test_validate_exits_2_with_one_clear_line_per_problem_and_no_traceback(tmp_path):

@@ -89,10 +89,14 @@ def render_communicate(drill: Drill, aid: int, t_now: float, record: Record) -> 
         text = st.text_area(
             "Update (impact, what you are doing, when the next update comes)", key="upd_text", max_chars=4000
         )
-        if st.form_submit_button("Post update") and text.strip():
-            record(
-                A.PostUpdate(action="post_update", text=text.strip(), channel=channel.strip() or None),
-            )
+        if st.form_submit_button("Post update"):
+            # Said, not silently ignored: text lost to a rerun while typing must not look posted.
+            if not text.strip():
+                st.warning("Write the update first.")
+            else:
+                record(
+                    A.PostUpdate(action="post_update", text=text.strip(), channel=channel.strip() or None),
+                )
     with st.form("status_page"):
         status = st.selectbox("Status page", list(A.STATUS_PAGE_STATES))
         message = st.text_input("Public message", key="sp_message", max_chars=A.MAX_MESSAGE)

@@ -71,6 +71,17 @@ def test_the_rubric_beside_the_update_box_checks_a_draft():
     assert _kinds(aid) == []  # checking a draft posts nothing
 
 
+def test_an_empty_update_is_refused_out_loud_and_a_written_one_is_posted():
+    # A busy server's rerun can wipe text typed into the box: the press must say so, not pass silently.
+    at, aid = _open("trainee3")
+    next(b for b in at.button if b.label == "Post update").click().run()
+    assert not at.exception and _kinds(aid) == []
+    assert any(w.value == "Write the update first." for w in at.warning)
+    at.text_area(key="upd_text").input("Checkout down for all users; rolling back; next update 15:20")
+    next(b for b in at.button if b.label == "Post update").click().run()
+    assert not at.exception and _kinds(aid) == ["post_update"]
+
+
 def test_the_debrief_lists_each_flagged_report_line_with_why():
     from simulator.actions import WriteReport
     from simulator.services import drills as drill_service

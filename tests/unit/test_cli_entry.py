@@ -11,14 +11,14 @@ from tests.conftest import ROOT
 
 def test_python_m_simulator_validates_the_pack_and_exits_2_on_a_bad_file(tmp_path):
     ok = subprocess.run(
-        [sys.executable, "-m", "simulator", "validate", "scenarios/db-pool-exhaustion.yaml"],
+        [sys.executable, "-m", "simulator", "validate", "tests/fixtures/scenarios/pool-exhaustion.yaml"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
-    assert "ok: scenarios/db-pool-exhaustion.yaml" in ok.stdout
+    assert "ok: tests/fixtures/scenarios/pool-exhaustion.yaml" in ok.stdout
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\ntitle: [unclosed\n")

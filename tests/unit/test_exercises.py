@@ -19,7 +19,7 @@ from simulator.exercises import (
     traffic_reading,
 )
 from simulator.scenario import load_scenario, scenario_files
-from tests.conftest import SCENARIOS
+from tests.conftest import FIXTURES, SCENARIOS
 
 
 def answers_for(questions):
@@ -80,8 +80,17 @@ def test_alert_catalogue_lists_every_alerting_rule_in_the_pack(pack):
         r.alert for ld in pack.values() for g in ld.rule_groups for r in g.rules if hasattr(r, "alert")
     }
     assert names == expected
-    pool = next(e for e in cat if e.alert == "DBConnectionPoolHigh")
-    assert pool.threshold == "> 0.8" and pool.for_text == "2m" and "db-pool-exhaustion" in pool.scenarios
+
+
+def test_an_alerts_threshold_and_duration_are_read_from_its_rule():
+    # A test-owned copy of the pool-exhaustion incident: the rule read here is its own.
+    own = load_scenario(FIXTURES / "scenarios" / "pool-exhaustion.yaml")
+    pool = next(
+        e
+        for e in alert_catalogue.alert_catalogue({"pool-exhaustion": own})
+        if e.alert == "DBConnectionPoolHigh"
+    )
+    assert pool.threshold == "> 0.8" and pool.for_text == "2m" and "pool-exhaustion" in pool.scenarios
 
 
 def test_alert_quiz_includes_severity_cases_and_needs_ninety_percent(pack):

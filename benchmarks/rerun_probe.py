@@ -13,8 +13,8 @@ across runs on a shared box.
 With `FIREDRILL_RERUN_PROFILE=<file>` each script run of the pages named in
 `FIREDRILL_RERUN_PROFILE_PAGES` (URL paths, default `drill`) also runs under cProfile, and the merged statistics are written (pstats format) when the server exits, one file per
 page and kind of run (`<file>.drill-full`, `<file>.drill-fragment`, `<file>.Sign_in-full`…); the main
-thread (Tornado's event loop: websockets, serialising the page's messages) is profiled into
-`<file>.main`.
+thread (the server's event loop: websockets, sending the page's messages) is profiled into
+`<file>.main` from the first run of a profiled page on.
 Used by `bench_drill_rerun.py`; nothing here changes what the app does.
 """
 
@@ -26,6 +26,7 @@ import cProfile
 import json
 import os
 import pstats
+import signal
 import sys
 import threading
 import time
@@ -96,6 +97,7 @@ def install(log_path: str, profile_path: str | None, profile_pages: frozenset[st
             record = getattr(local, "pending", None)
             local.pending = None
             if record is not None:
+                start_main_profile(record["page"])
                 record["finish_ms"] = round((time.thread_time() - c0) * 1000, 2)
                 with lock, open(log_path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(record) + "\n")
@@ -117,9 +119,19 @@ def install(log_path: str, profile_path: str | None, profile_pages: frozenset[st
             with contextlib.suppress(TypeError, ValueError):  # nothing ran
                 main_thread.dump_stats(profile_path + ".main")
 
+        # The main thread is profiled from the first run of a profiled page on (its start-up, such
+        # as scanning installed packages for components, is not what a drill costs). A profiler is
+        # per thread, so the script thread asks the main thread by a signal to start its own.
+        signal.signal(signal.SIGUSR2, lambda *_: main_thread.enable())
         atexit.register(dump)
         atexit.register(dump_main)
-        main_thread.enable()
+
+    started: list[bool] = []
+
+    def start_main_profile(page: str) -> None:
+        if profile_path and page in profile_pages and not started:
+            started.append(True)
+            os.kill(os.getpid(), signal.SIGUSR2)
 
 
 def main() -> None:

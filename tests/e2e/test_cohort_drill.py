@@ -50,10 +50,15 @@ STEP_MS = 120_000
 
 # The confirmation is what the trainee waits for. The script need not be idle: the Drill page's
 # live view may be rerunning on its own, and on a busy machine those runs can follow each other.
-_CONFIRMATION = """(previous) => {
-    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText)
-                  .filter(t => /Recorded at \\d\\d:\\d\\d:\\d\\d/.test(t));
-    return shown.length > 0 && shown[0] !== previous; }"""
+# A refusal ("Choose a severity first.", "Write the update first.": a rerun landed while the form
+# was being filled and took the choice or the text with it) ends the wait too, unless one was
+# already shown before the press (then only the confirmation, or the step's timeout, does).
+_REFUSAL = r"^(Choose|Write) .* first"
+_OUTCOME = """([previous, refusalEnds, refusal]) => {
+    const shown = [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText);
+    const done = shown.filter(t => /Recorded at \\d\\d:\\d\\d:\\d\\d/.test(t));
+    if (done.length > 0 && done[0] !== previous) return true;
+    return refusalEnds && shown.some(t => new RegExp(refusal).test(t)); }"""
 
 
 def _no_exception(page) -> None:
@@ -106,23 +111,30 @@ def _shown_alerts(page) -> list[str]:
     return [t[:200] for t in page.locator('[data-testid="stAlert"]').all_inner_texts()]
 
 
+def _refused(page) -> bool:
+    return any(re.match(_REFUSAL, t) for t in _shown_alerts(page))
+
+
 def _recorded(page, button: str, before=lambda: None) -> None:
     """Fill the form (`before`), press its button and wait for *its* confirmation: a "Recorded at …"
     line other than the one shown before the press (a slow rerun cannot pass off the previous
-    action's). A form the page answered with "Choose … first" (a rerun that landed while the choice
-    was being made) is filled and pressed again."""
+    action's). A form the page answered with "Choose … first" or "Write … first" (a rerun that
+    landed while it was being filled) is filled and pressed again."""
     for _ in range(3):
         previous = _last_confirmation(page)
+        refusal_ends = not _refused(page)
         before()
         page.get_by_role("button", name=button, exact=True).click()
         try:
-            page.wait_for_function(_CONFIRMATION, arg=previous, timeout=STEP_MS)
+            page.wait_for_function(_OUTCOME, arg=[previous, refusal_ends, _REFUSAL], timeout=STEP_MS)
         except PlaywrightTimeout:
-            if not any(re.match(r"Choose .* first", t) for t in _shown_alerts(page)):
+            if not _refused(page):
                 raise AssertionError(
                     f"{button}: no confirmation; the page shows {_shown_alerts(page)}"
                 ) from None
             continue
+        if _last_confirmation(page) in ("", previous):
+            continue  # the refusal ended the wait
         _no_exception(page)
         return
     raise AssertionError(f"{button}: refused three times; the page shows {_shown_alerts(page)}")
@@ -203,10 +215,9 @@ def test_trainer_runs_a_cohort_drill_and_sees_every_trainees_actions(cohort_serv
             severity = TRAINEES[username][1]
             _recorded(page, "Classify", lambda p=page, s=severity: _select(p, "Severity", s))
             _tab(page, "Communicate")
-            page.get_by_label("Update (impact, what you are doing, when the next update comes)").fill(
-                f"<script>alert('{username}')</script> checking the pool"
-            )
-            _recorded(page, "Post update")
+            box = page.get_by_label("Update (impact, what you are doing, when the next update comes)")
+            text = f"<script>alert('{username}')</script> checking the pool"
+            _recorded(page, "Post update", lambda b=box, t=text: b.fill(t))
             _tab(page, "Triage")
 
         # While the first page is on its way, the board (it refreshes itself every two seconds: no

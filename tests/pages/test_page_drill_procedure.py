@@ -17,8 +17,9 @@ from tests.unit.test_update_rubric import SEED_UPDATE
 def _open(username: str):
     store = helpers.test_store()
     person = ensure_user(store, username, "trainee")
+    # A test-owned CRITICAL incident, so the bridge and watch steps are asked for.
     drill = Drill.create(
-        load_scenario(ROOT / "scenarios" / "complete-outage.yaml"), None, load_default_policy()
+        load_scenario(ROOT / "tests" / "fixtures" / "scenarios" / "outage.yaml"), None, load_default_policy()
     )
     aid = drill_service.start_attempt(
         store,

@@ -113,11 +113,13 @@ def test_the_sign_off_page_shows_a_hostile_display_name_as_text(hostile):
 
 
 def _hostile_attempt(store, title: str) -> int:
-    text = (ROOT / "scenarios" / "db-pool-exhaustion.yaml").read_text()
+    # A test-owned copy of the pool-exhaustion incident: the titles replaced here are its own.
+    text = (ROOT / "tests" / "fixtures" / "scenarios" / "pool-exhaustion.yaml").read_text()
+    assert 'briefing_title: "API: database connection pool usage climbing"' in text
     text = text.replace(
         'briefing_title: "API: database connection pool usage climbing"', f"briefing_title: {title!r}", 1
     ).replace("title: Database connection pool exhaustion", f"title: {title!r}", 1)
-    loaded = parse_scenario(text, "db-pool-exhaustion.yaml", ROOT / "scenarios")
+    loaded = parse_scenario(text, "pool-exhaustion.yaml", ROOT / "scenarios")
     drill = Drill.create(loaded, 7, load_default_policy())
     user = accounts.get_user_by_username(store, "trainee1")
     return drill_service.start_attempt(

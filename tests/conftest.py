@@ -45,6 +45,44 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
         if kind not in ("pages", "e2e") and _uses_apptest(path):
             raise pytest.UsageError(f"{path}: drives a page through AppTest, so it belongs in tests/pages")
+    items.sort(key=_start_rank)
+
+
+# Longest files first. `make test` runs pytest-xdist with --dist loadfile: a file goes whole to one
+# worker, in collection order, so a long file collected last leaves the other worker idle while it
+# runs (the cohort drill alone takes minutes of drill time). These are the longest, measured (see
+# tests/README.md "Speed"); any other browser or server file comes next, then the rest as collected.
+_LONGEST_FIRST = (
+    "e2e/test_cohort_drill.py",
+    "e2e/test_drill_clock.py",
+    "e2e/test_drill_journey.py",
+    "postgres/test_replicas.py",
+    "e2e/test_role_refusal.py",
+    "e2e/test_server_kill.py",
+    "e2e/test_server_liveness.py",
+    "e2e/test_drill_crash.py",
+    "e2e/test_consoles.py",
+    "e2e/test_authoring.py",
+    "pages/test_spoilers.py",
+    "pages/test_page_curriculum.py",
+)
+_KIND_START = {"e2e": 0, "postgres": 1, "pages": 2}
+
+
+def _start_rank(item) -> tuple[int, int]:
+    path = Path(str(item.fspath)).as_posix()
+    for rank, tail in enumerate(_LONGEST_FIRST):
+        if path.endswith("/tests/" + tail):
+            return (0, rank)
+    kind = next((k for k in _KIND_START if f"/tests/{k}/" in path), None)
+    return (1, _KIND_START.get(kind, len(_KIND_START)))
+
+
+def pytest_configure(config):
+    """xdist sorts files by their number of tests unless told not to, which would undo
+    `_LONGEST_FIRST` (most browser files hold a single test): keep the collection order."""
+    if getattr(config.option, "loadscopereorder", None):
+        config.option.loadscopereorder = False
 
 
 _APPTEST_FILES: dict[Path, bool] = {}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from simulator import actions as A
-from simulator import content
+from simulator import content, oncall
 from simulator.drill import (
     HEARTBEAT_EVERY,
     RESUME_LIMIT,
@@ -241,13 +241,18 @@ def test_a_heartbeat_is_recorded_as_a_sign_of_life_not_an_action(pool_drill):
 def test_the_trainee_is_the_primary_and_never_also_the_expert_they_page(pool_drill):
     seat = trainee_seat(pool_drill, 0.0)
     assert seat is not None
-    assert person_for(pool_drill, Role.PRIMARY, 0.0) == TRAINEE
-    for role in (Role.BACKUP, Role.MANAGER, Role.INCIDENT_COMMANDER, Role.SECURITY_LEAD, Role.SME):
-        assert person_for(pool_drill, role, 0.0) not in (seat.name, TRAINEE)
-    # The rotation's primary on the scenario's day is also the team's database expert: paging the
-    # expert reaches someone else.
+    # Make the rotation's primary on the scenario's day the team's database expert too (whoever
+    # the shipped team names): paging the expert must still reach someone else.
     team = load_default_team()
-    assert team.roles.smes.get("database") == seat.id
+    roles = team.roles.model_copy(update={"smes": {**team.roles.smes, "database": seat.id}})
+    drill = Drill.create(
+        pool_drill.loaded, None, load_default_policy(), team.model_copy(update={"roles": roles})
+    )
+    experts = oncall.on_call(drill.team, drill.wall(0.0)).holders(Role.SME)
+    assert any(person.id == seat.id for person, _ in experts)  # the seat really is an expert now
+    assert person_for(drill, Role.PRIMARY, 0.0) == TRAINEE
+    for role in (Role.BACKUP, Role.MANAGER, Role.INCIDENT_COMMANDER, Role.SECURITY_LEAD, Role.SME):
+        assert person_for(drill, role, 0.0) not in (seat.name, TRAINEE)
 
 
 def test_each_person_keeps_one_name_across_pager_chat_and_escalation(pool_drill):

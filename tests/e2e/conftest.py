@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -187,16 +188,53 @@ def browser_page(browser_context):
     yield page
 
 
+# Counts Streamlit's script runs inside the page, so `wait_idle` can tell that the run an action
+# started has come and gone already: a fast rerun is often over before Python first looks, and then
+# the wait sat out its whole grace period for a run that had finished. `__fdRuns` counts changes of
+# the app's script state into "running", `__fdInputAt` is that count at the user's last input and
+# `__fdSeen` is that count when the last `wait_idle` returned; a new document (reload, goto) starts
+# from zero. An input inside an iframe (a component) is not seen: then `__fdSeen` alone decides.
+_WATCH_RUNS = """() => {
+    if (window.__fdRuns !== undefined) return;
+    window.__fdRuns = 0;
+    window.__fdInputAt = -1;
+    window.__fdSeen = -1;
+    const attr = 'data-test-script-state';
+    new MutationObserver((records) => {
+        records.forEach((r, i) => {
+            const next = records.slice(i + 1).find((x) => x.target === r.target);
+            const value = next ? next.oldValue : r.target.getAttribute(attr);
+            if (value === 'running' && r.oldValue !== 'running') window.__fdRuns += 1;
+        });
+    }).observe(document, {subtree: true, attributes: true, attributeFilter: [attr], attributeOldValue: true});
+    for (const type of ['pointerdown', 'keydown', 'input', 'change']) {
+        window.addEventListener(type, () => { window.__fdInputAt = window.__fdRuns; }, true);
+    }
+}"""
+_WATCHED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _watch_runs(page) -> None:
+    """Count script runs in this page from now on, and in every document it loads later."""
+    if page not in _WATCHED:
+        page.add_init_script(f"({_WATCH_RUNS})()")
+        _WATCHED.add(page)
+    page.evaluate(_WATCH_RUNS)
+
+
 def wait_idle(page, timeout: float = 30_000, rerun_grace: float = 1_500) -> None:
     """Wait until Streamlit finished the script run an action started, then fail on any
     exception box. A click returns before the browser has told the server about it, so first
-    give the rerun up to `rerun_grace` ms to start (a fast run may already be over: that is fine)."""
+    give the rerun up to `rerun_grace` ms to start; a run that started after the last input (or
+    after the last `wait_idle`) and is over already is that run (`_WATCH_RUNS`)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     # No rerun started (or it finished already): then there is nothing to wait for.
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
             """() => { const a = document.querySelector('[data-testid="stApp"]');
-                       return a && a.getAttribute('data-test-script-state') === 'running'; }""",
+                       if (a && a.getAttribute('data-test-script-state') === 'running') return true;
+                       return window.__fdRuns !== undefined
+                              && window.__fdRuns > Math.max(window.__fdInputAt, window.__fdSeen); }""",
             timeout=rerun_grace,
         )
     page.wait_for_function(
@@ -208,9 +246,12 @@ def wait_idle(page, timeout: float = 30_000, rerun_grace: float = 1_500) -> None
     exc = page.locator('[data-testid="stException"]')
     if exc.count():
         raise AssertionError("the page shows an exception: " + exc.first.inner_text()[:2000])
+    _watch_runs(page)
+    page.evaluate("() => { window.__fdSeen = window.__fdRuns; }")
 
 
 def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    _watch_runs(page)
     page.goto(base_url)
     wait_idle(page)
     page.get_by_label("Username").fill(username)

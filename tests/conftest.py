@@ -56,15 +56,12 @@ _LONGEST_FIRST = (
     "e2e/test_cohort_drill.py",
     "e2e/test_drill_clock.py",
     "e2e/test_drill_journey.py",
-    "postgres/test_replicas.py",
+    "e2e/test_screenshots.py",
+    "e2e/test_authoring.py",
     "e2e/test_role_refusal.py",
-    "e2e/test_server_kill.py",
-    "e2e/test_server_liveness.py",
     "e2e/test_drill_crash.py",
     "e2e/test_consoles.py",
-    "e2e/test_authoring.py",
-    "pages/test_spoilers.py",
-    "pages/test_page_curriculum.py",
+    "e2e/test_server_kill.py",
 )
 _KIND_START = {"e2e": 0, "postgres": 1, "pages": 2}
 

@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
-# The suite runs on every core (pytest-xdist); one test file stays on one worker, so a module's
+# The suite runs on pytest-xdist with one worker more than there are cores: the browser tests wait
+# more than half of the time (drill clock, reruns), and on 2 cores a third worker ran them in 262 s
+# instead of 366 s (tests/README.md "Speed"). One test file stays on one worker, so a module's
 # server, browser or database is started once. PYTEST_ARGS="-n0" runs it serially.
-PYTEST_ARGS ?= -n auto --dist loadfile
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+PYTEST_ARGS ?= -n $(WORKERS) --dist loadfile
 
 .PHONY: run test lint bench db system-deps bytecode clean serve-replicas
 

@@ -23,15 +23,18 @@ N ?= 2
 serve-replicas: $(VENV)/.installed system-deps bytecode
 	$(PY) scripts/serve_replicas.py --replicas $(N) --port $(PORT)
 
+# Everything ruff checks and formats: the core, the app, its wheel entry, tests, benchmarks, scripts.
+LINTED = simulator ui pages app.py firedrill_app tests benchmarks scripts
+
 test: $(VENV)/.installed-test system-deps bytecode
-	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
-	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(PY) -m ruff check simulator ui pages app.py tests benchmarks
-	$(PY) -m ruff format --check simulator ui pages app.py tests benchmarks
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 	$(PY) -m mypy
 
 bench: $(VENV)/.installed-test system-deps bytecode

@@ -107,6 +107,7 @@ class StreamlitSession:
         self._auto: dict[str, asyncio.Task] = {}
         self._clocks: dict[str, asyncio.Task] = {}  # browser-clock component id -> its wake timer
         self._closed_reason = ""
+        self._recent: list[str] = []  # the last few messages each way, for a timeout's message
         self.messages_received = 0
         self.sign_in_waits = 0  # times the app said "try again in N seconds" (see sign_in)
 
@@ -302,7 +303,13 @@ class StreamlitSession:
     async def _send(self, msg: BackMsg) -> None:
         self._raise_if_closed()
         assert self._ws is not None
+        rs = msg.rerun_script
+        self._note(f">rerun{'[' + rs.fragment_id[:6] + ']' if rs.fragment_id else ''}")
         await self._ws.send(msg.SerializeToString())
+
+    def _note(self, what: str) -> None:
+        self._recent.append(f"{time.monotonic() % 1000:.1f}{what}")
+        del self._recent[:-40]
 
     async def _rerun(
         self, trigger: WidgetState | None = None, page_hash: str | None = None, page_name: str | None = None
@@ -335,7 +342,8 @@ class StreamlitSession:
                 left = deadline - time.perf_counter()
                 if left <= 0:
                     raise ProtocolError(
-                        f"{self.name}: the script run did not finish within {self.timeout_s:.0f} s"
+                        f"{self.name}: the script run did not finish within {self.timeout_s:.0f} s; "
+                        f"last messages: {' '.join(self._recent[-12:])}"
                     )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), left)
@@ -368,6 +376,10 @@ class StreamlitSession:
     def _apply(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
         run = msg.metadata.run
+        if kind in ("new_session", "script_finished"):
+            frag = f"[{run.fragment_ids[0][:6]}]" if run.fragment_ids else ""
+            status = f"={msg.script_finished}" if kind == "script_finished" else ""
+            self._note(f"<{kind[:10]}{frag}:{run.script_run_id[:4]}{status}")
         if kind == "new_session":
             self._page_hash = msg.new_session.page_script_hash
             if not run.fragment_ids:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, navigation
+from ui import auth, navigation, streamlit_race
 from ui.errors import storage_guard
 
 st.set_page_config(page_title="firedrill", page_icon="🔥", layout="wide")
+streamlit_race.install()  # once per process: a press's page update is never dropped by a clock wake
 
 with storage_guard():
     user = auth.current_user()

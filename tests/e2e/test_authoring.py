@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import open_page, open_tab, save_screenshot, sign_in, wait_idle
@@ -112,9 +113,7 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
     page.get_by_text(re.compile(f"Valid: {TITLE}")).wait_for()
     assert page.get_by_text("problem(s) to fix").count() == 0
 
-    page.get_by_role("tab", name="Alerts", exact=True).click()
-    wait_idle(page)
-    page.get_by_text(re.compile(r"APIErrorRateHigh fires at \d\d:\d\d:\d\d UTC")).wait_for()
+    _open_preview_tab(page, "Alerts", re.compile(r"APIErrorRateHigh fires at \d\d:\d\d:\d\d UTC"))
     assert page.get_by_text("No alert fires on this trace").count() == 0
 
     page.get_by_role("button", name="Save version").click()
@@ -136,6 +135,21 @@ def test_trainer_authors_a_scenario_and_a_trainee_drills_on_it(app_server, brows
         tpage.get_by_role("heading", name=BRIEFING_TITLE).wait_for()
     finally:
         trainee.close()
+
+
+def _open_preview_tab(page, name: str, shows) -> None:
+    """Open a preview tab and wait for what it shows. The tabs are drawn in the browser: a late
+    rerun from the last edit can redraw the preview and put the first tab back, so a click that
+    did not stick (the tab's content is still hidden) is made again."""
+    for _ in range(4):
+        page.get_by_role("tab", name=name, exact=True).click()
+        wait_idle(page)
+        try:
+            page.get_by_text(shows).wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.get_by_text(shows).wait_for()  # the last word: fails with Playwright's own message
 
 
 def _upload(page, path) -> None:

@@ -4,7 +4,6 @@ press's confirmation) be ignored; a full rerun and a session without a runner ar
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -20,17 +19,29 @@ def patched(monkeypatch):
     monkeypatch.setattr(AppSession, "_create_scriptrunner", lambda self, data: created.append(data))
     monkeypatch.delattr(AppSession, "_firedrill_waits_for_runner", raising=False)
     assert streamlit_race.install()
-    loop = asyncio.new_event_loop()
-    yield created, loop
-    loop.close()
+    return created, StepLoop()
+
+
+class StepLoop:
+    """The session's event loop, stepped by hand: each `call_later` callback waits for a turn."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple] = []
+
+    def call_later(self, delay, callback, *args):
+        assert delay > 0  # never a busy spin
+        self.pending.append((callback, args))
 
 
 def session(loop, runner):
     return SimpleNamespace(_event_loop=loop, _scriptrunner=runner, _state=AppSessionState.APP_IS_RUNNING)
 
 
-def turn(loop, steps: int = 5) -> None:
-    loop.run_until_complete(asyncio.sleep(streamlit_race._STEP_S * steps))
+def turn(loop: StepLoop, steps: int = 5) -> None:
+    for _ in range(steps):
+        due, loop.pending = loop.pending, []
+        for callback, args in due:
+            callback(*args)
 
 
 def test_a_fragment_rerun_waits_until_the_finished_runner_has_shut_down(patched):

@@ -100,6 +100,10 @@ def render_editor(text: str, check: TextCheck) -> None:
                 # No soft wrap: with it this Ace build draws the line numbers out of step
                 # with wrapped lines, so a marked problem would sit beside the wrong number.
                 "wrap": False,
+                # Ace's own YAML worker lints in the background and replaces the annotations
+                # with its findings (none, for YAML that parses) whenever it finishes, which
+                # erased the problem marks at random; the checks here are the only linter.
+                "useWorker": False,
             },
             props=_margin_marks(check),
             buttons=_jump_buttons(check),
@@ -131,10 +135,15 @@ def _take_plain_text() -> None:
     st.session_state[SOURCE] = st.session_state[TEXT]
 
 
-def _margin_marks(check: TextCheck) -> dict[str, list[dict[str, Any]]]:
+def _margin_marks(check: TextCheck) -> dict[str, Any]:
     """Ace annotations (margin icons with the message) and line highlights for every problem."""
     located = located_problems(check)
     return {
+        # The component hands Ace's edits to its own state 250 ms late by default. When the
+        # check came back sooner (Ctrl+Enter right after typing, quiet server), the redraw with
+        # the new marks put that state's older text back into the editor, and leaving the
+        # editor then sent the old text: the trainer's last keystrokes were lost.
+        "debounceChangePeriod": 0,
         "annotations": [
             {"row": p.line - 1, "column": (p.column or 1) - 1, "type": kind, "text": p.message}
             for p, kind in located

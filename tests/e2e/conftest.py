@@ -35,9 +35,10 @@ def _free_port() -> int:
 
 
 def start_server(
-    db_url: str, port: int | None = None, extra_env: dict | None = None
+    db_url: str, port: int | None = None, extra_env: dict | None = None, script: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` on loopback; return the process and its base URL once healthy."""
+    """Start `streamlit run app.py` (or `script`, a test's own page) on loopback; return the process
+    and its base URL once healthy."""
     port = port or _free_port()
     env = {**os.environ, "FIREDRILL_DATABASE_URL": db_url, **(extra_env or {})}
     proc = subprocess.Popen(
@@ -46,7 +47,7 @@ def start_server(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(script or ROOT / "app.py"),
             "--server.headless",
             "true",
             "--server.port",

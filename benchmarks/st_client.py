@@ -9,7 +9,10 @@ What it does, as the browser does:
 - keeps the page's element tree from the `delta` ForwardMsgs (by delta path) and drops elements a
   finished full run did not draw again, so `find()` sees what a user would see;
 - remembers widget values it set and sends them with every rerun (`WidgetStates`); a button or a
-  form's submit button is a one-shot `trigger_value`, as in the browser;
+  form's submit button is a one-shot `trigger_value`, as in the browser; like the browser, it forgets
+  the value of a widget a finished full run no longer drew;
+- switches a keyed `st.tabs(..., on_change="rerun")` tab bar by its tab label (`open_tab`), the
+  widget value the browser sends on a tab click;
 - follows `st.query_params` changes (`page_info_changed`) and `st.navigation` pages (by URL path);
 - honours `auto_rerun` (an `st.fragment(run_every=…)`): every interval it asks for that fragment's
   rerun, so the server does the same periodic work it does for an open browser tab;
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Block_pb2 import Block
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -64,6 +68,8 @@ class _Shown:
 
     element: Element | None
     run: int
+    block: Block | None = None
+    fragment_id: str = ""  # the fragment whose run drew it, "" for a full run
 
 
 @dataclass
@@ -73,6 +79,7 @@ class RunOutcome:
     seconds: float  # from sending the rerun to the run's `script_finished`
     texts: list[str]
     exceptions: list[str]
+    ran: bool = True  # False: nothing was sent (`open_tab` on a tab already open), seconds is 0
 
 
 @dataclass
@@ -266,6 +273,45 @@ class StreamlitSession:
         w = self.find(label, "button")
         return await self._rerun(trigger=WidgetState(id=w.id, trigger_value=True))
 
+    async def open_tab(self, label: str) -> RunOutcome:
+        """Open the tab labelled `label`, as a click on it does, and wait for the full run it causes.
+
+        A keyed `st.tabs(..., on_change="rerun")` bar is a widget: its container block's
+        `tab_container.id` is the widget id, its value the open tab's label (`string_value`), and
+        `default_tab_index` is the tab the server drew open. The last bar drawn with that label is
+        used. Nothing is sent when the tab is already open, or when the bar tracks no state (a
+        plain `st.tabs`: the browser switches it alone, every tab's content was drawn)."""
+        bars = self._tab_bars()
+        with_label = [(shown, labels) for shown, labels in bars if label in labels]
+        if not with_label:
+            raise ProtocolError(
+                f"{self.name}: no tab labelled {label!r} on the page; tab bars: {[b[1] for b in bars]}"
+            )
+        shown, labels = with_label[-1]
+        assert shown.block is not None
+        bar = shown.block.tab_container
+        if not bar.id or labels.index(label) == bar.default_tab_index:
+            return RunOutcome(0.0, self.texts(), self.exceptions(), ran=False)
+        if shown.fragment_id:
+            # The browser would send a rerun of that fragment only; this client waits for full runs.
+            raise ProtocolError(f"{self.name}: the tab bar {labels} is drawn by a fragment: not supported")
+        self._values[bar.id] = WidgetState(id=bar.id, string_value=label)
+        return await self._rerun()
+
+    def _tab_bars(self) -> list[tuple[_Shown, list[str]]]:
+        """Each tab bar on the page (its container block) with its tabs' labels, in drawing order."""
+        labels: dict[tuple[int, ...], list[str]] = {}
+        bars = []
+        for path in sorted(self._shown):
+            block = self._shown[path].block
+            if block is None:
+                continue
+            if block.WhichOneof("type") == "tab":
+                labels.setdefault(path[:-1], []).append(block.tab.label)
+            elif block.WhichOneof("type") == "tab_container":
+                bars.append(path)
+        return [(self._shown[p], labels.get(p, [])) for p in bars]
+
     async def open_page(self, url_path: str, query: str = "") -> RunOutcome:
         """Go to another page of the app's menu, as a click on a sidebar link does."""
         if url_path not in self._pages:
@@ -400,12 +446,16 @@ class StreamlitSession:
                 if el.WhichOneof("type") == "bidi_component":
                     self._clock_drawn(el, msg.delta.fragment_id)
             elif which == "add_block":
-                self._shown[path] = _Shown(None, self._run)
+                block = Block()
+                block.CopyFrom(msg.delta.add_block)
+                self._shown[path] = _Shown(None, self._run, block, msg.delta.fragment_id)
         elif kind == "script_finished":
             status = msg.script_finished
             self._finished[run.script_run_id] = status
             if status == ForwardMsg.FINISHED_SUCCESSFULLY and not run.fragment_ids:
+                # Elements (a closed tab's content, say) the run did not draw again are gone.
                 self._shown = {p: s for p, s in self._shown.items() if s.run == self._run}
+                self._settle_values()
         elif kind == "page_info_changed":
             self._query = msg.page_info_changed.query_string
         elif kind == "navigation":
@@ -421,6 +471,22 @@ class StreamlitSession:
             for fid in msg.stop_auto_rerun.fragment_ids:
                 if fid in self._auto:
                     self._auto.pop(fid).cancel()
+
+    def _settle_values(self) -> None:
+        """After a full run, the widget values as the browser keeps them: it forgets the state of
+        widgets no longer drawn (`removeInactive`), so a field in a closed tab is sent no more; and
+        a tab bar the script switched itself (through its key) keeps the tab the server opened."""
+        active = {s.block.id for s in self._shown.values() if s.block is not None and s.block.id}
+        for el in self.elements():
+            widget_id = getattr(getattr(el, str(el.WhichOneof("type"))), "id", "")
+            if isinstance(widget_id, str) and widget_id:
+                active.add(widget_id)
+        self._values = {k: v for k, v in self._values.items() if k in active}
+        for shown, labels in self._tab_bars():
+            assert shown.block is not None
+            bar = shown.block.tab_container
+            if bar.id in self._values and bar.default_tab_index < len(labels):
+                self._values[bar.id] = WidgetState(id=bar.id, string_value=labels[bar.default_tab_index])
 
     def _clock_drawn(self, el: Element, fragment_id: str) -> None:
         """A (re)drawn Drill clock: set its wake timer as its JavaScript does (see ui/drill_live.py)."""

@@ -98,24 +98,31 @@ render_investigate(drill, events, aid, t_now, record)
 # --- the action bar (forms, outside the live fragment) -----------------------------------------
 
 st.subheader("Act")
+# Only the open tab is drawn (half of a run's work was the closed ones); the fields keep what was
+# typed while their tab is closed (ui/action_drafts.py).
 t_triage, t_esc, t_comm, t_fix, t_report = st.tabs(
     ["Triage", "Escalate", "Communicate", "Diagnose & fix", "Report"],
     key=f"act_tabs_{aid}",
     on_change="rerun",
 )
-with t_triage:
-    render_triage(drill, aid, attempt.seed, record)
-with t_esc:
-    render_escalate(drill, record)
-with t_comm:
-    render_communicate(drill, aid, t_now, record)
-with t_fix:
-    render_fix(drill, aid, attempt.seed, t_now, record)
-with t_report:
-    render_report(drill, record.events(events), aid, record)
-    if st.button("Finish and see the debrief", type="primary"):
-        drill_service.finish_and_score(store, aid, drill, now())
-        st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
+if t_triage.open:
+    with t_triage:
+        render_triage(drill, aid, attempt.seed, record)
+if t_esc.open:
+    with t_esc:
+        render_escalate(drill, aid, record)
+if t_comm.open:
+    with t_comm:
+        render_communicate(drill, aid, t_now, record)
+if t_fix.open:
+    with t_fix:
+        render_fix(drill, aid, attempt.seed, t_now, record)
+if t_report.open:
+    with t_report:
+        render_report(drill, record.events(events), aid, record)
+        if st.button("Finish and see the debrief", type="primary"):
+            drill_service.finish_and_score(store, aid, drill, now())
+            st.switch_page("pages/debrief.py", query_params={"attempt": str(aid)})
 
 events = record.events(events)
 with briefing, st.expander("Briefing", expanded=not any(e.is_action for e in events)):

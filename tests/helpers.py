@@ -7,6 +7,7 @@ user signed in exactly the way `ui.auth` reads it: a live session token in sessi
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,20 @@ def run_coroutine(coro: Any) -> Any:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+ACTION_TABS = ("Triage", "Escalate", "Communicate", "Diagnose & fix", "Report")
+
+
+def open_action_tab(at: Any, attempt_id: int, label: str) -> None:
+    """Open one tab of the Drill page's action bar, as a click on it does (only the open tab is
+    drawn), and run the page."""
+    at.session_state[f"act_tabs_{attempt_id}"] = label
+    at.run()
+
+
+def each_action_tab(at: Any, attempt_id: int) -> Iterator[str]:
+    """Open the action bar's tabs one after another (each run draws only that tab); yields each label."""
+    for label in ACTION_TABS:
+        open_action_tab(at, attempt_id, label)
+        yield label

@@ -16,6 +16,7 @@ import streamlit as st
 from simulator import actions as A
 from simulator.drill import Drill
 from simulator.update_rubric import rubric_markdown, rubric_problems
+from ui.action_drafts import DRAFT, action_card, field_key, prefill
 
 Record = Callable[[Any], None]
 
@@ -43,24 +44,31 @@ def render_update_rubric(key: str) -> None:
                 st.success("Meets every check of the rubric.", icon=":material/check_circle:")
 
 
-def render_bridge_forms(drill: Drill, record: Record) -> None:
+def render_bridge_forms(drill: Drill, aid: int, record: Record) -> None:
     """Join the bridge call a CRITICAL gets, and speak a status update on it every few minutes."""
     every = drill.policy.communication.bridge_update_cadence / 60
     st.caption(
         f"CRITICAL: the incident commander opens a bridge call (Slack huddle or Zoom). Join it, "
         f"and give a status update on it every {every:g} minutes while the incident is ongoing."
     )
-    with st.form("join_bridge"):
-        link = st.text_input("Bridge (link or 'Slack huddle')", key="bridge_link", max_chars=300)
-        if st.form_submit_button("Join the bridge call"):
+    with action_card():
+        link = st.text_input(
+            "Bridge (link or 'Slack huddle')", key=field_key("bridge_link", aid), max_chars=300, **DRAFT
+        )
+        if st.button("Join the bridge call"):
             record(A.JoinBridge(action="join_bridge", link=link.strip()))
-    with st.form("bridge_update"):
-        text = st.text_area("Status update on the bridge", key="bridge_text", max_chars=4000)
-        if st.form_submit_button("Give bridge update") and text.strip():
-            record(A.BridgeUpdate(action="bridge_update", text=text.strip()))
+    with action_card():
+        text = st.text_area(
+            "Status update on the bridge", key=field_key("bridge_text", aid), max_chars=4000, **DRAFT
+        )
+        if st.button("Give bridge update"):
+            if not text.strip():
+                st.warning("Write the bridge update first.")
+            else:
+                record(A.BridgeUpdate(action="bridge_update", text=text.strip()))
 
 
-def render_resolution_forms(drill: Drill, now_offset: float, record: Record) -> None:
+def render_resolution_forms(drill: Drill, aid: int, now_offset: float, record: Record) -> None:
     """The seed's phase 4: announce the resolution time once the metrics confirm it, then watch."""
     comm = drill.policy.communication
     st.caption(
@@ -68,28 +76,35 @@ def render_resolution_forms(drill: Drill, now_offset: float, record: Record) -> 
         'confirm, then announce "Issue resolved at HH:MM UTC"; after closing, keep watching for '
         f"{comm.monitor_after_resolution / 60:g} minutes for a relapse."
     )
-    with st.form("announce_resolution"):
-        text = st.text_input(
-            "Resolution announcement",
-            value=f"Issue resolved at {drill.wall(now_offset):%H:%M} UTC",
-            key="announce_text",
-            max_chars=4000,
+    # The suggested wording names the current simulated time until the trainee edits it.
+    announce_key = field_key("announce_text", aid)
+    prefill(announce_key, f"Issue resolved at {drill.wall(now_offset):%H:%M} UTC")
+    with action_card():
+        text = st.text_input("Resolution announcement", key=announce_key, max_chars=4000, **DRAFT)
+        channel = st.text_input(
+            "Channel (blank: the incident channel)",
+            key=field_key("announce_channel", aid),
+            max_chars=80,
+            **DRAFT,
         )
-        channel = st.text_input("Channel (blank: the incident channel)", key="announce_channel", max_chars=80)
-        if st.form_submit_button("Announce resolution") and text.strip():
-            record(
-                A.AnnounceResolution(
-                    action="announce_resolution", text=text.strip(), channel=channel.strip() or None
+        if st.button("Announce resolution"):
+            if not text.strip():
+                st.warning("Write the announcement first.")
+            else:
+                record(
+                    A.AnnounceResolution(
+                        action="announce_resolution", text=text.strip(), channel=channel.strip() or None
+                    )
                 )
-            )
-    with st.form("watch"):
+    with action_card():
         minutes = st.number_input(
             "Watch for a relapse (minutes)",
             min_value=1,
             max_value=1440,
             value=round(comm.monitor_after_resolution / 60),
-            key="watch_minutes",
+            key=field_key("watch_minutes", aid),
+            **DRAFT,
         )
-        note = st.text_input("What you will watch", key="watch_note", max_chars=2000)
-        if st.form_submit_button("Stand down and watch"):
+        note = st.text_input("What you will watch", key=field_key("watch_note", aid), max_chars=2000, **DRAFT)
+        if st.button("Stand down and watch"):
             record(A.Watch(action="watch", minutes=int(minutes), note=note.strip()))

@@ -96,10 +96,19 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
     page.get_by_text("Channel: #incident-20260310-001", exact=False).first.wait_for()
 
     _tab(page, "Communicate")
-    page.get_by_label(re.compile("^Update")).fill(
+    update = (
         "Investigating: API requests failing, pool full. Checking pg_stat_activity. Next update in 5 minutes."
     )
+    page.get_by_label(re.compile("^Update")).fill(update)
+    # Only the open tab is drawn; text typed but not sent is still there after a look elsewhere.
+    _tab(page, "Escalate")
+    page.get_by_role("button", name="Page / call", exact=True).wait_for()
+    assert page.get_by_label(re.compile("^Update")).count() == 0
+    _tab(page, "Communicate")
+    assert page.get_by_label(re.compile("^Update")).input_value() == update
     _submit(page, "Post update")
+    posted = [e.payload["text"] for e in attempts.events_for(_store(), aid) if e.kind == "post_update"]
+    assert posted == [update]
     _tab(page, "Diagnose & fix")
     page.get_by_text("A long-running bulk query is holding pool connections").click()
     _submit(page, "Record hypothesis")

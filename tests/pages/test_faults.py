@@ -41,6 +41,7 @@ from simulator.scenario import load_scenario
 from simulator.services import drills as drill_service
 from simulator.store import attempts, open_store
 from tests.conftest import ROOT, missing
+from tests.helpers import open_action_tab
 
 SCENARIO = ROOT / "scenarios" / "db-pool-exhaustion.yaml"
 CONFIRMATIONS_BEFORE_KILL = 6
@@ -354,6 +355,7 @@ def test_full_disk_while_saving_is_a_clear_error_and_nothing_is_half_written(sma
     if not mounted:
         at.run()  # a new engine is not created; the cap applies to connections opened from now on
     report = "# Post-incident report\n\n" + ("The pool was exhausted by a slow query. " * 2400)  # ~96 kB
+    open_action_tab(at, aid, "Report")
     area = next(t for t in at.text_area if t.key == f"report_md_{aid}")
     area.set_value(report)
     next(b for b in at.button if b.label == "Save report").click().run()

@@ -114,11 +114,22 @@ def test_the_live_drill_never_shows_the_answer():
     at = app_test("pages/drill.py", role="trainee", query_params={"attempt": str(aid)}, timeout=60)
     at.run()
     shown: list[str] = []
-    for kind in ("text", "markdown", "caption", "info", "success", "warning", "error", "title", "subheader"):
-        shown += [str(e.value) for e in getattr(at, kind)]
-    for widget in (*at.selectbox, *at.radio):
-        shown += [str(o) for o in widget.options]
-    shown += [str(d.value) for d in at.dataframe]
+    for _tab in helpers.each_action_tab(at, aid):  # every tab of the action bar, each drawn alone
+        for kind in (
+            "text",
+            "markdown",
+            "caption",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "title",
+            "subheader",
+        ):
+            shown += [str(e.value) for e in getattr(at, kind)]
+        for widget in (*at.selectbox, *at.radio):
+            shown += [str(o) for o in widget.options]
+        shown += [str(d.value) for d in at.dataframe]
     page = "\n".join(shown)
     answer = load_scenario(ROOT / "scenarios" / "db-pool-exhaustion.yaml").scenario.answer
     assert answer.root_cause.strip()[:50] not in page

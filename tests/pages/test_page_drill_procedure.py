@@ -10,7 +10,7 @@ from simulator.scenario import load_scenario
 from simulator.services import drills as drill_service
 from simulator.store import attempts
 from tests import helpers
-from tests.helpers import ROOT, app_test, ensure_user
+from tests.helpers import ROOT, app_test, ensure_user, open_action_tab
 from tests.unit.test_update_rubric import SEED_UPDATE
 
 
@@ -44,13 +44,15 @@ def _kinds(aid: int) -> list[str]:
 
 def test_joining_the_bridge_and_announcing_and_watching_are_recorded():
     at, aid = _open("trainee1")
-    at.text_input(key="bridge_link").input("Slack huddle")
+    open_action_tab(at, aid, "Escalate")
+    at.text_input(key=f"bridge_link_{aid}").input("Slack huddle")
     next(b for b in at.button if b.label == "Join the bridge call").click().run()
     assert not at.exception and _kinds(aid) == ["join_bridge"]
-    at.text_area(key="bridge_text").input(
+    at.text_area(key=f"bridge_text_{aid}").input(
         "Still down for all users; rolling the cert; next bridge update in 5 min"
     )
     next(b for b in at.button if b.label == "Give bridge update").click().run()
+    open_action_tab(at, aid, "Diagnose & fix")
     next(b for b in at.button if b.label == "Announce resolution").click().run()
     next(b for b in at.button if b.label == "Stand down and watch").click().run()
     assert not at.exception
@@ -63,6 +65,7 @@ def test_joining_the_bridge_and_announcing_and_watching_are_recorded():
 
 def test_the_rubric_beside_the_update_box_checks_a_draft():
     at, aid = _open("trainee2")
+    open_action_tab(at, aid, "Communicate")
     box = at.text_area(key=f"rubric_draft_{aid}")
     box.input(SEED_UPDATE).run()
     assert any("Meets every check" in s.value for s in at.success)
@@ -75,10 +78,11 @@ def test_the_rubric_beside_the_update_box_checks_a_draft():
 def test_an_empty_update_is_refused_out_loud_and_a_written_one_is_posted():
     # A busy server's rerun can wipe text typed into the box: the press must say so, not pass silently.
     at, aid = _open("trainee3")
+    open_action_tab(at, aid, "Communicate")
     next(b for b in at.button if b.label == "Post update").click().run()
     assert not at.exception and _kinds(aid) == []
     assert any(w.value == "Write the update first." for w in at.warning)
-    at.text_area(key="upd_text").input("Checkout down for all users; rolling back; next update 15:20")
+    at.text_area(key=f"upd_text_{aid}").input("Checkout down for all users; rolling back; next update 15:20")
     next(b for b in at.button if b.label == "Post update").click().run()
     assert not at.exception and _kinds(aid) == ["post_update"]
 

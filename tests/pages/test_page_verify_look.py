@@ -14,6 +14,7 @@ def test_refreshing_the_open_board_records_a_dashboards_look():
     aid = _start_for("trainee1")
     at = app_test("pages/drill.py", role="trainee", query_params={"attempt": str(aid)}, timeout=60)
     at.run()
+    helpers.open_action_tab(at, aid, "Diagnose & fix")  # where "Verify recovery" says what counts
     assert any("looked at the dashboards after the metrics came back" in c.value for c in at.caption)
     refresh = next(b for b in at.button if b.label == "Refresh consoles")
     refresh.click().run()  # the board is still closed: nothing to look at, nothing recorded

@@ -22,7 +22,7 @@ from simulator.store import people
 from simulator.vocabulary import Role
 from tests import helpers
 from tests.conftest import FIXTURES
-from tests.helpers import ROOT, app_test, ensure_user
+from tests.helpers import ROOT, app_test, each_action_tab, ensure_user, open_action_tab
 
 PACK = {p.stem: load_scenario(p) for p in scenario_files(ROOT / "scenarios")}
 # The drill's answer forms list the true cause among distractors (and "False positive" beside
@@ -164,7 +164,7 @@ def _fixed_lines(reference: str) -> frozenset[str]:
         "pages/drill.py", role="trainee", username="trainee3", query_params={"attempt": str(aid)}, timeout=90
     )
     at.run()
-    return frozenset(shown(at).splitlines())
+    return frozenset(line for _tab in each_action_tab(at, aid) for line in shown(at).splitlines())
 
 
 @pytest.mark.parametrize("sid", sorted(PACK))
@@ -172,20 +172,21 @@ def test_the_live_drill_shows_the_neutral_title_and_no_verdict(sid):
     aid = _attempt(sid, "trainee1")
     at = app_test("pages/drill.py", role="trainee", query_params={"attempt": str(aid)}, timeout=90)
     at.run()
-    assert not at.exception
-    fixed = _fixed_lines("memory-warning-worker" if sid != "memory-warning-worker" else "disk-trend-warning")
-    text = "\n".join(line for line in shown(at).splitlines() if line not in fixed)
     assert plain(at.title[0].value) == trainee_title(PACK[sid].scenario)
-    assert _offending(text, PACK[sid]) == []
-    # The prefilled drafts (post-incident report, customer e-mail) are the team's templates: they
-    # use words like "Root cause" as headings but never fill in the answer.
+    fixed = _fixed_lines("memory-warning-worker" if sid != "memory-warning-worker" else "disk-trend-warning")
     answer = PACK[sid].scenario.answer
-    for draft in (str(t.value or "") for t in at.text_area):
-        assert answer.title not in draft and answer.root_cause.strip()[:40] not in draft
-    # Nothing is chosen for the trainee.
-    for widget in (*at.selectbox, *at.radio):
-        if widget.label in (*CHOICE_LABELS, *FIXED_LISTS, "Severity"):
-            assert widget.value is None, widget.label
+    for tab in each_action_tab(at, aid):  # the action bar draws one tab at a time: each of them
+        assert not at.exception, tab
+        text = "\n".join(line for line in shown(at).splitlines() if line not in fixed)
+        assert _offending(text, PACK[sid]) == [], tab
+        # The prefilled drafts (post-incident report, customer e-mail) are the team's templates:
+        # they use words like "Root cause" as headings but never fill in the answer.
+        for draft in (str(t.value or "") for t in at.text_area):
+            assert answer.title not in draft and answer.root_cause.strip()[:40] not in draft
+        # Nothing is chosen for the trainee.
+        for widget in (*at.selectbox, *at.radio):
+            if widget.label in (*CHOICE_LABELS, *FIXED_LISTS, "Severity"):
+                assert widget.value is None, widget.label
 
 
 def test_hypotheses_and_mitigations_come_in_another_order_in_another_attempt():
@@ -200,6 +201,7 @@ def test_hypotheses_and_mitigations_come_in_another_order_in_another_attempt():
             timeout=90,
         )
         at.run()
+        open_action_tab(at, aid, "Diagnose & fix")
         hyp = next(r for r in at.radio if r.label == "Most likely root cause")
         mit = next(s for s in at.selectbox if s.label == "Mitigation")
         orders.add((tuple(hyp.options), tuple(mit.options)))

@@ -4,7 +4,9 @@
 the server, not to twenty Chromium renderers (`bench_load.py`, kept as the end-to-end check).
 Each trainee signs in, opens the Drill page and — released together — starts a drill at 60× and
 works a scripted incident: classify, declare, open the channel, escalate, post an update, resolve
-(6 actions), pausing `THINK_S` between actions as a person reading the page would. While the drill
+(6 actions), pausing `THINK_S` between actions as a person reading the page would, and opening
+each action's tab first as a person clicks it (the page draws only the open tab; a tab switch is a
+full run of its own, counted as load but not timed). While the drill
 page is open its live fragment asks the server for a rerun every second, exactly as a browser tab
 does. Every action is timed from sending the button press to the end of the script run that shows
 its "Recorded at …" confirmation.
@@ -118,6 +120,7 @@ class Trainee:
     replica: str = ""
     ready: bool = False
     sign_in_waits: int = 0
+    tab_switches: int = 0  # full runs for opening an action tab (untimed, but load on the server)
 
     async def run(self, base_url: str, gate: asyncio.Event) -> None:
         from .st_client import ProtocolError, StreamlitSession, sign_in
@@ -141,8 +144,15 @@ class Trainee:
             if self.attempt is None:
                 raise ProtocolError(f"{self.username}: Start drill opened no attempt: {session.alerts()[:2]}")
 
-            async def act(kind: str, button: str, fields: dict[str, str]) -> None:
+            async def act(kind: str, tab: str, button: str, fields: dict[str, str]) -> None:
                 await asyncio.sleep(THINK_S)
+                # As a trainee does: open the action's tab first (a run of its own when it was
+                # closed, not timed: the time measured is the press's), then fill in and press.
+                switched = await session.open_tab(tab)
+                if switched.exceptions:
+                    self.errors.append(f"{self.username} {kind}: opening {tab}: {switched.exceptions[:1]}")
+                    return
+                self.tab_switches += int(switched.ran)
                 for label, text in fields.items():
                     widget = session.find(label)
                     options = list(getattr(widget, "options", []))
@@ -165,12 +175,15 @@ class Trainee:
                 self.latencies.append(outcome.seconds)
                 self.confirmed.append(kind)
 
-            await act("classify", "Classify", {"Severity": "HIGH"})
-            await act("declare", "Declare incident", {"Incident title": "Checkout failing"})
-            await act("open_channel", "Open channel", {"Incident channel name": "#incident-20260310-001"})
-            await act("escalate", "Page / call", {"Call": ""})
+            await act("classify", "Triage", "Classify", {"Severity": "HIGH"})
+            await act("declare", "Triage", "Declare incident", {"Incident title": "Checkout failing"})
+            await act(
+                "open_channel", "Triage", "Open channel", {"Incident channel name": "#incident-20260310-001"}
+            )
+            await act("escalate", "Escalate", "Page / call", {"Call": ""})
             await act(
                 "post_update",
+                "Communicate",
                 "Post update",
                 {
                     "Update (impact, what you are doing, when the next update comes)": (
@@ -178,7 +191,7 @@ class Trainee:
                     )
                 },
             )
-            await act("resolve", "Resolve incident", {})
+            await act("resolve", "Diagnose & fix", "Resolve incident", {})
         except (ProtocolError, OSError, ValueError) as exc:  # the report counts every failure
             self.errors.append(f"{self.username}: {type(exc).__name__}: {str(exc)[:300]}")
         finally:
@@ -266,6 +279,8 @@ def measure(url: str, label: str, n: int, base_url: str, pids: list[int]) -> dic
         "sessions_per_replica": dict(replicas) if replicas else None,
         # "try again in N s" answers from the sign-in guard (should be 0: each trainee has its address)
         "sign_in_throttled": sum(t.sign_in_waits for t in trainees),
+        # Runs for opening an action tab (3 per trainee: Escalate, Communicate, Diagnose & fix).
+        "tab_switch_runs": sum(t.tab_switches for t in trainees),
         "server_rss_peak_mib": round(peak / 1024**2),
         "drills_wall_s": round(wall, 1),
         "drive_wall_s": round(drive_wall, 1),  # sign-ins included; the CPU figures cover this span

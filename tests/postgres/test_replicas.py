@@ -137,6 +137,7 @@ def test_a_cohort_drill_across_two_replicas_loses_nothing(fleet):
                 assert s.has_text("Cohort drill: the trainer runs the clock.")
                 s.choose("Severity", severity)
                 await s.click("Classify")
+                await s.open_tab("Communicate")  # the action bar draws only its open tab
                 s.set_text(
                     "Update (impact, what you are doing, when the next update comes)",
                     f"<b>{username}</b> checking the pool",

@@ -95,7 +95,7 @@ live = st.container()
 t_now = clock.offset_at(now())
 render_investigate(drill, events, aid, t_now, record)
 
-# --- the action bar (forms, outside the live fragment) -----------------------------------------
+# --- the action bar (outside the live fragment) ------------------------------------------------
 
 st.subheader("Act")
 # Only the open tab is drawn (half of a run's work was the closed ones); the fields keep what was

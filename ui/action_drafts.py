@@ -8,7 +8,8 @@ button), and keep it while their tab is closed (`persist_state="page"`). Keys ca
 so a new drill starts with empty fields.
 
 Prefilled texts that go stale (the customer notice names the current time, the report is drafted from
-the log) follow the drill while the trainee has not edited them (`prefill`).
+the log) follow the drill while the trainee has not edited them (`prefill`). A press that lacks
+what its action needs says what is missing (`pressed`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ def prefill(key: str, text: str) -> None:
     if key not in st.session_state or st.session_state[key] == st.session_state.get(last):
         st.session_state[key] = text
     st.session_state[last] = text
+
+
+def pressed(label: str, missing: str | None = None) -> bool:
+    """The action's button was pressed with what the action needs. When `missing` names what is
+    not filled in yet, a press says so instead (a press must never pass silently)."""
+    if not st.button(label):
+        return False
+    if missing:
+        st.warning(missing)
+        return False
+    return True
 
 
 def action_card() -> Any:

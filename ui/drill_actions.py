@@ -18,7 +18,7 @@ from simulator.incident_report import draft_post_incident_report
 from simulator.reports import customer_notice_template
 from simulator.spoilers import shuffled
 from simulator.vocabulary import SEVERITIES, Role
-from ui.action_drafts import DRAFT, action_card, field_key, prefill
+from ui.action_drafts import DRAFT, action_card, field_key, prefill, pressed
 from ui.drill_procedure import render_bridge_forms, render_resolution_forms, render_update_rubric
 
 Record = Callable[[Any], None]
@@ -40,11 +40,8 @@ def render_triage(drill: Drill, aid: int, seed: int, record: Record) -> None:
             **DRAFT,
         )
         reason = st.text_input("Why?", key=field_key("judge_reason", aid), max_chars=A.MAX_REASON, **DRAFT)
-        if st.button("Record judgement"):
-            if verdict is None:
-                st.warning("Choose real or false positive first.")
-            else:
-                record(A.Judge(action="judge", verdict=verdict, reason=reason))
+        if pressed("Record judgement", "Choose real or false positive first." if verdict is None else None):
+            record(A.Judge(action="judge", verdict=verdict, reason=reason))
     with action_card():
         # An ordered scale stays in order; it is only not preselected.
         sev = st.selectbox(
@@ -58,11 +55,8 @@ def render_triage(drill: Drill, aid: int, seed: int, record: Record) -> None:
         why = st.text_input(
             "Reason (impact you see)", key=field_key("classify_reason", aid), max_chars=A.MAX_REASON, **DRAFT
         )
-        if st.button("Classify"):
-            if sev is None:
-                st.warning("Choose a severity first.")
-            else:
-                record(A.Classify(action="classify", severity=sev, reason=why))
+        if pressed("Classify", "Choose a severity first." if sev is None else None):
+            record(A.Classify(action="classify", severity=sev, reason=why))
     with action_card():
         title = st.text_input(
             "Incident title", key=field_key("declare_title", aid), max_chars=A.MAX_NAME, **DRAFT
@@ -77,11 +71,8 @@ def render_triage(drill: Drill, aid: int, seed: int, record: Record) -> None:
             max_chars=80,
             **DRAFT,
         )
-        if st.button("Open channel"):
-            if not name.strip():
-                st.warning("Name the channel first.")
-            else:
-                record(A.OpenChannel(action="open_channel", name=name.strip()))
+        if pressed("Open channel", "Name the channel first." if not name.strip() else None):
+            record(A.OpenChannel(action="open_channel", name=name.strip()))
 
 
 def render_escalate(drill: Drill, aid: int, record: Record) -> None:
@@ -97,11 +88,8 @@ def render_escalate(drill: Drill, aid: int, record: Record) -> None:
             **DRAFT,
         )
         reason = st.text_input("Reason", key=field_key("esc_reason", aid), max_chars=A.MAX_REASON, **DRAFT)
-        if st.button("Page / call"):
-            if role is None:
-                st.warning("Choose who to call first.")
-            else:
-                record(A.Escalate(action="escalate", role=role, reason=reason))
+        if pressed("Page / call", "Choose who to call first." if role is None else None):
+            record(A.Escalate(action="escalate", role=role, reason=reason))
     render_bridge_forms(drill, aid, record)
 
 
@@ -118,14 +106,10 @@ def render_communicate(drill: Drill, aid: int, t_now: float, record: Record) -> 
             max_chars=4000,
             **DRAFT,
         )
-        if st.button("Post update"):
-            # Said, not silently ignored: an empty update must not look posted.
-            if not text.strip():
-                st.warning("Write the update first.")
-            else:
-                record(
-                    A.PostUpdate(action="post_update", text=text.strip(), channel=channel.strip() or None),
-                )
+        if pressed("Post update", "Write the update first." if not text.strip() else None):
+            record(
+                A.PostUpdate(action="post_update", text=text.strip(), channel=channel.strip() or None),
+            )
     with action_card():
         status = st.selectbox(
             "Status page", list(A.STATUS_PAGE_STATES), key=field_key("sp_status", aid), **DRAFT
@@ -172,13 +156,13 @@ def render_fix(drill: Drill, aid: int, seed: int, t_now: float, record: Record) 
             evidence = st.text_input(
                 "Evidence", key=field_key("hyp_evidence", aid), max_chars=A.MAX_REASON, **DRAFT
             )
-            if st.button("Record hypothesis"):
-                if option is None:
-                    st.warning("Choose the cause you think most likely first.")
-                else:
-                    record(
-                        A.Hypothesis(action="hypothesis", option=option, confidence=conf, evidence=evidence),
-                    )
+            if pressed(
+                "Record hypothesis",
+                "Choose the cause you think most likely first." if option is None else None,
+            ):
+                record(
+                    A.Hypothesis(action="hypothesis", option=option, confidence=conf, evidence=evidence),
+                )
     with action_card():
         # Labels only: whether an option is right or harmful is for the debrief.
         mid = st.selectbox(
@@ -190,11 +174,8 @@ def render_fix(drill: Drill, aid: int, seed: int, t_now: float, record: Record) 
             key=field_key("mitigation", aid),
             **DRAFT,
         )
-        if st.button("Apply mitigation"):
-            if mid is None:
-                st.warning("Choose a mitigation first.")
-            else:
-                record(A.Mitigate(action="mitigate", mitigation=mid))
+        if pressed("Apply mitigation", "Choose a mitigation first." if mid is None else None):
+            record(A.Mitigate(action="mitigate", mitigation=mid))
     with action_card():
         st.caption(
             "Recovery counts as verified when you looked at the dashboards after the metrics came "

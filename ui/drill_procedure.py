@@ -16,7 +16,7 @@ import streamlit as st
 from simulator import actions as A
 from simulator.drill import Drill
 from simulator.update_rubric import rubric_markdown, rubric_problems
-from ui.action_drafts import DRAFT, action_card, field_key, prefill
+from ui.action_drafts import DRAFT, action_card, field_key, prefill, pressed
 
 Record = Callable[[Any], None]
 
@@ -61,11 +61,8 @@ def render_bridge_forms(drill: Drill, aid: int, record: Record) -> None:
         text = st.text_area(
             "Status update on the bridge", key=field_key("bridge_text", aid), max_chars=4000, **DRAFT
         )
-        if st.button("Give bridge update"):
-            if not text.strip():
-                st.warning("Write the bridge update first.")
-            else:
-                record(A.BridgeUpdate(action="bridge_update", text=text.strip()))
+        if pressed("Give bridge update", "Write the bridge update first." if not text.strip() else None):
+            record(A.BridgeUpdate(action="bridge_update", text=text.strip()))
 
 
 def render_resolution_forms(drill: Drill, aid: int, now_offset: float, record: Record) -> None:
@@ -87,15 +84,12 @@ def render_resolution_forms(drill: Drill, aid: int, now_offset: float, record: R
             max_chars=80,
             **DRAFT,
         )
-        if st.button("Announce resolution"):
-            if not text.strip():
-                st.warning("Write the announcement first.")
-            else:
-                record(
-                    A.AnnounceResolution(
-                        action="announce_resolution", text=text.strip(), channel=channel.strip() or None
-                    )
+        if pressed("Announce resolution", "Write the announcement first." if not text.strip() else None):
+            record(
+                A.AnnounceResolution(
+                    action="announce_resolution", text=text.strip(), channel=channel.strip() or None
                 )
+            )
     with action_card():
         minutes = st.number_input(
             "Watch for a relapse (minutes)",

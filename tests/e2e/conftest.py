@@ -251,6 +251,29 @@ def wait_idle(page, timeout: float = 30_000, rerun_grace: float = 1_500) -> None
     page.evaluate("() => { window.__fdSeen = window.__fdRuns; }")
 
 
+def choose(page, label: str, typed: str, timeout: float = 30_000) -> None:
+    """Choose in the selectbox `label` as a trainee does: open it, type, press Enter, and see the
+    choice in the box. Enter picks the first filtered option, so a rerun that redraws the open list
+    (the live clock) cannot swallow it as it can a click on an option element; a list that a redraw
+    closed before the choice is opened again. Fails naming what the box holds instead."""
+    box = page.get_by_role("combobox", name=label).last
+    for _ in range(3):
+        box.click()
+        page.keyboard.press("ControlOrMeta+A")  # a retry types over what the last try left
+        page.keyboard.type(typed)
+        try:
+            page.get_by_role("option").first.wait_for(timeout=timeout / 3)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Enter")
+        wait_idle(page, timeout=timeout)
+        # A chosen option shows its text in the box with the list closed.
+        if typed.lower() in box.input_value().lower() and box.get_attribute("aria-expanded") == "false":
+            return
+    raise AssertionError(f"{label}: could not choose {typed!r}; the box holds {box.input_value()!r}")
+
+
 def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     _watch_runs(page)
     page.goto(base_url)
@@ -281,3 +304,26 @@ def save_screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, add what each open page showed to the failure report: its
+    address, every message box on it, and a screenshot in test-results/screenshots/. A CI log
+    then says whether the app refused an action (and why) or never answered."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.funcargs.get("playwright_browser") if report.when == "call" and report.failed else None
+    if browser is None:
+        return
+    for c, ctx in enumerate(browser.contexts):
+        for p, page in enumerate(ctx.pages):
+            try:
+                path = SCREENSHOTS / f"failed-{item.name}-{c}-{p}.png"
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(path), timeout=5_000)
+                boxes = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
+                shown = "\n".join(f"- {' '.join(b.split())[:300]}" for b in boxes) or "(no message boxes)"
+                report.sections.append((f"browser page {c}.{p} at failure", f"{page.url}\n{path}\n{shown}"))
+            except Exception as exc:  # a hung or closed page must not hide the test's own failure
+                report.sections.append((f"browser page {c}.{p} at failure", f"could not read it: {exc}"))

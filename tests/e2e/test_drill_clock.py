@@ -18,7 +18,7 @@ from simulator.drill import person_for, trainee_seat
 from simulator.services import drills as attempts
 from simulator.store import open_store
 from simulator.vocabulary import Role
-from tests.e2e.conftest import open_page, open_tab, own_server, save_screenshot, sign_in, wait_idle
+from tests.e2e.conftest import choose, open_page, open_tab, own_server, save_screenshot, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 _DB: dict[str, str] = {}
@@ -42,15 +42,6 @@ def _clock_text(page) -> str:
 _tab = open_tab
 
 
-def _select(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    page.keyboard.type(option[:24])
-    page.get_by_role("option").first.wait_for()
-    page.keyboard.press("Enter")
-    wait_idle(page)
-
-
 def _recorded(page, button: str) -> None:
     page.get_by_role("button", name=button, exact=True).click()
     wait_idle(page)
@@ -71,7 +62,7 @@ def test_a_60x_drill_shows_time_left_warns_and_ends_clearly_with_the_fix_counted
     try:
         sign_in(page, clock_server, "trainee1")
         open_page(page, "Drill")
-        _select(page, "Scenario", "API: database connection pool")
+        choose(page, "Scenario", "API: database connection pool")
         page.get_by_role("button", name="Start drill").click()  # at 1×
         wait_idle(page)
         aid = int(re.search(r"attempt=(\d+)", page.url).group(1))
@@ -110,7 +101,7 @@ def test_a_60x_drill_shows_time_left_warns_and_ends_clearly_with_the_fix_counted
         page.get_by_text(re.compile(r"Recorded at \d\d:\d\d:\d\d")).first.wait_for()
 
         _tab(page, "Escalate")
-        _select(page, "Call", Role.SME.title)
+        choose(page, "Call", Role.SME.title[:24])
         page.get_by_label("Reason", exact=True).fill("pool exhausted, need a database expert")
         _recorded(page, "Page / call")
         expert = person_for(drill, Role.SME, 0.0)
@@ -126,7 +117,7 @@ def test_a_60x_drill_shows_time_left_warns_and_ends_clearly_with_the_fix_counted
         page.get_by_text("min of drill time left").first.wait_for(timeout=90_000)
         _press(page, "Pause")
         _tab(page, "Diagnose & fix")
-        _select(page, "Mitigation", "Terminate the long-running bulk query")
+        choose(page, "Mitigation", "Terminate the long-running")
         _recorded(page, "Apply mitigation")
         fix = next(e for e in attempts.events_for(store, aid) if e.kind == "mitigate")
         assert drill.duration - 330 <= fix.at_offset < drill.duration - 1

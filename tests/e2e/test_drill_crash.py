@@ -13,15 +13,21 @@ from simulator.store import attempts, open_store
 
 
 @pytest.mark.e2e
-def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path, playwright_browser):
-    from tests.e2e.conftest import open_page, prepare_database, sign_in, start_server, stop_server, wait_idle
+def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path, browser_page):
+    from tests.e2e.conftest import (
+        choose,
+        open_page,
+        prepare_database,
+        sign_in,
+        start_server,
+        stop_server,
+        wait_idle,
+    )
 
     url = f"sqlite:///{tmp_path / 'server.db'}"
     prepare_database(url)
     proc, base = start_server(url)
-    ctx = playwright_browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    page = browser_page
     try:
         sign_in(page, base, "trainee1")
         open_page(page, "Drill")
@@ -32,10 +38,7 @@ def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path,
         page.get_by_role("button", name="Record judgement", exact=True).click()
         page.get_by_text(re.compile(r"Recorded at .*Judged the alert")).first.wait_for()
         # No severity is preselected: choose one as a trainee does.
-        page.get_by_role("combobox", name="Severity").click()
-        page.keyboard.type("HIGH")
-        page.keyboard.press("Enter")
-        wait_idle(page)
+        choose(page, "Severity", "HIGH")
         page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text(re.compile(r"Recorded at .*Classified severity")).first.wait_for()
     finally:
@@ -57,4 +60,3 @@ def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path,
             stop_server(proc2)
     finally:
         store.dispose()
-        ctx.close()

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from simulator.store import attempts, open_store
-from tests.e2e.conftest import open_page, open_tab, own_server, sign_in, wait_idle
+from tests.e2e.conftest import choose, open_page, open_tab, own_server, sign_in, wait_idle
 
 pytestmark = pytest.mark.e2e
 _DB: dict[str, str] = {}
@@ -40,22 +40,11 @@ def _submit(page, button: str) -> None:
     page.get_by_text(re.compile(r"Recorded at \d\d:\d\d:\d\d")).first.wait_for()
 
 
-def _select(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    page.keyboard.type(option[:24])  # the selectbox filters as you type
-    # The live clock reruns every second and may redraw the open list; Enter picks the first
-    # filtered option without holding on to an element that can be replaced.
-    page.get_by_role("option").first.wait_for()
-    page.keyboard.press("Enter")
-    wait_idle(page)
-
-
 def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, browser_page):
     page = browser_page
     sign_in(page, drill_server, "trainee2")
     open_page(page, "Drill")
-    _select(page, "Scenario", "API: database connection pool usage climbing (difficulty 3)")
+    choose(page, "Scenario", "API: database connection pool usage")
     slider = page.get_by_role("slider").first
     slider.focus()
     slider.press("End")  # 60×
@@ -77,7 +66,7 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
     _tab(page, "Triage")
     _submit(page, "Acknowledge the page")
     _tab(page, "Triage")
-    _select(page, "Severity", "HIGH")
+    choose(page, "Severity", "HIGH")
     _submit(page, "Classify")
     page.get_by_label("Incident title").fill("Database pool exhausted")
     _submit(page, "Declare incident")
@@ -113,7 +102,7 @@ def test_trainee_plays_a_whole_drill_and_resumes_after_a_reload(drill_server, br
     page.get_by_text("A long-running bulk query is holding pool connections").click()
     _submit(page, "Record hypothesis")
     _tab(page, "Diagnose & fix")  # a rerun may show the first tab again
-    _select(page, "Mitigation", "Terminate the long-running bulk query (pg_terminate_backend)")
+    choose(page, "Mitigation", "Terminate the long-running")
     _submit(page, "Apply mitigation")
     _tab(page, "Diagnose & fix")  # a rerun may show the first tab again
     page.get_by_label("What did you check?").fill("pool back under 50%, alert resolved")

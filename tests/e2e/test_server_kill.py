@@ -11,7 +11,15 @@ import sqlite3
 import pytest
 
 from simulator.store import attempts, open_store
-from tests.e2e.conftest import open_page, prepare_database, sign_in, start_server, stop_server, wait_idle
+from tests.e2e.conftest import (
+    choose,
+    open_page,
+    prepare_database,
+    sign_in,
+    start_server,
+    stop_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -43,10 +51,7 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         wait_idle(page)
         aid = int(re.search(r"attempt=(\d+)", page.url).group(1))
         # No severity is preselected: choose one as a trainee does.
-        page.get_by_role("combobox", name="Severity").click()
-        page.keyboard.type("HIGH")
-        page.keyboard.press("Enter")
-        wait_idle(page)
+        choose(page, "Severity", "HIGH")
         _confirm(page, "Classify")
         page.get_by_label("Incident title").fill("Checkout failing")
         _confirm(page, "Declare incident")
@@ -73,10 +78,7 @@ def test_killed_server_keeps_every_confirmed_action_and_the_drill_resumes(tmp_pa
         page.get_by_text("Channel: #incident-20260310-001", exact=False).first.wait_for()
         page.get_by_role("tab", name="Escalate", exact=True).last.click()
         # Nobody is preselected to call: choose as a trainee does.
-        page.get_by_role("combobox", name="Call").last.click()
-        page.keyboard.type("backup")
-        page.keyboard.press("Enter")
-        wait_idle(page)
+        choose(page, "Call", "backup")
         _confirm(page, "Page / call")
         assert [e.kind for e in attempts.events_for(store, aid) if e.is_action] == [
             "classify",

@@ -36,10 +36,12 @@ def test_killing_the_streamlit_server_loses_no_action_the_ui_confirmed(tmp_path,
         aid = int(re.search(r"attempt=(\d+)", page.url).group(1))
         page.get_by_text("False positive").first.click()
         page.get_by_role("button", name="Record judgement", exact=True).click()
+        wait_idle(page)
         page.get_by_text(re.compile(r"Recorded at .*Judged the alert")).first.wait_for()
         # No severity is preselected: choose one as a trainee does.
         choose(page, "Severity", "HIGH")
         page.get_by_role("button", name="Classify", exact=True).click()
+        wait_idle(page)  # a loaded machine may take a while over the run: wait for it, then look
         page.get_by_text(re.compile(r"Recorded at .*Classified severity")).first.wait_for()
     finally:
         os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no flush: the way a crash ends it

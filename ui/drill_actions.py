@@ -201,7 +201,7 @@ def render_report(drill: Drill, events: Sequence[Event], aid: int, record: Recor
         "Drafted from your log in the team's template; the draft follows your log until you edit it. "
         "Fill in the <placeholders>, then save it."
     )
-    key = f"report_md_{aid}"
+    key = field_key("report_md", aid)
     prefill(key, draft_post_incident_report(drill, events))
     with action_card():
         md = st.text_area("Post-incident report (Markdown)", height=400, key=key, max_chars=100_000, **DRAFT)
